@@ -1,0 +1,346 @@
+//! What a JSON object looks like after Go decodes it into its typed struct and encodes it
+//! again (`json.Unmarshal` then `json.Marshal`).
+//!
+//! Istio turns every pod into a typed `corev1.Pod` between stages, so that is the effect to
+//! reproduce: `null`s and `omitempty` zero values disappear, quantities become canonical,
+//! whole floats in integer fields become integers, map keys are sorted, and a JSON type Go
+//! cannot decode (a string in an `int32` field) is an error naming the field.
+
+use std::fmt;
+
+use serde_json::{Map, Number, Value};
+use thiserror::Error;
+
+use super::schema::{Elem, Field, Kind, Struct, go_type_name, kind_zero};
+use crate::quantity;
+
+/// How far [`normalize`] goes in imitating Go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NormalizeOptions {
+    /// Keep fields the schema does not know, unchanged (default). `false` drops them, as Go
+    /// does; use it to compare with Istio's output.
+    pub keep_unknown: bool,
+    /// Also write what Go's encoder writes for absent fields: non-`omitempty` fields with
+    /// their zero values (`resources: {}`, `status: {}`, `containerPort: 0`,
+    /// `containers: null`). Needed for byte-exact `kube-inject` output. Default off.
+    pub emit_zero_structs: bool,
+    /// Write `creationTimestamp: null` as apimachinery before 0.34 did (Istio ≤ 1.27).
+    pub legacy_creation_timestamp: bool,
+}
+
+impl Default for NormalizeOptions {
+    fn default() -> Self {
+        NormalizeOptions {
+            keep_unknown: true,
+            emit_zero_structs: false,
+            legacy_creation_timestamp: false,
+        }
+    }
+}
+
+impl NormalizeOptions {
+    /// Exactly Go's round trip: unknown fields dropped, zero values written.
+    pub fn go() -> Self {
+        NormalizeOptions {
+            keep_unknown: false,
+            emit_zero_structs: true,
+            legacy_creation_timestamp: false,
+        }
+    }
+}
+
+/// A value Go would refuse to decode into the typed struct.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{path}: {message}")]
+pub struct SchemaError {
+    /// JSON path of the offending value (`spec.containers[0].ports[1].containerPort`).
+    pub path: String,
+    pub message: String,
+}
+
+/// A JSON path built on the stack while walking, rendered only for errors.
+#[derive(Clone, Copy)]
+pub(crate) enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Key(parent, key) => {
+                if matches!(parent, Path::Root) {
+                    write!(f, "{key}")
+                } else {
+                    write!(f, "{parent}.{key}")
+                }
+            }
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+impl Path<'_> {
+    pub(crate) fn error(&self, message: impl Into<String>) -> SchemaError {
+        let path = self.to_string();
+        SchemaError {
+            path: if path.is_empty() {
+                "<root>".to_string()
+            } else {
+                path
+            },
+            message: message.into(),
+        }
+    }
+}
+
+/// Internal knobs: the public options plus what `to_go_json` needs.
+#[derive(Clone, Copy)]
+pub(crate) struct Mode {
+    pub opts: NormalizeOptions,
+    /// Sort the keys of objects inside [`Kind::Raw`] values (Go encodes them as maps).
+    pub sort_raw: bool,
+}
+
+/// Normalizes `value` as Go decoding it into `ty` and encoding it again would.
+///
+/// `null` is the zero struct. Anything but an object (or `null`) is an error.
+pub fn normalize(
+    ty: &'static Struct,
+    value: &Value,
+    opts: &NormalizeOptions,
+) -> Result<Value, SchemaError> {
+    let mode = Mode {
+        opts: *opts,
+        sort_raw: false,
+    };
+    normalize_root(ty, value, mode)
+}
+
+/// [`normalize`] for a `corev1.Pod`.
+pub fn normalize_pod(pod: &Value, opts: &NormalizeOptions) -> Result<Value, SchemaError> {
+    normalize(&super::POD, pod, opts)
+}
+
+/// Normalizes one value of kind `kind` (for callers holding a field, not a struct).
+pub fn normalize_kind(
+    kind: Kind,
+    value: &Value,
+    opts: &NormalizeOptions,
+) -> Result<Value, SchemaError> {
+    let mode = Mode {
+        opts: *opts,
+        sort_raw: false,
+    };
+    if value.is_null() {
+        return Ok(zero(kind, mode));
+    }
+    kind_value(kind, value, mode, &Path::Root)
+}
+
+pub(crate) fn normalize_root(
+    ty: &'static Struct,
+    value: &Value,
+    mode: Mode,
+) -> Result<Value, SchemaError> {
+    match value {
+        Value::Null => Ok(Value::Object(struct_object(
+            ty,
+            &Map::new(),
+            mode,
+            &Path::Root,
+        )?)),
+        Value::Object(map) => Ok(Value::Object(struct_object(ty, map, mode, &Path::Root)?)),
+        other => Err(Path::Root.error(cannot_decode(other, Kind::Struct(ty)))),
+    }
+}
+
+fn struct_object(
+    ty: &'static Struct,
+    map: &Map<String, Value>,
+    mode: Mode,
+    path: &Path<'_>,
+) -> Result<Map<String, Value>, SchemaError> {
+    let mut out = Map::with_capacity(map.len());
+    for field in ty.flat_fields() {
+        match map.get(field.json) {
+            Some(value) if !value.is_null() => {
+                let here = Path::Key(path, field.json);
+                let normalized = kind_value(field.kind, value, mode, &here)?;
+                if !field.omits(&normalized) {
+                    out.insert(field.json.to_string(), normalized);
+                }
+            }
+            // Absent and null are the same to Go: the zero value.
+            _ => {
+                if mode.opts.emit_zero_structs
+                    && field.written_when_zero(mode.opts.legacy_creation_timestamp)
+                {
+                    out.insert(field.json.to_string(), field_zero(field, mode));
+                }
+            }
+        }
+    }
+    if mode.opts.keep_unknown {
+        for (key, value) in map {
+            if ty.field(key).is_none() {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What Go writes for a field holding its zero value.
+fn field_zero(field: &Field, mode: Mode) -> Value {
+    if field.ptr {
+        Value::Null
+    } else {
+        zero(field.kind, mode)
+    }
+}
+
+fn zero(kind: Kind, mode: Mode) -> Value {
+    match kind {
+        Kind::Struct(s) if mode.opts.emit_zero_structs => {
+            // The zero struct has no fields set; its own always-written fields appear.
+            struct_object(s, &Map::new(), mode, &Path::Root)
+                .map(Value::Object)
+                .unwrap_or_else(|_| Value::Object(Map::new()))
+        }
+        other => kind_zero(other),
+    }
+}
+
+fn kind_value(
+    kind: Kind,
+    value: &Value,
+    mode: Mode,
+    path: &Path<'_>,
+) -> Result<Value, SchemaError> {
+    match (kind, value) {
+        (Kind::String, Value::String(_)) | (Kind::Bool, Value::Bool(_)) => Ok(value.clone()),
+        (Kind::Int32, Value::Number(n)) => {
+            integer(n, i64::from(i32::MIN), i64::from(i32::MAX), kind, path)
+        }
+        (Kind::Int64, Value::Number(n)) => integer(n, i64::MIN, i64::MAX, kind, path),
+        (Kind::Quantity, Value::String(_) | Value::Number(_)) => quantity::canonicalize_json(value)
+            .map(Value::String)
+            .map_err(|e| path.error(e.to_string())),
+        (Kind::IntOrString, Value::String(_)) => Ok(value.clone()),
+        (Kind::IntOrString, Value::Number(n)) => integer(
+            n,
+            i64::from(i32::MIN),
+            i64::from(i32::MAX),
+            Kind::Int32,
+            path,
+        ),
+        (Kind::Time, Value::String(_)) => Ok(value.clone()),
+        (Kind::Raw, _) => Ok(if mode.sort_raw {
+            sorted(value)
+        } else {
+            value.clone()
+        }),
+        (Kind::Struct(s), Value::Object(map)) => {
+            Ok(Value::Object(struct_object(s, map, mode, path)?))
+        }
+        (Kind::Slice(elem), Value::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(element(elem, item, mode, &Path::Index(path, i))?);
+            }
+            Ok(Value::Array(out))
+        }
+        (Kind::Map(elem), Value::Object(map)) => {
+            // Go writes map keys sorted.
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            let mut out = Map::with_capacity(map.len());
+            for key in keys {
+                if let Some(item) = map.get(key) {
+                    let normalized = element(elem, item, mode, &Path::Key(path, key))?;
+                    out.insert(key.clone(), normalized);
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        (_, other) => Err(path.error(cannot_decode(other, kind))),
+    }
+}
+
+/// A slice or map element; `null` decodes to the element's zero value.
+fn element(elem: Elem, value: &Value, mode: Mode, path: &Path<'_>) -> Result<Value, SchemaError> {
+    let kind = elem.kind();
+    if value.is_null() {
+        return Ok(match kind {
+            Kind::Struct(s) => Value::Object(struct_object(s, &Map::new(), mode, path)?),
+            other => kind_zero(other),
+        });
+    }
+    kind_value(kind, value, mode, path)
+}
+
+/// An integer field: integral numbers in range, whole floats accepted (YAML tools and Go
+/// templates produce `80.0` where Go's YAML layer would have produced `80`).
+fn integer(
+    n: &Number,
+    min: i64,
+    max: i64,
+    kind: Kind,
+    path: &Path<'_>,
+) -> Result<Value, SchemaError> {
+    let as_int = if let Some(i) = n.as_i64() {
+        Some(i)
+    } else if n.as_u64().is_some() {
+        None
+    } else {
+        n.as_f64()
+            .filter(|f| {
+                f.fract() == 0.0 && *f >= -9.223_372_036_854_776e18 && *f < 9.223_372_036_854_776e18
+            })
+            .map(|f| f as i64)
+    };
+    match as_int {
+        Some(i) if i >= min && i <= max => Ok(Value::from(i)),
+        _ => Err(path.error(format!(
+            "cannot unmarshal number {n} into Go value of type {}",
+            go_type_name(kind)
+        ))),
+    }
+}
+
+fn cannot_decode(value: &Value, kind: Kind) -> String {
+    let what = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    format!(
+        "cannot unmarshal {what} into Go value of type {}",
+        go_type_name(kind)
+    )
+}
+
+/// A copy of `value` with object keys sorted at every level (Go's map encoding).
+pub(crate) fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            let mut out = Map::with_capacity(map.len());
+            for key in keys {
+                if let Some(v) = map.get(key) {
+                    out.insert(key.clone(), sorted(v));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
