@@ -1,0 +1,1037 @@
+//! `meshconfig.MeshConfig` (the `mesh` key of ConfigMap `istio`), loaded the way Istio's
+//! `mesh.ApplyMeshConfig(yaml, mesh.DefaultMeshConfig())` loads it:
+//!
+//! * top-level fields given replace the defaults wholesale (proto JSON overlay, see
+//!   [`super::proto`]); unknown fields are ignored, because `protomarshal.ApplyYAML` retries
+//!   with `AllowUnknownFields` (it is not strict); a known field of the wrong type is an error;
+//! * `defaultConfig` is merged field by field into `mesh.DefaultProxyConfig()`, with
+//!   `proxyMetadata` merged by key; only the lowerCamel key `defaultConfig` is merged (Istio
+//!   extracts it by that name), `default_config` is type-checked and then dropped, as in Istio;
+//! * `defaultProviders` is applied field by field onto the default (empty) providers, again
+//!   only under its lowerCamel name;
+//! * `extensionProviders` are merged by name into the defaults `prometheus`, `stackdriver` and
+//!   `envoy`: a provider with a known name replaces it in place, new names are appended;
+//! * `trustDomainAliases` are de-duplicated and sorted;
+//! * the result is validated (`ValidateMeshConfig`).
+
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value, json};
+
+use super::duration::Duration;
+use super::proto::{
+    EnumSchema, FieldKind, FieldSchema, MessageSchema, apply_fields, apply_overlay, lookup,
+    normalize_field, reorder, type_error,
+};
+use super::proxy_config::{PROXY_CONFIG_SCHEMA, ProxyConfig};
+use super::text::{index_path, join_path, parse_document};
+use super::validation::{validate_port, validate_trust_domain, validate_wildcard_domain};
+use crate::error::ConfigError;
+
+const fn field(
+    json: &'static str,
+    proto: &'static str,
+    go: &'static str,
+    kind: FieldKind,
+) -> FieldSchema {
+    FieldSchema {
+        json,
+        proto,
+        go,
+        kind,
+        oneof: None,
+    }
+}
+
+static INGRESS_CONTROLLER_MODE: EnumSchema = EnumSchema {
+    name: "istio.mesh.v1alpha1.MeshConfig.IngressControllerMode",
+    values: &[
+        ("UNSPECIFIED", 0),
+        ("OFF", 1),
+        ("DEFAULT", 2),
+        ("STRICT", 3),
+    ],
+};
+
+static ACCESS_LOG_ENCODING: EnumSchema = EnumSchema {
+    name: "istio.mesh.v1alpha1.MeshConfig.AccessLogEncoding",
+    values: &[("TEXT", 0), ("JSON", 1)],
+};
+
+static H2_UPGRADE_POLICY: EnumSchema = EnumSchema {
+    name: "istio.mesh.v1alpha1.MeshConfig.H2UpgradePolicy",
+    values: &[("DO_NOT_UPGRADE", 0), ("UPGRADE", 1)],
+};
+
+static OUTBOUND_MODE: EnumSchema = EnumSchema {
+    name: "istio.mesh.v1alpha1.MeshConfig.OutboundTrafficPolicy.Mode",
+    values: &[("REGISTRY_ONLY", 0), ("ALLOW_ANY", 1)],
+};
+
+static INBOUND_MODE: EnumSchema = EnumSchema {
+    name: "istio.mesh.v1alpha1.MeshConfig.InboundTrafficPolicy.Mode",
+    values: &[("PASSTHROUGH", 0), ("LOCALHOST", 1)],
+};
+
+static OUTBOUND_TRAFFIC_POLICY: MessageSchema = MessageSchema {
+    name: "istio.mesh.v1alpha1.MeshConfig.OutboundTrafficPolicy",
+    fields: &[field(
+        "mode",
+        "mode",
+        "Mode",
+        FieldKind::Enum(&OUTBOUND_MODE),
+    )],
+};
+
+static INBOUND_TRAFFIC_POLICY: MessageSchema = MessageSchema {
+    name: "istio.mesh.v1alpha1.MeshConfig.InboundTrafficPolicy",
+    fields: &[field(
+        "mode",
+        "mode",
+        "Mode",
+        FieldKind::Enum(&INBOUND_MODE),
+    )],
+};
+
+static DEFAULT_PROVIDERS: MessageSchema = MessageSchema {
+    name: "istio.mesh.v1alpha1.MeshConfig.DefaultProviders",
+    fields: &[
+        field("tracing", "tracing", "Tracing", FieldKind::RepeatedString),
+        field("metrics", "metrics", "Metrics", FieldKind::RepeatedString),
+        field(
+            "accessLogging",
+            "access_logging",
+            "AccessLogging",
+            FieldKind::RepeatedString,
+        ),
+    ],
+};
+
+/// The top-level fields of `meshconfig.MeshConfig` (istio/api `mesh/v1alpha1/config.proto`),
+/// in declaration order: JSON name, proto name, Go field name and kind. Nested messages the
+/// injector reads are modelled; the others are kept as given.
+pub static MESH_CONFIG_SCHEMA: MessageSchema = MessageSchema {
+    name: "istio.mesh.v1alpha1.MeshConfig",
+    fields: &[
+        field(
+            "proxyListenPort",
+            "proxy_listen_port",
+            "ProxyListenPort",
+            FieldKind::Int32,
+        ),
+        field(
+            "proxyInboundListenPort",
+            "proxy_inbound_listen_port",
+            "ProxyInboundListenPort",
+            FieldKind::Int32,
+        ),
+        field(
+            "proxyHttpPort",
+            "proxy_http_port",
+            "ProxyHttpPort",
+            FieldKind::Int32,
+        ),
+        field(
+            "connectTimeout",
+            "connect_timeout",
+            "ConnectTimeout",
+            FieldKind::Duration,
+        ),
+        field(
+            "protocolDetectionTimeout",
+            "protocol_detection_timeout",
+            "ProtocolDetectionTimeout",
+            FieldKind::Duration,
+        ),
+        field(
+            "tcpKeepalive",
+            "tcp_keepalive",
+            "TcpKeepalive",
+            FieldKind::OpaqueMessage,
+        ),
+        field(
+            "ingressClass",
+            "ingress_class",
+            "IngressClass",
+            FieldKind::String,
+        ),
+        field(
+            "ingressService",
+            "ingress_service",
+            "IngressService",
+            FieldKind::String,
+        ),
+        field(
+            "ingressControllerMode",
+            "ingress_controller_mode",
+            "IngressControllerMode",
+            FieldKind::Enum(&INGRESS_CONTROLLER_MODE),
+        ),
+        field(
+            "ingressSelector",
+            "ingress_selector",
+            "IngressSelector",
+            FieldKind::String,
+        ),
+        field(
+            "enableTracing",
+            "enable_tracing",
+            "EnableTracing",
+            FieldKind::Bool,
+        ),
+        field(
+            "accessLogFile",
+            "access_log_file",
+            "AccessLogFile",
+            FieldKind::String,
+        ),
+        field(
+            "accessLogFormat",
+            "access_log_format",
+            "AccessLogFormat",
+            FieldKind::String,
+        ),
+        field(
+            "accessLogEncoding",
+            "access_log_encoding",
+            "AccessLogEncoding",
+            FieldKind::Enum(&ACCESS_LOG_ENCODING),
+        ),
+        field(
+            "enableEnvoyAccessLogService",
+            "enable_envoy_access_log_service",
+            "EnableEnvoyAccessLogService",
+            FieldKind::Bool,
+        ),
+        field(
+            "disableEnvoyListenerLog",
+            "disable_envoy_listener_log",
+            "DisableEnvoyListenerLog",
+            FieldKind::Bool,
+        ),
+        field(
+            "defaultConfig",
+            "default_config",
+            "DefaultConfig",
+            FieldKind::Message(&PROXY_CONFIG_SCHEMA),
+        ),
+        field(
+            "outboundTrafficPolicy",
+            "outbound_traffic_policy",
+            "OutboundTrafficPolicy",
+            FieldKind::Message(&OUTBOUND_TRAFFIC_POLICY),
+        ),
+        field(
+            "inboundTrafficPolicy",
+            "inbound_traffic_policy",
+            "InboundTrafficPolicy",
+            FieldKind::Message(&INBOUND_TRAFFIC_POLICY),
+        ),
+        field(
+            "configSources",
+            "config_sources",
+            "ConfigSources",
+            FieldKind::RepeatedOpaque,
+        ),
+        field(
+            "enableAutoMtls",
+            "enable_auto_mtls",
+            "EnableAutoMtls",
+            FieldKind::BoolValue,
+        ),
+        field(
+            "trustDomain",
+            "trust_domain",
+            "TrustDomain",
+            FieldKind::String,
+        ),
+        field(
+            "trustDomainAliases",
+            "trust_domain_aliases",
+            "TrustDomainAliases",
+            FieldKind::RepeatedString,
+        ),
+        field(
+            "caCertificates",
+            "ca_certificates",
+            "CaCertificates",
+            FieldKind::RepeatedOpaque,
+        ),
+        field(
+            "defaultServiceExportTo",
+            "default_service_export_to",
+            "DefaultServiceExportTo",
+            FieldKind::RepeatedString,
+        ),
+        field(
+            "defaultVirtualServiceExportTo",
+            "default_virtual_service_export_to",
+            "DefaultVirtualServiceExportTo",
+            FieldKind::RepeatedString,
+        ),
+        field(
+            "defaultDestinationRuleExportTo",
+            "default_destination_rule_export_to",
+            "DefaultDestinationRuleExportTo",
+            FieldKind::RepeatedString,
+        ),
+        field(
+            "rootNamespace",
+            "root_namespace",
+            "RootNamespace",
+            FieldKind::String,
+        ),
+        field(
+            "localityLbSetting",
+            "locality_lb_setting",
+            "LocalityLbSetting",
+            FieldKind::OpaqueMessage,
+        ),
+        field(
+            "dnsRefreshRate",
+            "dns_refresh_rate",
+            "DnsRefreshRate",
+            FieldKind::Duration,
+        ),
+        field(
+            "h2UpgradePolicy",
+            "h2_upgrade_policy",
+            "H2UpgradePolicy",
+            FieldKind::Enum(&H2_UPGRADE_POLICY),
+        ),
+        field(
+            "inboundClusterStatName",
+            "inbound_cluster_stat_name",
+            "InboundClusterStatName",
+            FieldKind::String,
+        ),
+        field(
+            "outboundClusterStatName",
+            "outbound_cluster_stat_name",
+            "OutboundClusterStatName",
+            FieldKind::String,
+        ),
+        field(
+            "certificates",
+            "certificates",
+            "Certificates",
+            FieldKind::RepeatedOpaque,
+        ),
+        field(
+            "serviceSettings",
+            "service_settings",
+            "ServiceSettings",
+            FieldKind::RepeatedOpaque,
+        ),
+        field(
+            "enablePrometheusMerge",
+            "enable_prometheus_merge",
+            "EnablePrometheusMerge",
+            FieldKind::BoolValue,
+        ),
+        field(
+            "verifyCertificateAtClient",
+            "verify_certificate_at_client",
+            "VerifyCertificateAtClient",
+            FieldKind::BoolValue,
+        ),
+        field("ca", "ca", "Ca", FieldKind::OpaqueMessage),
+        field(
+            "extensionProviders",
+            "extension_providers",
+            "ExtensionProviders",
+            FieldKind::RepeatedOpaque,
+        ),
+        field(
+            "defaultProviders",
+            "default_providers",
+            "DefaultProviders",
+            FieldKind::Message(&DEFAULT_PROVIDERS),
+        ),
+        field(
+            "discoverySelectors",
+            "discovery_selectors",
+            "DiscoverySelectors",
+            FieldKind::RepeatedOpaque,
+        ),
+        field(
+            "pathNormalization",
+            "path_normalization",
+            "PathNormalization",
+            FieldKind::OpaqueMessage,
+        ),
+        field(
+            "defaultHttpRetryPolicy",
+            "default_http_retry_policy",
+            "DefaultHttpRetryPolicy",
+            FieldKind::OpaqueMessage,
+        ),
+        field(
+            "meshMTLS",
+            "mesh_mTLS",
+            "MeshMTLS",
+            FieldKind::OpaqueMessage,
+        ),
+        field(
+            "tlsDefaults",
+            "tls_defaults",
+            "TlsDefaults",
+            FieldKind::OpaqueMessage,
+        ),
+        field(
+            "compliancePolicy",
+            "compliance_policy",
+            "CompliancePolicy",
+            FieldKind::String,
+        ),
+    ],
+};
+
+/// Fields `ApplyMeshConfig` treats specially rather than replacing.
+const SPECIAL_FIELDS: &[&str] = &[
+    "defaultConfig",
+    "defaultProviders",
+    "extensionProviders",
+    "trustDomainAliases",
+];
+
+/// The mesh YAML of a default install (the `mesh` key the default chart renders).
+const DEFAULT_INSTALL_MESH: &str = "\
+defaultConfig:
+  discoveryAddress: istiod.istio-system.svc:15012
+defaultProviders:
+  metrics:
+  - prometheus
+enablePrometheusMerge: true
+rootNamespace: istio-system
+trustDomain: cluster.local
+";
+
+/// A `meshconfig.MeshConfig` after `ApplyMeshConfig`, as canonical proto JSON, with its
+/// effective default ProxyConfig.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeshConfig {
+    raw: Value,
+    default_config: ProxyConfig,
+}
+
+impl MeshConfig {
+    /// What a default install's `istio` ConfigMap gives: the chart's mesh YAML applied over
+    /// `mesh.DefaultMeshConfig()`.
+    pub fn istio_defaults() -> MeshConfig {
+        static DEFAULTS: OnceLock<MeshConfig> = OnceLock::new();
+        DEFAULTS
+            .get_or_init(|| {
+                // The literal above is known-good; falling back to the bare built-in defaults
+                // keeps this infallible without a panic path.
+                MeshConfig::from_str(DEFAULT_INSTALL_MESH).unwrap_or_else(|_| builtin_mesh())
+            })
+            .clone()
+    }
+
+    /// `ApplyMeshConfig(text, DefaultMeshConfig())` for mesh YAML or JSON text.
+    #[allow(clippy::should_implement_trait)] // the agreed API name; FromStr delegates here
+    pub fn from_str(text: &str) -> Result<MeshConfig, ConfigError> {
+        MeshConfig::from_json(parse_document(text)?)
+    }
+
+    /// `ApplyMeshConfig` for mesh config given as a JSON object (`null` means no overrides).
+    pub fn from_json(v: Value) -> Result<MeshConfig, ConfigError> {
+        let overlay = match v {
+            Value::Null => Map::new(),
+            Value::Object(map) => map,
+            other => return Err(type_error("", "an object", &other)),
+        };
+        let builtin = builtin_mesh();
+        let mut default_config = builtin.default_config;
+        let mut raw = match builtin.raw {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        apply_fields(&MESH_CONFIG_SCHEMA, &mut raw, &overlay, "", SPECIAL_FIELDS)?;
+        let given = |name: &str| {
+            MESH_CONFIG_SCHEMA
+                .field_by_json(name)
+                .and_then(|field| lookup(&overlay, field))
+                .filter(|v| !v.is_null())
+        };
+        // Istio's first pass parses whichever spelling is present (so its errors surface);
+        // afterwards only the lowerCamel key is merged into the previous value.
+        let merged_by_json_name = |name: &str| overlay.get(name).is_some_and(|v| !v.is_null());
+
+        if let Some(given) = given("defaultConfig") {
+            let mut merged = default_config.clone();
+            merged.apply_in_place(given, "defaultConfig")?;
+            if merged_by_json_name("defaultConfig") {
+                default_config = merged;
+            }
+        }
+        if let Some(given) = given("defaultProviders") {
+            let current = match raw.remove("defaultProviders") {
+                Some(Value::Object(map)) => map,
+                _ => Map::new(),
+            };
+            let mut merged = current.clone();
+            apply_overlay(&DEFAULT_PROVIDERS, &mut merged, given, "defaultProviders")?;
+            let kept = if merged_by_json_name("defaultProviders") {
+                merged
+            } else {
+                current
+            };
+            raw.insert("defaultProviders".to_string(), Value::Object(kept));
+        }
+        if let Some(field) = MESH_CONFIG_SCHEMA.field_by_json("extensionProviders")
+            && let Some(given) = given("extensionProviders")
+        {
+            merge_extension_providers(&mut raw, field, given)?;
+        }
+        if let Some(field) = MESH_CONFIG_SCHEMA.field_by_json("trustDomainAliases")
+            && let Some(given) = given("trustDomainAliases")
+        {
+            merge_trust_domain_aliases(&mut raw, field, given)?;
+        }
+        raw.insert("defaultConfig".to_string(), default_config.raw().clone());
+        reorder(&MESH_CONFIG_SCHEMA, &mut raw);
+        let mesh = MeshConfig {
+            raw: Value::Object(raw),
+            default_config,
+        };
+        mesh.validate()?;
+        Ok(mesh)
+    }
+
+    pub fn raw(&self) -> &Value {
+        &self.raw
+    }
+
+    /// The value of the top-level field with this Go name (as templates write it), if set.
+    pub fn get_go(&self, go_name: &str) -> Option<&Value> {
+        let field = MESH_CONFIG_SCHEMA.field_by_go(go_name)?;
+        self.raw.get(field.json)
+    }
+
+    /// The effective default ProxyConfig (`defaultConfig` merged into Istio's defaults).
+    pub fn default_config(&self) -> &ProxyConfig {
+        &self.default_config
+    }
+
+    pub fn proxy_listen_port(&self) -> i32 {
+        self.i32_field("proxyListenPort")
+    }
+
+    pub fn proxy_inbound_listen_port(&self) -> i32 {
+        self.i32_field("proxyInboundListenPort")
+    }
+
+    pub fn trust_domain(&self) -> &str {
+        self.str_field("trustDomain")
+    }
+
+    /// `enablePrometheusMerge`, true when unset (Istio's `enablePrometheusAggregation`).
+    pub fn enable_prometheus_merge(&self) -> bool {
+        self.raw
+            .get("enablePrometheusMerge")
+            .and_then(Value::as_bool)
+            .unwrap_or(true)
+    }
+
+    /// `"localhost"` when `inboundTrafficPolicy.mode` is `LOCALHOST`, else `"passthrough"`.
+    pub fn inbound_traffic_policy_mode(&self) -> &str {
+        match self.raw.pointer("/inboundTrafficPolicy/mode") {
+            Some(Value::String(mode)) if mode == "LOCALHOST" => "localhost",
+            _ => "passthrough",
+        }
+    }
+
+    pub fn root_namespace(&self) -> &str {
+        self.str_field("rootNamespace")
+    }
+
+    /// The extension providers after merging (each `{"name": …, "<kind>": {…}}`).
+    pub fn extension_providers(&self) -> &[Value] {
+        self.raw
+            .get("extensionProviders")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    fn str_field(&self, name: &str) -> &str {
+        self.raw
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    fn i32_field(&self, name: &str) -> i32 {
+        self.raw
+            .get(name)
+            .and_then(Value::as_i64)
+            .and_then(|n| i32::try_from(n).ok())
+            .unwrap_or(0)
+    }
+
+    /// Istio's `ValidateMeshConfig` (the parts that can fail; warnings are not reported).
+    fn validate(&self) -> Result<(), ConfigError> {
+        validate_port(i64::from(self.proxy_listen_port())).map_err(|e| {
+            ConfigError::new("proxyListenPort", format!("invalid proxy listen port: {e}"))
+        })?;
+        let connect_timeout = self.duration_field("connectTimeout")?;
+        let nanos = connect_timeout.as_nanos();
+        let timeout_error = if nanos < 1_000_000 {
+            Some("duration must be greater than 1ms".to_string())
+        } else if nanos % 1_000_000 != 0 {
+            Some("only durations to ms precision are supported".to_string())
+        } else if nanos > 3_600_000_000_000 {
+            Some(format!(
+                "time {} must be >1ms and <1h0m0s",
+                connect_timeout.to_go_string()
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = timeout_error {
+            return Err(ConfigError::new(
+                "connectTimeout",
+                format!("invalid connect timeout: {message}"),
+            ));
+        }
+        let detection = self.duration_field("protocolDetectionTimeout")?.as_nanos();
+        if detection != 0 && detection % 1_000_000 != 0 {
+            return Err(ConfigError::new(
+                "protocolDetectionTimeout",
+                "invalid protocol detection timeout: only durations to ms precision are supported",
+            ));
+        }
+        self.default_config.validate_at("defaultConfig")?;
+        self.validate_locality_lb_setting()?;
+        if let Some(Value::Array(settings)) = self.raw.get("serviceSettings") {
+            for (i, setting) in settings.iter().enumerate() {
+                let hosts = setting.get("hosts").and_then(Value::as_array);
+                for host in hosts.into_iter().flatten() {
+                    let host = host.as_str().unwrap_or_default();
+                    validate_wildcard_domain(host).map_err(|e| {
+                        ConfigError::new(
+                            format!("{}.hosts", index_path("serviceSettings", i)),
+                            format!("serviceSettings[{i}], host `{host}`: {e}"),
+                        )
+                    })?;
+                }
+            }
+        }
+        validate_trust_domain(self.trust_domain())
+            .map_err(|e| ConfigError::new("trustDomain", format!("trustDomain: {e}")))?;
+        if let Some(Value::Array(aliases)) = self.raw.get("trustDomainAliases") {
+            for (i, alias) in aliases.iter().enumerate() {
+                let alias = alias.as_str().unwrap_or_default();
+                validate_trust_domain(alias).map_err(|e| {
+                    ConfigError::new(
+                        index_path("trustDomainAliases", i),
+                        format!("trustDomainAliases[{i}], domain `{alias}` : {e}"),
+                    )
+                })?;
+            }
+        }
+        if self
+            .raw
+            .pointer("/meshMTLS/ecdhCurves")
+            .is_some_and(|curves| !curves.is_null())
+        {
+            return Err(ConfigError::new(
+                "meshMTLS.ecdhCurves",
+                "mesh TLS does not support ECDH curves configuration",
+            ));
+        }
+        Ok(())
+    }
+
+    fn duration_field(&self, name: &str) -> Result<Duration, ConfigError> {
+        match self.raw.get(name).and_then(Value::as_str) {
+            Some(text) => Duration::parse_go(text).map_err(|e| ConfigError::new(name, e)),
+            None => Ok(Duration::ZERO),
+        }
+    }
+
+    /// The checks of `ValidateLocalityLbSetting` that concern the shape of the setting.
+    fn validate_locality_lb_setting(&self) -> Result<(), ConfigError> {
+        let Some(lb) = self.raw.get("localityLbSetting") else {
+            return Ok(());
+        };
+        let non_empty = |name: &str| {
+            lb.get(name)
+                .and_then(Value::as_array)
+                .is_some_and(|items| !items.is_empty())
+        };
+        let field = "localityLbSetting";
+        if non_empty("distribute") && non_empty("failover") {
+            return Err(ConfigError::new(
+                field,
+                "can not simultaneously specify 'distribute' and 'failover'",
+            ));
+        }
+        if non_empty("failover")
+            && let Some(Value::Array(priorities)) = lb.get("failoverPriority")
+        {
+            for label in priorities.iter().filter_map(Value::as_str) {
+                if matches!(
+                    label,
+                    "topology.kubernetes.io/region"
+                        | "topology.kubernetes.io/zone"
+                        | "topology.istio.io/subzone"
+                ) {
+                    return Err(ConfigError::new(
+                        field,
+                        format!(
+                            "can not simultaneously set 'failover' and topology label '{label}' in 'failover_priority'"
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(Value::Array(failovers)) = lb.get("failover") {
+            for failover in failovers {
+                let from = failover
+                    .get("from")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let to = failover
+                    .get("to")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let problem = if from == to {
+                    Some("locality lb failover settings must specify different regions")
+                } else if from.contains('/') || to.contains('/') {
+                    Some("locality lb failover only specify region")
+                } else if from.contains('*') || to.contains('*') {
+                    Some("locality lb failover region should not contain '*' wildcard")
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    return Err(ConfigError::new(field, problem));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for MeshConfig {
+    type Err = ConfigError;
+
+    fn from_str(text: &str) -> Result<MeshConfig, ConfigError> {
+        MeshConfig::from_str(text)
+    }
+}
+
+impl Default for MeshConfig {
+    fn default() -> Self {
+        MeshConfig::istio_defaults()
+    }
+}
+
+/// `mesh.DefaultMeshConfig()` in canonical form (before `defaultConfig` is filled in).
+fn builtin_mesh() -> MeshConfig {
+    static RAW: OnceLock<Value> = OnceLock::new();
+    let default_config = ProxyConfig::istio_defaults();
+    let raw = RAW.get_or_init(|| {
+        json!({
+            "proxyListenPort": 15001,
+            "proxyInboundListenPort": 15006,
+            "connectTimeout": "10s",
+            "protocolDetectionTimeout": "0s",
+            "ingressClass": "istio",
+            "ingressService": "istio-ingressgateway",
+            "ingressControllerMode": "STRICT",
+            "enableTracing": true,
+            "defaultConfig": ProxyConfig::istio_defaults().raw().clone(),
+            "outboundTrafficPolicy": {"mode": "ALLOW_ANY"},
+            "enableAutoMtls": true,
+            "trustDomain": "cluster.local",
+            "defaultServiceExportTo": ["*"],
+            "defaultVirtualServiceExportTo": ["*"],
+            "defaultDestinationRuleExportTo": ["*"],
+            "rootNamespace": "istio-system",
+            "localityLbSetting": {"enabled": true},
+            "dnsRefreshRate": "60s",
+            "enablePrometheusMerge": true,
+            "extensionProviders": [
+                {"name": "prometheus", "prometheus": {}},
+                {"name": "stackdriver", "stackdriver": {}},
+                {"name": "envoy", "envoyFileAccessLog": {"path": "/dev/stdout"}}
+            ],
+            "defaultProviders": {}
+        })
+    });
+    MeshConfig {
+        raw: raw.clone(),
+        default_config,
+    }
+}
+
+/// `ApplyMeshConfig`'s merge of extension providers by name.
+fn merge_extension_providers(
+    raw: &mut Map<String, Value>,
+    field: &FieldSchema,
+    given: &Value,
+) -> Result<(), ConfigError> {
+    let Some(Value::Array(new)) = normalize_field(field, given, field.json)? else {
+        return Ok(());
+    };
+    let name_of = |provider: &Value| -> String {
+        provider
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    for (i, provider) in new.iter().enumerate() {
+        if let Some(name) = provider.get("name").filter(|n| !n.is_null())
+            && !name.is_string()
+        {
+            return Err(type_error(
+                &join_path(&index_path(field.json, i), "name"),
+                "a string",
+                name,
+            ));
+        }
+    }
+    let mut current = match raw.remove(field.json) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    for provider in new {
+        let name = name_of(&provider);
+        match current
+            .iter_mut()
+            .find(|existing| name_of(existing) == name)
+        {
+            Some(existing) => *existing = provider,
+            None => current.push(provider),
+        }
+    }
+    raw.insert(field.json.to_string(), Value::Array(current));
+    Ok(())
+}
+
+/// `ApplyMeshConfig`'s union of trust domain aliases: de-duplicated and sorted.
+fn merge_trust_domain_aliases(
+    raw: &mut Map<String, Value>,
+    field: &FieldSchema,
+    given: &Value,
+) -> Result<(), ConfigError> {
+    let mut aliases: Vec<String> = Vec::new();
+    if let Some(Value::Array(new)) = normalize_field(field, given, field.json)? {
+        aliases.extend(new.iter().filter_map(|v| v.as_str().map(str::to_string)));
+    }
+    if let Some(Value::Array(previous)) = raw.get(field.json) {
+        aliases.extend(
+            previous
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string)),
+        );
+    }
+    aliases.sort();
+    aliases.dedup();
+    if aliases.is_empty() {
+        raw.remove(field.json);
+    } else {
+        raw.insert(
+            field.json.to_string(),
+            Value::Array(aliases.into_iter().map(Value::String).collect()),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn istio_defaults_are_a_default_install() {
+        let mesh = MeshConfig::istio_defaults();
+        assert_eq!(mesh.proxy_listen_port(), 15001);
+        assert_eq!(mesh.proxy_inbound_listen_port(), 15006);
+        assert_eq!(mesh.trust_domain(), "cluster.local");
+        assert_eq!(mesh.root_namespace(), "istio-system");
+        assert!(mesh.enable_prometheus_merge());
+        assert_eq!(mesh.inbound_traffic_policy_mode(), "passthrough");
+        assert_eq!(mesh.default_config(), &ProxyConfig::istio_defaults());
+        assert_eq!(mesh.default_config().to_proto_json(), "{}");
+        assert_eq!(
+            mesh.raw()["defaultProviders"],
+            json!({"metrics": ["prometheus"]})
+        );
+        let names: Vec<&str> = mesh
+            .extension_providers()
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(names, ["prometheus", "stackdriver", "envoy"]);
+        assert_eq!(mesh.get_go("ProxyListenPort"), Some(&json!(15001)));
+        assert_eq!(
+            mesh.raw()["defaultConfig"],
+            mesh.default_config().raw().clone()
+        );
+    }
+
+    #[test]
+    fn empty_mesh_is_the_builtin_default() {
+        let mesh = MeshConfig::from_str("").unwrap();
+        assert_eq!(mesh.raw()["connectTimeout"], "10s");
+        assert!(mesh.raw().get("defaultProviders").is_some());
+        assert_eq!(mesh.proxy_listen_port(), 15001);
+    }
+
+    #[test]
+    fn default_config_merges_field_by_field() {
+        let mesh = MeshConfig::from_str(
+            "defaultConfig:\n  drainDuration: 23s\n  proxyMetadata: {A: a}\nproxyListenPort: 15002\n",
+        )
+        .unwrap();
+        let pc = mesh.default_config();
+        assert_eq!(pc.raw()["drainDuration"], "23s");
+        assert_eq!(
+            pc.raw()["discoveryAddress"],
+            "istiod.istio-system.svc:15012"
+        );
+        assert_eq!(pc.proxy_metadata().len(), 1);
+        assert_eq!(
+            pc.to_proto_json(),
+            r#"{"drainDuration":"23s","proxyMetadata":{"A":"a"}}"#
+        );
+        assert_eq!(mesh.proxy_listen_port(), 15002);
+        assert_eq!(mesh.raw()["defaultConfig"]["drainDuration"], "23s");
+    }
+
+    #[test]
+    fn snake_case_default_config_is_checked_but_not_merged() {
+        let mesh = MeshConfig::from_str("default_config:\n  drainDuration: 23s\n").unwrap();
+        assert_eq!(mesh.default_config(), &ProxyConfig::istio_defaults());
+        let err = MeshConfig::from_str("default_config:\n  drainDuration: 23\n").unwrap_err();
+        assert_eq!(err.field, "defaultConfig.drainDuration");
+    }
+
+    #[test]
+    fn extension_providers_merge_by_name() {
+        let mesh = MeshConfig::from_str(
+            "extensionProviders:\n- name: envoy\n  envoyFileAccessLog: {path: /dev/stderr}\n- name: otel\n  opentelemetry: {service: otel.svc, port: 4317}\n",
+        )
+        .unwrap();
+        let providers = mesh.extension_providers();
+        let names: Vec<&str> = providers
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(names, ["prometheus", "stackdriver", "envoy", "otel"]);
+        assert_eq!(providers[2]["envoyFileAccessLog"]["path"], "/dev/stderr");
+        assert_eq!(providers[3]["opentelemetry"]["port"], 4317);
+    }
+
+    #[test]
+    fn top_level_fields_replace_and_unknown_fields_are_ignored() {
+        let mesh = MeshConfig::from_str(
+            "outboundTrafficPolicy: {}\ninboundTrafficPolicy: {mode: LOCALHOST}\nenablePrometheusMerge: false\nnotAMeshField: {x: 1}\ntrustDomainAliases: [b.local, a.local, b.local]\n",
+        )
+        .unwrap();
+        assert_eq!(mesh.raw()["outboundTrafficPolicy"], json!({}));
+        assert_eq!(mesh.inbound_traffic_policy_mode(), "localhost");
+        assert!(!mesh.enable_prometheus_merge());
+        assert!(mesh.raw().get("notAMeshField").is_none());
+        assert_eq!(
+            mesh.raw()["trustDomainAliases"],
+            json!(["a.local", "b.local"])
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_invalid_values_name_the_field() {
+        let cases = [
+            ("proxyListenPort: abc", "proxyListenPort"),
+            ("proxyListenPort: 0", "proxyListenPort"),
+            ("connectTimeout: 10", "connectTimeout"),
+            ("connectTimeout: 0.5ms", "connectTimeout"),
+            ("connectTimeout: 2h", "connectTimeout"),
+            (
+                "protocolDetectionTimeout: 1500us",
+                "protocolDetectionTimeout",
+            ),
+            ("defaultConfig: []", "defaultConfig"),
+            ("defaultConfig: {statusPort: 0}", "defaultConfig.statusPort"),
+            (
+                "defaultConfig: {drainDuration: 1.5s}",
+                "defaultConfig.drainDuration",
+            ),
+            (
+                "defaultConfig: {proxyMetadata: {A: 1}}",
+                "defaultConfig.proxyMetadata.A",
+            ),
+            ("trustDomain: Not_Valid", "trustDomain"),
+            (
+                "trustDomainAliases: ['ok.local', 'Bad Alias']",
+                "trustDomainAliases[0]",
+            ), // sorted first, as Istio does
+            (
+                "extensionProviders: [{name: 3}]",
+                "extensionProviders[0].name",
+            ),
+            ("extensionProviders: {name: x}", "extensionProviders"),
+            (
+                "defaultProviders: {metrics: prometheus}",
+                "defaultProviders.metrics",
+            ),
+            (
+                "inboundTrafficPolicy: {mode: SOMETIMES}",
+                "inboundTrafficPolicy.mode",
+            ),
+            ("enableTracing: 'yes'", "enableTracing"),
+            ("meshMTLS: {ecdhCurves: [P-256]}", "meshMTLS.ecdhCurves"),
+            (
+                "serviceSettings: [{hosts: ['bad host']}]",
+                "serviceSettings[0].hosts",
+            ),
+            (
+                "localityLbSetting: {distribute: [{from: a}], failover: [{from: a, to: b}]}",
+                "localityLbSetting",
+            ),
+            (
+                "localityLbSetting: {failover: [{from: a, to: a}]}",
+                "localityLbSetting",
+            ),
+        ];
+        for (yaml, field) in cases {
+            let err = MeshConfig::from_str(yaml).unwrap_err();
+            assert_eq!(err.field, field, "{yaml}: {err}");
+        }
+        assert_eq!(MeshConfig::from_str("[1, 2]").unwrap_err().field, "");
+        assert_eq!(MeshConfig::from_str("a: [").unwrap_err().field, "");
+    }
+
+    #[test]
+    fn mesh_from_json_object_equals_from_yaml_text() {
+        let from_text = MeshConfig::from_str(DEFAULT_INSTALL_MESH).unwrap();
+        let from_object = MeshConfig::from_json(json!({
+            "defaultConfig": {"discoveryAddress": "istiod.istio-system.svc:15012"},
+            "defaultProviders": {"metrics": ["prometheus"]},
+            "enablePrometheusMerge": true,
+            "rootNamespace": "istio-system",
+            "trustDomain": "cluster.local"
+        }))
+        .unwrap();
+        assert_eq!(from_text, from_object);
+    }
+
+    proptest! {
+        #[test]
+        fn from_str_never_panics(text in ".{0,200}") {
+            let _ = MeshConfig::from_str(&text);
+        }
+
+        #[test]
+        fn from_str_never_panics_on_yaml_like_text(text in "(defaultConfig|extensionProviders|trustDomain|name|[a-z]{1,6})?[:\\[\\]{}\\- \n\"'0-9a-z.,]{0,120}") {
+            let _ = MeshConfig::from_str(&text);
+        }
+    }
+}
