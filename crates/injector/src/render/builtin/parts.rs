@@ -1,0 +1,575 @@
+//! Pieces the `sidecar`, `gateway` and `grpc-agent` templates write identically: images,
+//! log arguments, the common env vars, resources, volumes, pull secrets.
+
+use super::ctx::Ctx;
+use super::golang;
+use super::yamltext::{self, Want};
+use crate::error::InjectError;
+use crate::render::istio_funcs;
+use serde_json::{Map, Value, json};
+
+/// Builds a JSON object from key/value pairs, keeping their order.
+pub(crate) fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    let mut map = Map::with_capacity(N);
+    for (k, v) in pairs {
+        map.insert(k.to_string(), v);
+    }
+    Value::Object(map)
+}
+
+/// `image:` of istio-proxy (`values_path` = `global.proxy.image`) or of the init container
+/// (`global.proxy_init.image`): the `sidecar.istio.io/proxyImage` annotation or the values
+/// image when it contains a `/` (used verbatim), else the computed image.
+pub(crate) fn image(
+    ctx: &Ctx<'_>,
+    field: &str,
+    values_path: &str,
+    computed: &str,
+) -> Result<Value, InjectError> {
+    let given = ctx.annotation_or_value("sidecar.istio.io/proxyImage", values_path)?;
+    if given.contains('/') {
+        // Printed through `quote`: the string survives exactly.
+        Ok(Value::String(given.into_owned()))
+    } else {
+        ctx.dq(field, computed)
+    }
+}
+
+/// The three quoted log-level arguments of `pilot-agent proxy`.
+pub(crate) fn log_level_args(ctx: &Ctx<'_>) -> Result<[Value; 3], InjectError> {
+    let proxy = ctx.annotation_or_value("sidecar.istio.io/logLevel", "global.proxy.logLevel")?;
+    let component = ctx.annotation_or_value(
+        "sidecar.istio.io/componentLogLevel",
+        "global.proxy.componentLogLevel",
+    )?;
+    Ok([
+        Value::String(format!("--proxyLogLevel={proxy}")),
+        Value::String(format!("--proxyComponentLogLevel={component}")),
+        agent_log_level_arg(ctx)?,
+    ])
+}
+
+/// `--log_output_level=…` (agent log level), quoted.
+pub(crate) fn agent_log_level_arg(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+    let level =
+        ctx.annotation_or_value("sidecar.istio.io/agentLogLevel", "global.logging.level")?;
+    Ok(Value::String(format!("--log_output_level={level}")))
+}
+
+/// `--stsPort=…` and `--log_as_json`, when the values ask for them.
+pub(crate) fn sts_and_json_args(ctx: &Ctx<'_>, args: &mut Vec<Value>) -> Result<(), InjectError> {
+    if ctx.value_truthy("global.sts.servicePort")? {
+        let text = format!("--stsPort={}", ctx.value_print("global.sts.servicePort")?);
+        args.push(ctx.plain("istio-proxy args --stsPort", &text, Want::Str)?);
+    }
+    if ctx.value_truthy("global.logAsJson")? {
+        args.push(json!("--log_as_json"));
+    }
+    Ok(())
+}
+
+/// The `$(POD_NAMESPACE).svc.<clusterDomain>` argument.
+pub(crate) fn domain_arg(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+    let text = format!(
+        "$(POD_NAMESPACE).svc.{}",
+        ctx.value_print("global.proxy.clusterDomain")?
+    );
+    ctx.plain("istio-proxy args --domain", &text, Want::Str)
+}
+
+pub(crate) fn field_ref_env(name: &str, path: &str) -> Value {
+    json!({"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}})
+}
+
+pub(crate) fn resource_ref_env(name: &str, resource: &str) -> Value {
+    json!({"name": name, "valueFrom": {"resourceFieldRef": {"resource": resource, "divisor": "1"}}})
+}
+
+fn env(name: &str, value: Value) -> Value {
+    obj([("name", Value::String(name.to_string())), ("value", value)])
+}
+
+/// `REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION` (inbound traffic policy `localhost`).
+pub(crate) fn localhost_probe_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) {
+    if ctx.data.inbound_traffic_policy_mode == "localhost" {
+        envs.push(env(
+            "REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION",
+            json!("true"),
+        ));
+    }
+}
+
+/// `PILOT_CERT_PROVIDER` and `CA_ADDR`, both printed unquoted.
+pub(crate) fn cert_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
+    let provider = ctx.value_print("global.pilotCertProvider")?;
+    envs.push(env(
+        "PILOT_CERT_PROVIDER",
+        ctx.plain("env PILOT_CERT_PROVIDER", &provider, Want::Str)?,
+    ));
+    let ca_addr = if ctx.value_truthy("global.caAddress")? {
+        ctx.value_print("global.caAddress")?
+    } else {
+        let revision = if ctx.value_eq("revision", "")? {
+            String::new()
+        } else {
+            format!("-{}", ctx.value_print("revision")?)
+        };
+        format!(
+            "istiod{revision}.{}.svc:15012",
+            ctx.value_print("global.istioNamespace")?
+        )
+    };
+    envs.push(env(
+        "CA_ADDR",
+        ctx.plain("env CA_ADDR", &ca_addr, Want::Str)?,
+    ));
+    Ok(())
+}
+
+/// `POD_NAME` … `HOST_IP`, the downward-API env vars every proxy gets.
+pub(crate) fn pod_identity_envs(envs: &mut Vec<Value>) {
+    envs.push(field_ref_env("POD_NAME", "metadata.name"));
+    envs.push(field_ref_env("POD_NAMESPACE", "metadata.namespace"));
+    envs.push(field_ref_env("INSTANCE_IP", "status.podIP"));
+    envs.push(field_ref_env("SERVICE_ACCOUNT", "spec.serviceAccountName"));
+    envs.push(field_ref_env("HOST_IP", "status.hostIP"));
+}
+
+/// `PROXY_CONFIG`: `protoToJSON .ProxyConfig` on the single line of a literal block.
+pub(crate) fn proxy_config_env(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+    let json = ctx.data.proxy_config.to_proto_json();
+    let value = yamltext::literal_single_line(&json).map_err(|m| ctx.err("env PROXY_CONFIG", m))?;
+    Ok(env("PROXY_CONFIG", Value::String(value)))
+}
+
+/// `ISTIO_META_POD_PORTS`: the `structToJSON` of every container port, one per line of a
+/// `|-` block, comma-led after the first: `[\n    {…}\n    ,{…}\n]`.
+pub(crate) fn pod_ports_env(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+    let mut text = String::from("[");
+    let mut first = true;
+    for (i, container) in ctx.containers.iter().enumerate() {
+        let ports = match container.get("ports") {
+            None | Some(Value::Null) => continue,
+            Some(Value::Array(ports)) => ports,
+            Some(_) => {
+                return Err(InjectError::InvalidPod(format!(
+                    "spec.containers[{i}].ports must be a list"
+                )));
+            }
+        };
+        for (j, port) in ports.iter().enumerate() {
+            let json = container_port_json(port).map_err(|m| {
+                InjectError::InvalidPod(format!("spec.containers[{i}].ports[{j}]{m}"))
+            })?;
+            text.push_str("\n    ");
+            if !first {
+                text.push(',');
+            }
+            text.push_str(&json);
+            first = false;
+        }
+    }
+    text.push_str("\n]");
+    Ok(env("ISTIO_META_POD_PORTS", Value::String(text)))
+}
+
+/// `structToJSON` of a `corev1.ContainerPort`: Go's `encoding/json` (field order name,
+/// hostPort, containerPort, protocol, hostIP; empty optional fields omitted).
+fn container_port_json(port: &Value) -> Result<String, String> {
+    crate::k8s::to_go_json(&crate::k8s::CONTAINER_PORT, port).map_err(|e| {
+        let path = if e.path == "<root>" {
+            String::new()
+        } else {
+            format!(".{}", e.path)
+        };
+        format!("{path}: {}", e.message)
+    })
+}
+
+/// `ISTIO_META_APP_CONTAINERS`: the application container names, comma-joined, quoted.
+pub(crate) fn app_containers_env(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+    let joined = ctx.app_containers.join(",");
+    Ok(env(
+        "ISTIO_META_APP_CONTAINERS",
+        ctx.dq("env ISTIO_META_APP_CONTAINERS", &joined)?,
+    ))
+}
+
+/// `COMPLIANCE_POLICY` and, for FIPS 140-3, `GODEBUG=fips140=only`.
+pub(crate) fn compliance_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
+    let policy = ctx.data.compliance_policy;
+    if policy.is_empty() {
+        return Ok(());
+    }
+    envs.push(env(
+        "COMPLIANCE_POLICY",
+        ctx.dq("env COMPLIANCE_POLICY", policy)?,
+    ));
+    if policy == "fips-140-3" {
+        envs.push(env("GODEBUG", json!("fips140=only")));
+    }
+    Ok(())
+}
+
+/// `ISTIO_META_CLUSTER_ID` (`valueOrDefault clusterName "Kubernetes"`).
+pub(crate) fn cluster_id_env(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+    let name = ctx.value("global.multiCluster.clusterName")?;
+    let text = match name {
+        Some(Value::String(s)) if s.is_empty() => "Kubernetes".to_string(),
+        None => "Kubernetes".to_string(),
+        other => golang::print(other),
+    };
+    Ok(env(
+        "ISTIO_META_CLUSTER_ID",
+        ctx.dq("env ISTIO_META_CLUSTER_ID", &text)?,
+    ))
+}
+
+/// `ISTIO_META_NETWORK` when `global.network` is set.
+pub(crate) fn network_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
+    if ctx.value_truthy("global.network")? {
+        let network = ctx.value_print("global.network")?;
+        envs.push(env(
+            "ISTIO_META_NETWORK",
+            ctx.dq("env ISTIO_META_NETWORK", &network)?,
+        ));
+    }
+    Ok(())
+}
+
+/// `ISTIO_META_OWNER`, when the workload's API version and name are known.
+pub(crate) fn owner_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
+    let meta = ctx.data.deploy_meta;
+    if meta.api_version.is_empty() || meta.name.is_empty() {
+        return Ok(());
+    }
+    let namespace = if meta.namespace.is_empty() {
+        "default"
+    } else {
+        meta.namespace.as_str()
+    };
+    let text = format!(
+        "kubernetes://apis/{}/namespaces/{namespace}/{}s/{}",
+        meta.api_version,
+        meta.kind.to_lowercase(),
+        meta.name
+    );
+    envs.push(env(
+        "ISTIO_META_OWNER",
+        ctx.plain("env ISTIO_META_OWNER", &text, Want::Str)?,
+    ));
+    Ok(())
+}
+
+const BOOTSTRAP_OVERRIDE: &str = "sidecar.istio.io/bootstrapOverride";
+
+/// `ISTIO_BOOTSTRAP_OVERRIDE` when the pod names a custom bootstrap config map.
+pub(crate) fn bootstrap_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) {
+    if ctx.isset(BOOTSTRAP_OVERRIDE) {
+        envs.push(env(
+            "ISTIO_BOOTSTRAP_OVERRIDE",
+            json!("/etc/istio/custom-bootstrap/custom_bootstrap.json"),
+        ));
+    }
+}
+
+/// `ISTIO_META_MESH_ID` (meshID, else the trust domain) and `TRUST_DOMAIN`.
+pub(crate) fn mesh_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
+    // valueOrDefault .MeshConfig.TrustDomain .Values.global.trustDomain
+    let mesh_trust_domain = ctx.data.mesh_config.trust_domain();
+    let values_trust_domain = ctx.value("global.trustDomain")?;
+    let trust_domain: Option<String> = if mesh_trust_domain.is_empty() {
+        golang::truthy(values_trust_domain).then(|| golang::print(values_trust_domain))
+    } else {
+        Some(mesh_trust_domain.to_string())
+    };
+    if ctx.value_truthy("global.meshID")? {
+        let mesh_id = ctx.value_print("global.meshID")?;
+        envs.push(env(
+            "ISTIO_META_MESH_ID",
+            ctx.dq("env ISTIO_META_MESH_ID", &mesh_id)?,
+        ));
+    } else if let Some(td) = &trust_domain {
+        envs.push(env(
+            "ISTIO_META_MESH_ID",
+            ctx.dq("env ISTIO_META_MESH_ID", td)?,
+        ));
+    }
+    if let Some(td) = &trust_domain {
+        envs.push(env("TRUST_DOMAIN", ctx.dq("env TRUST_DOMAIN", td)?));
+    }
+    Ok(())
+}
+
+/// One env var per `proxyMetadata` entry, in key order: `- name: <key>` (unquoted) and
+/// `value: "<value>"`.
+pub(crate) fn proxy_metadata_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
+    for (key, value) in &ctx.proxy_metadata {
+        let field = format!("proxyMetadata env {key}");
+        envs.push(obj([
+            ("name", ctx.plain(&field, key, Want::Str)?),
+            ("value", ctx.dq(&field, value)?),
+        ]));
+    }
+    Ok(())
+}
+
+/// `imagePullPolicy: "<global.imagePullPolicy>"` when set.
+pub(crate) fn image_pull_policy(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectError> {
+    if !ctx.value_truthy("global.imagePullPolicy")? {
+        return Ok(None);
+    }
+    let policy = ctx.value_print("global.imagePullPolicy")?;
+    ctx.dq("imagePullPolicy", &policy).map(Some)
+}
+
+const PROXY_CPU: &str = "sidecar.istio.io/proxyCPU";
+const PROXY_MEMORY: &str = "sidecar.istio.io/proxyMemory";
+const PROXY_CPU_LIMIT: &str = "sidecar.istio.io/proxyCPULimit";
+const PROXY_MEMORY_LIMIT: &str = "sidecar.istio.io/proxyMemoryLimit";
+
+/// The `resources` template: any of the four proxy resource annotations replaces the values'
+/// resources entirely; otherwise `omitNil .Values.global.proxy.resources`. `null` when there
+/// is nothing to write.
+pub(crate) fn resources(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+    let annotated = [PROXY_CPU, PROXY_MEMORY, PROXY_CPU_LIMIT, PROXY_MEMORY_LIMIT]
+        .iter()
+        .any(|k| ctx.isset(k));
+    if annotated {
+        let mut out = Map::new();
+        let pair = |cpu: &str, memory: &str| -> Option<Value> {
+            if !ctx.isset(cpu) && !ctx.isset(memory) {
+                return None;
+            }
+            let mut m = Map::new();
+            if let Some(v) = ctx.annotation(cpu) {
+                m.insert("cpu".to_string(), Value::String(v.to_string()));
+            }
+            if let Some(v) = ctx.annotation(memory) {
+                m.insert("memory".to_string(), Value::String(v.to_string()));
+            }
+            Some(Value::Object(m))
+        };
+        if let Some(requests) = pair(PROXY_CPU, PROXY_MEMORY) {
+            out.insert("requests".to_string(), requests);
+        }
+        if let Some(limits) = pair(PROXY_CPU_LIMIT, PROXY_MEMORY_LIMIT) {
+            out.insert("limits".to_string(), limits);
+        }
+        return Ok(Value::Object(out));
+    }
+    let values = ctx.value("global.proxy.resources")?;
+    if !golang::truthy(values) {
+        return Ok(Value::Null);
+    }
+    match values.and_then(istio_funcs::omit_nil) {
+        None => Ok(Value::Null),
+        Some(v) => ctx.embedded_object("resources", &v),
+    }
+}
+
+/// The `istio-podinfo` downward-API volume.
+pub(crate) fn podinfo_volume() -> Value {
+    json!({
+        "name": "istio-podinfo",
+        "downwardAPI": {"items": [
+            {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
+            {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}},
+        ]},
+    })
+}
+
+/// The projected service-account token volume `istio-token`.
+pub(crate) fn token_volume(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+    let aud = ctx.value_print("global.sds.token.aud")?;
+    Ok(json!({
+        "name": "istio-token",
+        "projected": {"sources": [{"serviceAccountToken": {
+            "path": "istio-token",
+            "expirationSeconds": 43200,
+            "audience": ctx.plain("volume istio-token audience", &aud, Want::Str)?,
+        }}]},
+    }))
+}
+
+/// Whether `global.pilotCertProvider` is `istiod` (the CA root cert is mounted).
+pub(crate) fn istiod_certs(ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+    ctx.value_eq("global.pilotCertProvider", "istiod")
+}
+
+/// Whether `global.caName` is `GkeWorkloadCertificate`.
+pub(crate) fn gke_workload_certs(ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+    ctx.value_eq("global.caName", "GkeWorkloadCertificate")
+}
+
+/// The `istiod-ca-cert` volume: a ClusterTrustBundle projection when
+/// `pilot.env.ENABLE_CLUSTER_TRUST_BUNDLE_API` is `true`, else the root-cert config map.
+pub(crate) fn istiod_ca_volume(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+    // `(.Values.pilot.env).X`: the parentheses turn a nil `env` into no value.
+    let env = ctx.value("pilot.env")?;
+    let flag = golang::lookup(env, &["ENABLE_CLUSTER_TRUST_BUNDLE_API"])
+        .and_then(|v| golang::eq_bool(v, true))
+        .map_err(|m| ctx.err(".Values.pilot.env.ENABLE_CLUSTER_TRUST_BUNDLE_API", m))?;
+    let bundle = ctx.value("global.trustBundleName")?;
+    let bundle_or = |default: &str| {
+        if golang::truthy(bundle) {
+            golang::print(bundle)
+        } else {
+            default.to_string()
+        }
+    };
+    if flag {
+        let name = format!("istio.io:istiod-ca:{}", bundle_or("root-cert"));
+        Ok(json!({
+            "name": "istiod-ca-cert",
+            "projected": {"sources": [{"clusterTrustBundle": {
+                "name": ctx.plain("volume istiod-ca-cert clusterTrustBundle", &name, Want::Str)?,
+                "path": "root-cert.pem",
+            }}]},
+        }))
+    } else {
+        let name = bundle_or("istio-ca-root-cert");
+        Ok(json!({
+            "name": "istiod-ca-cert",
+            "configMap": {"name": ctx.plain("volume istiod-ca-cert configMap", &name, Want::Str)?},
+        }))
+    }
+}
+
+/// The `istio-certs` secret volume (`global.mountMtlsCerts`), named after the service account.
+pub(crate) fn istio_certs_volume(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+    let sa = match ctx.data.spec.get("serviceAccountName") {
+        None | Some(Value::Null) => "",
+        Some(Value::String(s)) => s.as_str(),
+        Some(_) => {
+            return Err(InjectError::InvalidPod(
+                "spec.serviceAccountName must be a string".to_string(),
+            ));
+        }
+    };
+    let secret = if sa.is_empty() {
+        json!("istio.default")
+    } else {
+        ctx.plain(
+            "volume istio-certs secretName",
+            &format!("istio.{sa}"),
+            Want::Str,
+        )?
+    };
+    Ok(json!({
+        "name": "istio-certs",
+        "secret": {"optional": true, "secretName": secret},
+    }))
+}
+
+/// The `custom-bootstrap-volume` when `sidecar.istio.io/bootstrapOverride` is set.
+pub(crate) fn bootstrap_volume(ctx: &Ctx<'_>) -> Option<Value> {
+    let name = ctx.annotation(BOOTSTRAP_OVERRIDE)?;
+    Some(json!({"name": "custom-bootstrap-volume", "configMap": {"name": name}}))
+}
+
+pub(crate) fn bootstrap_mount(ctx: &Ctx<'_>) -> Option<Value> {
+    ctx.isset(BOOTSTRAP_OVERRIDE).then(
+        || json!({"mountPath": "/etc/istio/custom-bootstrap", "name": "custom-bootstrap-volume"}),
+    )
+}
+
+/// Entries from a JSON-map annotation (`sidecar.istio.io/userVolume`, `userVolumeMount`):
+/// `- name: "<key>"` followed by the `toYaml` of the entry's value, so keys of the value
+/// (including its own `name`) win over the map key.
+pub(crate) fn user_entries(ctx: &Ctx<'_>, annotation: &str) -> Result<Vec<Value>, InjectError> {
+    let Some(text) = ctx.annotation(annotation) else {
+        return Ok(Vec::new());
+    };
+    let field = format!("annotation {annotation}");
+    let parsed = golang::from_json(text);
+    let items = golang::range_items(Some(&parsed)).map_err(|m| ctx.err(&field, m))?;
+    let mut out = Vec::with_capacity(items.len());
+    for (key, value) in items {
+        let mut entry = Map::new();
+        entry.insert("name".to_string(), ctx.dq(&field, &key.print())?);
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                for (k, v) in map {
+                    entry.insert(k.clone(), yamltext::yaml_round_trip(v));
+                }
+            }
+            other => {
+                return Err(ctx.err(
+                    &field,
+                    format!(
+                        "entry {:?} is {}, but only a non-empty JSON object makes valid YAML there",
+                        key.print(),
+                        golang::kind_name(other)
+                    ),
+                ));
+            }
+        }
+        out.push(Value::Object(entry));
+    }
+    Ok(out)
+}
+
+/// `imagePullSecrets` from `global.imagePullSecrets` (each printed unquoted as a name).
+pub(crate) fn image_pull_secrets(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectError> {
+    let secrets = ctx.value("global.imagePullSecrets")?;
+    if !golang::truthy(secrets) {
+        return Ok(None);
+    }
+    let items =
+        golang::range_items(secrets).map_err(|m| ctx.err(".Values.global.imagePullSecrets", m))?;
+    let mut out = Vec::with_capacity(items.len());
+    for (_, secret) in items {
+        let text = golang::print(Some(secret));
+        out.push(obj([(
+            "name",
+            ctx.plain("imagePullSecrets name", &text, Want::Str)?,
+        )]));
+    }
+    Ok(Some(Value::Array(out)))
+}
+
+/// `toYaml .Values.global.proxy.seccompProfile` when set.
+pub(crate) fn seccomp_profile(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectError> {
+    let profile = ctx.value("global.proxy.seccompProfile")?;
+    if !golang::truthy(profile) {
+        return Ok(None);
+    }
+    match profile {
+        Some(v) => ctx
+            .embedded_object("securityContext.seccompProfile", v)
+            .map(Some),
+        None => Ok(None),
+    }
+}
+
+/// `runAsUser: {{ .ProxyUID | default "1337" }}` and its GID twin: 0 prints the default.
+pub(crate) fn proxy_id(id: i64) -> Value {
+    Value::from(if id == 0 { 1337 } else { id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_ports_encode_like_go() {
+        assert_eq!(
+            container_port_json(&json!({"containerPort": 80, "name": "http"})).as_deref(),
+            Ok(r#"{"name":"http","containerPort":80}"#)
+        );
+        assert_eq!(
+            container_port_json(
+                &json!({"protocol": "UDP", "containerPort": 53, "hostIP": "a<b", "x": 1})
+            )
+            .as_deref(),
+            Ok(r#"{"containerPort":53,"protocol":"UDP","hostIP":"a\u003cb"}"#)
+        );
+        assert_eq!(
+            container_port_json(&json!({})).as_deref(),
+            Ok(r#"{"containerPort":0}"#)
+        );
+        assert!(container_port_json(&json!({"containerPort": "80"})).is_err());
+        assert!(container_port_json(&json!("80")).is_err());
+    }
+}

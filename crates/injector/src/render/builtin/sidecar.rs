@@ -1,0 +1,867 @@
+//! Istio's stock `sidecar` template (`files/injection-template.yaml`), branch by branch.
+
+use super::ctx::Ctx;
+use super::golang;
+use super::parts::{self, obj};
+use super::yamltext::Want;
+use crate::config::InterceptionMode;
+use crate::error::InjectError;
+use crate::render::istio_funcs;
+use serde_json::{Map, Value, json};
+
+const INTERCEPTION_MODE: &str = "sidecar.istio.io/interceptionMode";
+const STATUS_PORT: &str = "status.sidecar.istio.io/port";
+const INCLUDE_OUTBOUND_IP_RANGES: &str = "traffic.sidecar.istio.io/includeOutboundIPRanges";
+const EXCLUDE_OUTBOUND_IP_RANGES: &str = "traffic.sidecar.istio.io/excludeOutboundIPRanges";
+const INCLUDE_INBOUND_PORTS: &str = "traffic.sidecar.istio.io/includeInboundPorts";
+const EXCLUDE_INBOUND_PORTS: &str = "traffic.sidecar.istio.io/excludeInboundPorts";
+const INCLUDE_OUTBOUND_PORTS: &str = "traffic.sidecar.istio.io/includeOutboundPorts";
+const EXCLUDE_OUTBOUND_PORTS: &str = "traffic.sidecar.istio.io/excludeOutboundPorts";
+const KUBEVIRT_INTERFACES: &str = "traffic.sidecar.istio.io/kubevirtInterfaces";
+const REROUTE_VIRTUAL_INTERFACES: &str = "istio.io/reroute-virtual-interfaces";
+const EXCLUDE_INTERFACES: &str = "traffic.sidecar.istio.io/excludeInterfaces";
+
+/// The template's top-level variables and the values several sections share.
+struct Decisions {
+    /// `annotation … interceptionMode .ProxyConfig.InterceptionMode`.
+    mode: String,
+    tproxy: bool,
+    cap_net_bind_service: bool,
+    native: bool,
+    hold_proxy: bool,
+    cni: bool,
+    /// The status port as the annotation or values print it.
+    status_port: String,
+    /// `excludeInboundPort <status port> <excludeInboundPorts>`.
+    exclude_inbound: String,
+}
+
+impl Decisions {
+    fn new(ctx: &Ctx<'_>) -> Result<Decisions, InjectError> {
+        let pc_mode = ctx.data.proxy_config.interception_mode();
+        let mode = ctx
+            .annotation(INTERCEPTION_MODE)
+            .map_or_else(|| pc_mode.as_str().to_string(), str::to_string);
+        let tproxy = mode == InterceptionMode::Tproxy.as_str();
+        let cap_net_bind_service = ctx.annotation_or_value(
+            "sidecar.istio.io/capNetBindService",
+            "global.proxy.capNetBindService",
+        )? == "true";
+        let native_default = if ctx.data.native_sidecars {
+            "true"
+        } else {
+            "false"
+        };
+        let native_annotation = ctx.index_annotation("sidecar.istio.io/nativeSidecar");
+        let native = if native_annotation.is_empty() {
+            native_default
+        } else {
+            native_annotation
+        } != "false";
+        // `or` stops at the first true operand: the values are only read when needed.
+        let hold = ctx
+            .data
+            .proxy_config
+            .hold_application_until_proxy_starts()
+            .unwrap_or(false)
+            || ctx.value_truthy("global.proxy.holdApplicationUntilProxyStarts")?;
+        let status_port = ctx
+            .annotation_or_value(STATUS_PORT, "global.proxy.statusPort")?
+            .into_owned();
+        let excluded =
+            ctx.annotation_or_value(EXCLUDE_INBOUND_PORTS, "global.proxy.excludeInboundPorts")?;
+        let exclude_inbound = istio_funcs::exclude_inbound_port(&status_port, &excluded);
+        Ok(Decisions {
+            mode,
+            tproxy,
+            cap_net_bind_service,
+            native,
+            hold_proxy: hold && !native,
+            cni: ctx.value_truthy("pilot.cni.enabled")?,
+            status_port,
+            exclude_inbound,
+        })
+    }
+}
+
+pub(crate) fn render(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+    let d = Decisions::new(ctx)?;
+    let metadata = metadata(ctx, &d)?;
+
+    let mut spec = Map::new();
+    // Interception NONE has no iptables init container. Without a native sidecar the
+    // template then writes `initContainers: []`, which the merge leaves alone.
+    let mut init_containers = Vec::new();
+    if d.mode != "NONE" {
+        init_containers.push(init_container(ctx, &d)?);
+    }
+    let proxy = proxy_container(ctx, &d)?;
+    if d.native {
+        init_containers.push(proxy);
+        spec.insert("initContainers".to_string(), Value::Array(init_containers));
+    } else {
+        spec.insert("initContainers".to_string(), Value::Array(init_containers));
+        spec.insert("containers".to_string(), Value::Array(vec![proxy]));
+    }
+    spec.insert("volumes".to_string(), Value::Array(volumes(ctx)?));
+    if let Some(secrets) = parts::image_pull_secrets(ctx)? {
+        spec.insert("imagePullSecrets".to_string(), secrets);
+    }
+    Ok(obj([("metadata", metadata), ("spec", Value::Object(spec))]))
+}
+
+fn metadata(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
+    let mut labels = Map::new();
+    let tls_mode = ctx.label("security.istio.io/tlsMode");
+    labels.insert(
+        "security.istio.io/tlsMode".to_string(),
+        json!(if tls_mode.is_empty() {
+            "istio"
+        } else {
+            tls_mode
+        }),
+    );
+    if ctx
+        .proxy_metadata
+        .get("ISTIO_META_ENABLE_HBONE")
+        .map(String::as_str)
+        == Some("true")
+    {
+        let tunnel = ctx.label("networking.istio.io/tunnel");
+        labels.insert(
+            "networking.istio.io/tunnel".to_string(),
+            json!(if tunnel.is_empty() { "http" } else { tunnel }),
+        );
+    }
+    let label_fn = ctx.label_fn();
+    labels.insert(
+        "service.istio.io/canonical-name".to_string(),
+        Value::String(istio_funcs::canonical_name(
+            &label_fn,
+            &ctx.data.deploy_meta.name,
+        )),
+    );
+    labels.insert(
+        "service.istio.io/canonical-revision".to_string(),
+        Value::String(istio_funcs::canonical_revision(&label_fn)),
+    );
+
+    let mut annotations = Map::new();
+    let revision = if ctx.data.revision.is_empty() {
+        "default"
+    } else {
+        ctx.data.revision
+    };
+    annotations.insert("istio.io/rev".to_string(), json!(revision));
+    default_container_annotations(ctx, &mut annotations)?;
+    if d.cni {
+        cni_annotations(ctx, d, &mut annotations)?;
+    }
+    Ok(obj([
+        ("labels", Value::Object(labels)),
+        ("annotations", Value::Object(annotations)),
+    ]))
+}
+
+/// `kubectl.kubernetes.io/default-logs-container` and `default-container`: the first
+/// application container, unless the pod already chose.
+pub(crate) fn default_container_annotations(
+    ctx: &Ctx<'_>,
+    annotations: &mut Map<String, Value>,
+) -> Result<(), InjectError> {
+    let Some(first) = ctx.app_containers.first() else {
+        return Ok(());
+    };
+    for key in [
+        "kubectl.kubernetes.io/default-logs-container",
+        "kubectl.kubernetes.io/default-container",
+    ] {
+        if !ctx.isset(key) {
+            annotations.insert(
+                key.to_string(),
+                ctx.dq(&format!("annotation {key}"), first)?,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The annotations the Istio CNI plugin reads (only written when CNI is enabled).
+fn cni_annotations(
+    ctx: &Ctx<'_>,
+    d: &Decisions,
+    annotations: &mut Map<String, Value>,
+) -> Result<(), InjectError> {
+    if ctx.value_eq("pilot.cni.provider", "multus")? {
+        let key = "k8s.v1.cni.cncf.io/networks";
+        let networks =
+            istio_funcs::append_multus_network(ctx.index_annotation(key), "default/istio-cni");
+        annotations.insert(
+            key.to_string(),
+            ctx.sq(&format!("annotation {key}"), &networks)?,
+        );
+    }
+    let mut put = |key: &str, text: &str| -> Result<(), InjectError> {
+        let value = ctx.dq(&format!("annotation {key}"), text)?;
+        annotations.insert(key.to_string(), value);
+        Ok(())
+    };
+    put(INTERCEPTION_MODE, &d.mode)?;
+    let include_ranges =
+        ctx.annotation_or_value(INCLUDE_OUTBOUND_IP_RANGES, "global.proxy.includeIPRanges")?;
+    if !include_ranges.is_empty() {
+        put(INCLUDE_OUTBOUND_IP_RANGES, &include_ranges)?;
+    }
+    let exclude_ranges =
+        ctx.annotation_or_value(EXCLUDE_OUTBOUND_IP_RANGES, "global.proxy.excludeIPRanges")?;
+    if !exclude_ranges.is_empty() {
+        put(EXCLUDE_OUTBOUND_IP_RANGES, &exclude_ranges)?;
+    }
+    let include_inbound =
+        ctx.annotation_or_value(INCLUDE_INBOUND_PORTS, "global.proxy.includeInboundPorts")?;
+    put(INCLUDE_INBOUND_PORTS, &include_inbound)?;
+    put(EXCLUDE_INBOUND_PORTS, &d.exclude_inbound)?;
+    if include_outbound_ports(ctx)? {
+        let ports =
+            ctx.annotation_or_value(INCLUDE_OUTBOUND_PORTS, "global.proxy.includeOutboundPorts")?;
+        put(INCLUDE_OUTBOUND_PORTS, &ports)?;
+    }
+    // Unlike the init container's `-o`, this condition compares the raw value: a missing
+    // `excludeOutboundPorts` is "not equal to empty" and writes `<nil>`, as Istio does.
+    let exclude_outbound_set = ctx.isset(EXCLUDE_OUTBOUND_PORTS)
+        || !golang::eq_str(ctx.value("global.proxy.excludeOutboundPorts")?, "")
+            .map_err(|m| ctx.err(".Values.global.proxy.excludeOutboundPorts", m))?;
+    if exclude_outbound_set {
+        let ports =
+            ctx.annotation_or_value(EXCLUDE_OUTBOUND_PORTS, "global.proxy.excludeOutboundPorts")?;
+        put(EXCLUDE_OUTBOUND_PORTS, &ports)?;
+    }
+    for key in [
+        KUBEVIRT_INTERFACES,
+        REROUTE_VIRTUAL_INTERFACES,
+        EXCLUDE_INTERFACES,
+    ] {
+        let value = ctx.index_annotation(key);
+        if !value.is_empty() {
+            put(key, value)?;
+        }
+    }
+    Ok(())
+}
+
+/// `or (isset … includeOutboundPorts) (ne (valueOrDefault .Values…includeOutboundPorts "") "")`.
+fn include_outbound_ports(ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+    outbound_ports_set(
+        ctx,
+        INCLUDE_OUTBOUND_PORTS,
+        "global.proxy.includeOutboundPorts",
+    )
+}
+
+/// The `valueOrDefault … ""` flavour of the outbound-ports condition (`or` short-circuits).
+fn outbound_ports_set(ctx: &Ctx<'_>, annotation: &str, path: &str) -> Result<bool, InjectError> {
+    if ctx.isset(annotation) {
+        return Ok(true);
+    }
+    let value = ctx.value(path)?;
+    let defaulted = match value {
+        None => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        other => other,
+    };
+    let equal = match defaulted {
+        None => true,
+        some => golang::eq_str(some, "").map_err(|m| ctx.err(&format!(".Values.{path}"), m))?,
+    };
+    Ok(!equal)
+}
+
+fn init_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
+    let mut c = Map::new();
+    let name = if d.cni {
+        "istio-validation"
+    } else {
+        "istio-init"
+    };
+    c.insert("name".to_string(), json!(name));
+    c.insert(
+        "image".to_string(),
+        parts::image(
+            ctx,
+            &format!("{name} image"),
+            "global.proxy_init.image",
+            ctx.data.proxy_init_image,
+        )?,
+    );
+    c.insert("args".to_string(), Value::Array(init_args(ctx, d)?));
+    if let Some(policy) = parts::image_pull_policy(ctx)? {
+        c.insert("imagePullPolicy".to_string(), policy);
+    }
+    if !ctx.proxy_metadata.is_empty() {
+        let mut envs = Vec::with_capacity(ctx.proxy_metadata.len());
+        parts::proxy_metadata_envs(ctx, &mut envs)?;
+        c.insert("env".to_string(), Value::Array(envs));
+    }
+    c.insert("resources".to_string(), parts::resources(ctx)?);
+    c.insert(
+        "securityContext".to_string(),
+        init_security_context(ctx, d)?,
+    );
+    Ok(Value::Object(c))
+}
+
+fn init_args(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
+    let mesh = ctx.data.mesh_config;
+    let port_or = |port: i32, default: &str| {
+        if port == 0 {
+            default.to_string()
+        } else {
+            port.to_string()
+        }
+    };
+    let uid = if d.tproxy || ctx.data.proxy_uid == 0 {
+        "1337".to_string()
+    } else {
+        ctx.data.proxy_uid.to_string()
+    };
+    let mut args = vec![
+        json!("istio-iptables"),
+        json!("-p"),
+        Value::String(port_or(mesh.proxy_listen_port(), "15001")),
+        json!("-z"),
+        Value::String(port_or(mesh.proxy_inbound_listen_port(), "15006")),
+        json!("-u"),
+        Value::String(uid),
+        json!("-m"),
+        ctx.dq("istio-init args -m", &d.mode)?,
+        json!("-i"),
+    ];
+    let include_ranges =
+        ctx.annotation_or_value(INCLUDE_OUTBOUND_IP_RANGES, "global.proxy.includeIPRanges")?;
+    args.push(ctx.dq("istio-init args -i", &include_ranges)?);
+    args.push(json!("-x"));
+    let exclude_ranges =
+        ctx.annotation_or_value(EXCLUDE_OUTBOUND_IP_RANGES, "global.proxy.excludeIPRanges")?;
+    args.push(ctx.dq("istio-init args -x", &exclude_ranges)?);
+    args.push(json!("-b"));
+    let include_inbound =
+        ctx.annotation_or_value(INCLUDE_INBOUND_PORTS, "global.proxy.includeInboundPorts")?;
+    args.push(ctx.dq("istio-init args -b", &include_inbound)?);
+    args.push(json!("-d"));
+    if d.exclude_inbound.is_empty() {
+        args.push(json!("15090,15021"));
+    } else {
+        args.push(ctx.dq(
+            "istio-init args -d",
+            &format!("15090,15021,{}", d.exclude_inbound),
+        )?);
+    }
+    if include_outbound_ports(ctx)? {
+        args.push(json!("-q"));
+        let ports =
+            ctx.annotation_or_value(INCLUDE_OUTBOUND_PORTS, "global.proxy.includeOutboundPorts")?;
+        args.push(ctx.dq("istio-init args -q", &ports)?);
+    }
+    if outbound_ports_set(
+        ctx,
+        EXCLUDE_OUTBOUND_PORTS,
+        "global.proxy.excludeOutboundPorts",
+    )? {
+        args.push(json!("-o"));
+        let ports =
+            ctx.annotation_or_value(EXCLUDE_OUTBOUND_PORTS, "global.proxy.excludeOutboundPorts")?;
+        args.push(ctx.dq("istio-init args -o", &ports)?);
+    }
+    let reroute = ctx
+        .annotation(REROUTE_VIRTUAL_INTERFACES)
+        .or_else(|| ctx.annotation(KUBEVIRT_INTERFACES));
+    if let Some(interfaces) = reroute {
+        args.push(json!("-k"));
+        args.push(ctx.dq("istio-init args -k", interfaces)?);
+    }
+    if let Some(interfaces) = ctx.annotation(EXCLUDE_INTERFACES) {
+        args.push(json!("-c"));
+        args.push(ctx.dq("istio-init args -c", interfaces)?);
+    }
+    args.push(parts::agent_log_level_arg(ctx)?);
+    if ctx.value_truthy("global.logAsJson")? {
+        args.push(json!("--log_as_json"));
+    }
+    if d.cni {
+        args.push(json!("--run-validation"));
+        args.push(json!("--skip-rule-apply"));
+    } else if ctx.value_truthy("global.proxy_init.forceApplyIptables")? {
+        args.push(json!("--force-apply"));
+    }
+    if ctx.value_truthy("global.nativeNftables")? {
+        args.push(json!("--native-nftables"));
+    }
+    Ok(args)
+}
+
+/// `privileged`/`allowPrivilegeEscalation`: `{{ .Values.global.proxy.privileged }}` unquoted.
+fn privileged(ctx: &Ctx<'_>, field: &str) -> Result<Value, InjectError> {
+    let text = ctx.value_print("global.proxy.privileged")?;
+    ctx.plain(field, &text, Want::Bool)
+}
+
+fn init_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
+    let mut sc = Map::new();
+    sc.insert(
+        "allowPrivilegeEscalation".to_string(),
+        privileged(ctx, "istio-init securityContext.allowPrivilegeEscalation")?,
+    );
+    sc.insert(
+        "privileged".to_string(),
+        privileged(ctx, "istio-init securityContext.privileged")?,
+    );
+    if d.cni {
+        sc.insert("capabilities".to_string(), json!({"drop": ["ALL"]}));
+        let (uid, gid) = if d.tproxy {
+            (Value::from(1337), Value::from(1337))
+        } else {
+            (
+                parts::proxy_id(ctx.data.proxy_uid),
+                parts::proxy_id(ctx.data.proxy_gid),
+            )
+        };
+        sc.insert("readOnlyRootFilesystem".to_string(), json!(true));
+        sc.insert("runAsGroup".to_string(), gid);
+        sc.insert("runAsUser".to_string(), uid);
+        sc.insert("runAsNonRoot".to_string(), json!(true));
+    } else {
+        sc.insert(
+            "capabilities".to_string(),
+            json!({"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]}),
+        );
+        sc.insert("readOnlyRootFilesystem".to_string(), json!(false));
+        sc.insert("runAsGroup".to_string(), json!(0));
+        sc.insert("runAsNonRoot".to_string(), json!(false));
+        sc.insert("runAsUser".to_string(), json!(0));
+    }
+    if let Some(profile) = parts::seccomp_profile(ctx)? {
+        sc.insert("seccompProfile".to_string(), profile);
+    }
+    Ok(Value::Object(sc))
+}
+
+fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
+    let mut c = Map::new();
+    c.insert("name".to_string(), json!("istio-proxy"));
+    c.insert(
+        "image".to_string(),
+        parts::image(
+            ctx,
+            "istio-proxy image",
+            "global.proxy.image",
+            ctx.data.proxy_image,
+        )?,
+    );
+    if d.native {
+        c.insert("restartPolicy".to_string(), json!("Always"));
+    }
+    c.insert(
+        "ports".to_string(),
+        json!([{"containerPort": 15090, "protocol": "TCP", "name": "http-envoy-prom"}]),
+    );
+    c.insert("args".to_string(), Value::Array(proxy_args(ctx)?));
+    if let Some(lifecycle) = lifecycle(ctx, d)? {
+        c.insert("lifecycle".to_string(), lifecycle);
+    }
+    c.insert("env".to_string(), Value::Array(proxy_env(ctx)?));
+    if let Some(policy) = parts::image_pull_policy(ctx)? {
+        c.insert("imagePullPolicy".to_string(), policy);
+    }
+    if d.status_port != "0" {
+        if ctx.value_truthy("global.proxy.startupProbe.enabled")? {
+            let threshold = ctx.value_print("global.proxy.startupProbe.failureThreshold")?;
+            c.insert(
+                "startupProbe".to_string(),
+                obj([
+                    ("httpGet", json!({"path": "/healthz/ready", "port": 15021})),
+                    ("initialDelaySeconds", json!(0)),
+                    ("periodSeconds", json!(1)),
+                    ("timeoutSeconds", json!(3)),
+                    (
+                        "failureThreshold",
+                        ctx.plain("startupProbe.failureThreshold", &threshold, Want::Int32)?,
+                    ),
+                ]),
+            );
+        }
+        let readiness = |annotation: &str, path: &str, field: &str| -> Result<Value, InjectError> {
+            let text = ctx.annotation_or_value(annotation, path)?;
+            ctx.plain(field, &text, Want::Int32)
+        };
+        c.insert(
+            "readinessProbe".to_string(),
+            obj([
+                ("httpGet", json!({"path": "/healthz/ready", "port": 15021})),
+                (
+                    "initialDelaySeconds",
+                    readiness(
+                        "readiness.status.sidecar.istio.io/initialDelaySeconds",
+                        "global.proxy.readinessInitialDelaySeconds",
+                        "readinessProbe.initialDelaySeconds",
+                    )?,
+                ),
+                (
+                    "periodSeconds",
+                    readiness(
+                        "readiness.status.sidecar.istio.io/periodSeconds",
+                        "global.proxy.readinessPeriodSeconds",
+                        "readinessProbe.periodSeconds",
+                    )?,
+                ),
+                ("timeoutSeconds", json!(3)),
+                (
+                    "failureThreshold",
+                    readiness(
+                        "readiness.status.sidecar.istio.io/failureThreshold",
+                        "global.proxy.readinessFailureThreshold",
+                        "readinessProbe.failureThreshold",
+                    )?,
+                ),
+            ]),
+        );
+    }
+    c.insert(
+        "securityContext".to_string(),
+        proxy_security_context(ctx, d)?,
+    );
+    c.insert("resources".to_string(), parts::resources(ctx)?);
+    c.insert(
+        "volumeMounts".to_string(),
+        Value::Array(volume_mounts(ctx)?),
+    );
+    Ok(Value::Object(c))
+}
+
+fn proxy_args(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
+    let [log, component, agent] = parts::log_level_args(ctx)?;
+    let mut args = vec![
+        json!("proxy"),
+        json!("sidecar"),
+        json!("--domain"),
+        parts::domain_arg(ctx)?,
+        log,
+        component,
+        agent,
+    ];
+    parts::sts_and_json_args(ctx, &mut args)?;
+    if ctx.value_truthy("global.proxy.outlierLogPath")? {
+        let text = format!(
+            "--outlierLogPath={}",
+            ctx.value_print("global.proxy.outlierLogPath")?
+        );
+        args.push(ctx.plain("istio-proxy args --outlierLogPath", &text, Want::Str)?);
+    }
+    Ok(args)
+}
+
+fn lifecycle(ctx: &Ctx<'_>, d: &Decisions) -> Result<Option<Value>, InjectError> {
+    let configured = ctx.value("global.proxy.lifecycle")?;
+    if golang::truthy(configured) {
+        return match configured {
+            Some(v) => ctx.embedded_object("istio-proxy lifecycle", v).map(Some),
+            None => Ok(None),
+        };
+    }
+    if d.hold_proxy {
+        return Ok(Some(
+            json!({"postStart": {"exec": {"command": ["pilot-agent", "wait"]}}}),
+        ));
+    }
+    if d.native {
+        // Drain on shutdown: the native sidecar outlives the app containers' SIGTERM.
+        let debug_port = format!("--debug-port={}", d.status_port);
+        let debug_port = ctx.plain("istio-proxy lifecycle preStop", &debug_port, Want::Str)?;
+        return Ok(Some(json!({"preStop": {"exec": {"command": [
+            "pilot-agent", "request", debug_port, "POST", "drain"
+        ]}}})));
+    }
+    Ok(None)
+}
+
+fn proxy_env(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
+    let mut envs = Vec::with_capacity(32);
+    parts::localhost_probe_env(ctx, &mut envs);
+    parts::cert_envs(ctx, &mut envs)?;
+    parts::pod_identity_envs(&mut envs);
+    envs.push(parts::resource_ref_env("ISTIO_CPU_LIMIT", "limits.cpu"));
+    envs.push(parts::proxy_config_env(ctx)?);
+    envs.push(parts::pod_ports_env(ctx)?);
+    envs.push(parts::app_containers_env(ctx)?);
+    envs.push(parts::resource_ref_env("GOMEMLIMIT", "limits.memory"));
+    parts::compliance_envs(ctx, &mut envs)?;
+    envs.push(parts::cluster_id_env(ctx)?);
+    envs.push(parts::field_ref_env(
+        "ISTIO_META_NODE_NAME",
+        "spec.nodeName",
+    ));
+    // `or (index annotations interceptionMode) .ProxyConfig.InterceptionMode.String`: an
+    // empty annotation falls back to the config.
+    let mode = match ctx.index_annotation(INTERCEPTION_MODE) {
+        "" => ctx.data.proxy_config.interception_mode().as_str(),
+        given => given,
+    };
+    envs.push(obj([
+        ("name", json!("ISTIO_META_INTERCEPTION_MODE")),
+        ("value", ctx.dq("env ISTIO_META_INTERCEPTION_MODE", mode)?),
+    ]));
+    parts::network_env(ctx, &mut envs)?;
+    let workload = match ctx.label("service.istio.io/workload-name") {
+        "" => ctx.data.deploy_meta.name.as_str(),
+        label => label,
+    };
+    if !workload.is_empty() {
+        envs.push(obj([
+            ("name", json!("ISTIO_META_WORKLOAD_NAME")),
+            ("value", ctx.dq("env ISTIO_META_WORKLOAD_NAME", workload)?),
+        ]));
+    }
+    parts::owner_env(ctx, &mut envs)?;
+    parts::bootstrap_env(ctx, &mut envs);
+    parts::mesh_envs(ctx, &mut envs)?;
+    datadog_envs(ctx, &mut envs)?;
+    let otel = otel_attributes(ctx);
+    if !otel.is_empty() {
+        envs.push(obj([
+            ("name", json!("OTEL_RESOURCE_ATTRIBUTES")),
+            ("value", ctx.dq("env OTEL_RESOURCE_ATTRIBUTES", &otel)?),
+        ]));
+    }
+    parts::proxy_metadata_envs(ctx, &mut envs)?;
+    Ok(envs)
+}
+
+/// With the datadog tracer, `apm.datadoghq.com/env` (a JSON map) becomes env vars.
+fn datadog_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
+    const DATADOG_ENV: &str = "apm.datadoghq.com/env";
+    if !ctx.value_eq("global.proxy.tracer", "datadog")? {
+        return Ok(());
+    }
+    let Some(text) = ctx.annotation(DATADOG_ENV) else {
+        return Ok(());
+    };
+    let field = format!("annotation {DATADOG_ENV}");
+    let parsed = golang::from_json(text);
+    for (key, value) in golang::range_items(Some(&parsed)).map_err(|m| ctx.err(&field, m))? {
+        envs.push(obj([
+            ("name", ctx.plain(&field, &key.print(), Want::Str)?),
+            ("value", ctx.dq(&field, &golang::print(Some(value)))?),
+        ]));
+    }
+    Ok(())
+}
+
+fn otel_attributes(ctx: &Ctx<'_>) -> String {
+    let enabled = istio_funcs::mesh_uses_otel_semantic_conventions(ctx.data.mesh_config.raw());
+    if !enabled {
+        return String::new();
+    }
+    let containers: Vec<istio_funcs::OtelContainer<'_>> = ctx
+        .containers
+        .iter()
+        .map(|c| istio_funcs::OtelContainer {
+            name: c.get("name").and_then(Value::as_str).unwrap_or_default(),
+            image: c.get("image").and_then(Value::as_str).unwrap_or_default(),
+        })
+        .collect();
+    istio_funcs::otel_resource_attributes(
+        true,
+        &ctx.annotation_fn(),
+        &ctx.label_fn(),
+        &ctx.data.deploy_meta.namespace,
+        &containers,
+    )
+}
+
+fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
+    let trace_logging = ctx
+        .proxy_metadata
+        .get("IPTABLES_TRACE_LOGGING")
+        .map(String::as_str)
+        == Some("true");
+    let mut sc = Map::new();
+    if trace_logging {
+        sc.insert("allowPrivilegeEscalation".to_string(), json!(true));
+        sc.insert(
+            "capabilities".to_string(),
+            json!({"add": ["NET_ADMIN"], "drop": ["ALL"]}),
+        );
+        sc.insert("privileged".to_string(), json!(true));
+        sc.insert("readOnlyRootFilesystem".to_string(), json!(true));
+        sc.insert(
+            "runAsGroup".to_string(),
+            parts::proxy_id(ctx.data.proxy_gid),
+        );
+        sc.insert("runAsNonRoot".to_string(), json!(false));
+        sc.insert("runAsUser".to_string(), json!(0));
+    } else {
+        sc.insert(
+            "allowPrivilegeEscalation".to_string(),
+            privileged(ctx, "istio-proxy securityContext.allowPrivilegeEscalation")?,
+        );
+        let mut capabilities = Map::new();
+        if d.tproxy || d.cap_net_bind_service {
+            let mut add = Vec::new();
+            if d.tproxy {
+                add.push(json!("NET_ADMIN"));
+            }
+            if d.cap_net_bind_service {
+                add.push(json!("NET_BIND_SERVICE"));
+            }
+            capabilities.insert("add".to_string(), Value::Array(add));
+        }
+        capabilities.insert("drop".to_string(), json!(["ALL"]));
+        sc.insert("capabilities".to_string(), Value::Object(capabilities));
+        sc.insert(
+            "privileged".to_string(),
+            privileged(ctx, "istio-proxy securityContext.privileged")?,
+        );
+        sc.insert("readOnlyRootFilesystem".to_string(), json!(true));
+        if d.tproxy || d.cap_net_bind_service {
+            sc.insert("runAsNonRoot".to_string(), json!(false));
+            sc.insert("runAsUser".to_string(), json!(0));
+            sc.insert("runAsGroup".to_string(), json!(1337));
+        } else {
+            sc.insert("runAsNonRoot".to_string(), json!(true));
+            sc.insert("runAsUser".to_string(), parts::proxy_id(ctx.data.proxy_uid));
+            sc.insert(
+                "runAsGroup".to_string(),
+                parts::proxy_id(ctx.data.proxy_gid),
+            );
+        }
+    }
+    if let Some(profile) = parts::seccomp_profile(ctx)? {
+        sc.insert("seccompProfile".to_string(), profile);
+    }
+    Ok(Value::Object(sc))
+}
+
+fn mount(name: &str, path: &str) -> Value {
+    json!({"name": name, "mountPath": path})
+}
+
+fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
+    let mut mounts = vec![
+        mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
+        mount("credential-socket", "/var/run/secrets/credential-uds"),
+    ];
+    if parts::gke_workload_certs(ctx)? {
+        mounts.push(json!({
+            "name": "gke-workload-certificate",
+            "mountPath": "/var/run/secrets/workload-spiffe-credentials",
+            "readOnly": true,
+        }));
+    } else {
+        mounts.push(mount(
+            "workload-certs",
+            "/var/run/secrets/workload-spiffe-credentials",
+        ));
+    }
+    if parts::istiod_certs(ctx)? {
+        mounts.push(mount("istiod-ca-cert", "/var/run/secrets/istio"));
+        mounts.push(mount("istio-ca-crl", "/var/run/secrets/istio/crl"));
+    }
+    mounts.push(mount("istio-data", "/var/lib/istio/data"));
+    if let Some(m) = parts::bootstrap_mount(ctx) {
+        mounts.push(m);
+    }
+    mounts.push(mount("istio-envoy", "/etc/istio/proxy"));
+    mounts.push(mount("istio-token", "/var/run/secrets/tokens"));
+    if ctx.value_truthy("global.mountMtlsCerts")? {
+        mounts.push(json!({"name": "istio-certs", "mountPath": "/etc/certs/", "readOnly": true}));
+    }
+    mounts.push(mount("istio-podinfo", "/etc/istio/pod"));
+    if lightstep_certs(ctx)? {
+        let ca = ctx
+            .data
+            .proxy_config
+            .raw()
+            .pointer("/tracing/tlsSettings/caCertificates")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let path = ctx.plain(
+            "lightstep-certs mountPath",
+            istio_funcs::directory(ca),
+            Want::Str,
+        )?;
+        mounts.push(obj([
+            ("mountPath", path),
+            ("name", json!("lightstep-certs")),
+            ("readOnly", json!(true)),
+        ]));
+    }
+    mounts.extend(parts::user_entries(
+        ctx,
+        "sidecar.istio.io/userVolumeMount",
+    )?);
+    Ok(mounts)
+}
+
+/// `and (eq tracer "lightstep") .ProxyConfig.GetTracing.GetTlsSettings`.
+fn lightstep_certs(ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+    if !ctx.value_eq("global.proxy.tracer", "lightstep")? {
+        return Ok(false);
+    }
+    // A set message is a non-nil pointer, true even when empty.
+    Ok(ctx
+        .data
+        .proxy_config
+        .raw()
+        .pointer("/tracing/tlsSettings")
+        .is_some_and(Value::is_object))
+}
+
+fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
+    // `- emptyDir:` with nothing after it is a YAML null, which the merge turns into a
+    // volume with only a name.
+    let mut volumes = vec![
+        json!({"emptyDir": null, "name": "workload-socket"}),
+        json!({"emptyDir": null, "name": "credential-socket"}),
+    ];
+    if parts::gke_workload_certs(ctx)? {
+        volumes.push(json!({
+            "name": "gke-workload-certificate",
+            "csi": {"driver": "workloadcertificates.security.cloud.google.com"},
+        }));
+    } else {
+        volumes.push(json!({"emptyDir": null, "name": "workload-certs"}));
+    }
+    if let Some(v) = parts::bootstrap_volume(ctx) {
+        volumes.push(v);
+    }
+    volumes.push(json!({"emptyDir": {"medium": "Memory"}, "name": "istio-envoy"}));
+    volumes.push(json!({"name": "istio-data", "emptyDir": {}}));
+    volumes.push(parts::podinfo_volume());
+    volumes.push(parts::token_volume(ctx)?);
+    if parts::istiod_certs(ctx)? {
+        volumes.push(parts::istiod_ca_volume(ctx)?);
+    }
+    let crl = ctx.value("pilot.crlConfigMapName")?;
+    let crl_name = if golang::truthy(crl) {
+        golang::print(crl)
+    } else {
+        "istio-ca-crl".to_string()
+    };
+    volumes.push(json!({
+        "name": "istio-ca-crl",
+        "configMap": {
+            "name": ctx.plain("volume istio-ca-crl configMap", &crl_name, Want::Str)?,
+            "optional": true,
+        },
+    }));
+    if ctx.value_truthy("global.mountMtlsCerts")? {
+        volumes.push(parts::istio_certs_volume(ctx)?);
+    }
+    volumes.extend(parts::user_entries(ctx, "sidecar.istio.io/userVolume")?);
+    if lightstep_certs(ctx)? {
+        volumes.push(json!({
+            "name": "lightstep-certs",
+            "secret": {"optional": true, "secretName": "lightstep.cacert"},
+        }));
+    }
+    Ok(volumes)
+}
