@@ -11,10 +11,15 @@ pub mod config;
 pub mod decide;
 pub mod deploymeta;
 pub mod error;
+pub mod inject;
 pub mod k8s;
 pub mod merge;
+pub mod openshift;
+pub mod postprocess;
 pub mod quantity;
+pub mod render;
 pub mod selector;
 pub mod validate;
 
 pub use error::{ConfigError, InjectError};
+pub use inject::{Injected, Injector, Mode, Options, PodContext};

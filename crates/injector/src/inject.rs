@@ -1,0 +1,930 @@
+//! The injection pipeline: Istio's webhook `inject` and `injectPod` (`webhook.go`) with
+//! `RunTemplate` (`inject.go`), over JSON pods.
+//!
+//! 1. The pod is read the way Go decodes it into a typed `corev1.Pod` (`typed`), without
+//!    `managedFields`, its namespace filled from the request.
+//! 2. Templates are rendered from the pod as it was before any previous injection
+//!    ([`strip`]) and strategic-merged one by one into the pod.
+//! 3. The user's own versions of injected containers are merged back on top, then
+//!    post-processing runs ([`crate::postprocess`]).
+//! 4. Istio answers with `diff(json(typed original), json(typed result))`, which the API server
+//!    applies to the object it holds. [`Injector::inject`] returns that effect: the diff applied
+//!    to the pod as received, so what Istio would not touch stays byte-identical and
+//!    re-injecting an injected pod returns it unchanged. (As in Istio, one exception: a user's
+//!    own version of an injected container is merged on first injection only; re-injection
+//!    renders the containers the status annotation lists afresh.)
+
+pub mod image;
+pub mod patch;
+pub mod select;
+pub mod strip;
+pub(crate) mod typed;
+
+use crate::config::{InjectorConfig, InterceptionMode, MeshConfig, ProxyConfig, Values};
+use crate::decide::{self, Decision};
+use crate::deploymeta::{self, DeployMeta};
+use crate::error::{ConfigError, InjectError};
+use crate::openshift;
+use crate::postprocess::{self, containers, overrides};
+use crate::render::{Renderer, TemplateData, builtin::Builtin, template::Templates};
+use crate::validate;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The pod annotation carrying ProxyConfig overrides (YAML or JSON).
+pub const PROXY_CONFIG_ANNOTATION: &str = "proxy.istio.io/config";
+/// The pod annotation overriding the injector's native-sidecar decision.
+pub const NATIVE_SIDECAR_ANNOTATION: &str = "sidecar.istio.io/nativeSidecar";
+/// The pod label naming the pod's network.
+pub const NETWORK_LABEL: &str = "topology.istio.io/network";
+/// The proxy env of the cluster id.
+pub const CLUSTER_ENV: &str = "ISTIO_META_CLUSTER_ID";
+/// The proxy env of the network.
+pub const NETWORK_ENV: &str = "ISTIO_META_NETWORK";
+/// The template `kube-inject` applies when the pod names none.
+pub const SIDECAR_TEMPLATE: &str = "sidecar";
+
+/// Which of Istio's entry points the injector behaves as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// istiod's admission webhook: the config's policy, selectors, default templates, aliases
+    /// and injected annotations apply; the pod's namespace is filled from the request.
+    #[default]
+    Webhook,
+    /// `istioctl kube-inject`: policy `enabled` without selectors, templates `[sidecar]` unless
+    /// the pod names others, no aliases, no injected annotations, no proxy envs.
+    KubeInject,
+}
+
+/// Injector-wide settings that are not part of Istio's configuration objects.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The istiod revision; `""` is written as `default` where Istio does that.
+    pub revision: String,
+    /// Istio's native-sidecar decision for the cluster (`DetectNativeSidecar`); a pod's
+    /// `sidecar.istio.io/nativeSidecar` annotation still overrides it.
+    pub native_sidecars: bool,
+    /// istiod's `COMPLIANCE_POLICY` (e.g. `fips-140-3`).
+    pub compliance_policy: String,
+    /// istiod runs with `PLATFORM=openshift`: proxy UID/GID come from the namespace.
+    pub openshift: bool,
+    pub mode: Mode,
+    /// Proxy envs from the webhook URL path (`ISTIO_META_CLUSTER_ID` …); usually empty.
+    pub proxy_envs: BTreeMap<String, String>,
+}
+
+/// What the request says about the pod's surroundings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PodContext<'a> {
+    /// The admission request's namespace.
+    pub namespace: &'a str,
+    /// The annotations of the pod's Namespace (OpenShift UID/GID ranges), when known.
+    pub namespace_annotations: Option<&'a Map<String, Value>>,
+}
+
+/// An injected pod.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Injected {
+    /// The pod as the API server would hold it after applying Istio's patch.
+    pub pod: Value,
+    /// Things Istio logs as warnings about this pod.
+    pub warnings: Vec<String>,
+}
+
+/// Istio's injector for one configuration: parsed config, values, mesh and a renderer.
+pub struct Injector {
+    config: InjectorConfig,
+    values: Values,
+    mesh: MeshConfig,
+    options: Options,
+    renderer: Box<dyn Renderer>,
+}
+
+impl std::fmt::Debug for Injector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Injector")
+            .field("config", &self.config)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Injector {
+    /// An injector rendering `config.templates` with the Go-template engine, or, when the
+    /// config has no template text, Istio's stock templates natively.
+    pub fn new(
+        config: InjectorConfig,
+        values: Values,
+        mesh: MeshConfig,
+        options: Options,
+    ) -> Result<Injector, ConfigError> {
+        let renderer: Box<dyn Renderer> = if config.templates.is_empty() {
+            Box::new(Builtin)
+        } else {
+            Box::new(Templates::parse(&config)?)
+        };
+        Ok(Injector {
+            config,
+            values,
+            mesh,
+            options,
+            renderer,
+        })
+    }
+
+    pub fn config(&self) -> &InjectorConfig {
+        &self.config
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Istio's `injectRequired`. In webhook mode with the config's policy and selectors, the
+    /// pod's namespace taken from the request when the pod has none; in kube-inject mode with
+    /// policy `enabled` and no selectors.
+    pub fn inject_required(&self, pod: &Value, request_namespace: &str) -> Decision {
+        match self.options.mode {
+            Mode::KubeInject => decide::inject_required(&InjectorConfig::builtin(), pod),
+            Mode::Webhook => match with_request_namespace(pod, request_namespace) {
+                Some(view) => decide::inject_required(&self.config, &view),
+                None => decide::inject_required(&self.config, pod),
+            },
+        }
+    }
+
+    /// Injects the pod (whose injection was decided by [`Injector::inject_required`]); the
+    /// workload is found from the pod's owner references.
+    pub fn inject(&self, pod: &Value, ctx: &PodContext<'_>) -> Result<Injected, InjectError> {
+        self.inject_pod(pod, ctx, None)
+    }
+
+    /// Injects a pod template of a known workload (kube-inject: the workload's kind, name and
+    /// namespace come from the enclosing object, not from owner references).
+    pub fn inject_workload(
+        &self,
+        pod: &Value,
+        ctx: &PodContext<'_>,
+        workload: &DeployMeta,
+    ) -> Result<Injected, InjectError> {
+        self.inject_pod(pod, ctx, Some(workload))
+    }
+
+    fn inject_pod(
+        &self,
+        raw: &Value,
+        ctx: &PodContext<'_>,
+        workload: Option<&DeployMeta>,
+    ) -> Result<Injected, InjectError> {
+        if !raw.is_object() {
+            return Err(InjectError::InvalidPod(
+                "the pod must be a JSON object".into(),
+            ));
+        }
+        let mut pod = typed::normalize_pod(raw)?;
+        if let Some(metadata) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
+            // Can be very large and never influences injection (Istio drops it too).
+            metadata.remove("managedFields");
+        }
+        if self.options.mode == Mode::Webhook
+            && !ctx.namespace.is_empty()
+            && pod_namespace(&pod).is_empty()
+            && let Some(metadata) = containers::metadata_mut(&mut pod)
+        {
+            metadata.insert("namespace".into(), Value::String(ctx.namespace.to_string()));
+        }
+
+        let proxy_config = self.proxy_config_for(&pod);
+        let deploy_meta = match workload {
+            Some(meta) => meta.clone(),
+            None => deploymeta::deploy_meta(&pod),
+        };
+        let (proxy_uid, proxy_gid) = if self.options.openshift {
+            reset_sidecar_user_matching_app(&mut pod);
+            openshift::proxy_ids(ctx.namespace_annotations)
+        } else {
+            (openshift::DEFAULT_PROXY_ID, openshift::DEFAULT_PROXY_ID)
+        };
+        let warnings = precondition_warnings(&pod);
+
+        // `pod` stays as received (Istio's `req.pod`): the diff base and the source of user
+        // overrides. `merged` accumulates the templates.
+        let (merged, template_pod, proxy_envs) =
+            self.run_templates(&pod, &proxy_config, &deploy_meta, proxy_uid, proxy_gid)?;
+
+        let tproxy = proxy_config.interception_mode() == InterceptionMode::Tproxy;
+        let mut merged =
+            overrides::reapply_overwritten_containers(merged, &pod, &template_pod, tproxy)?;
+
+        let no_annotations = BTreeMap::new();
+        let settings = postprocess::PostProcess {
+            proxy_envs: &proxy_envs,
+            status_port: self.mesh.default_config().status_port(),
+            prometheus_merge: self.mesh.enable_prometheus_merge(),
+            rewrite_app_probers: self.values.rewrite_app_http_probe(),
+            revision: &self.options.revision,
+            injected_annotations: match self.options.mode {
+                Mode::Webhook => &self.config.injected_annotations,
+                Mode::KubeInject => &no_annotations,
+            },
+            hold_application: proxy_config
+                .hold_application_until_proxy_starts()
+                .unwrap_or(false)
+                || self.values.hold_application_until_proxy_starts(),
+        };
+        postprocess::post_process_pod(&mut merged, &template_pod, &settings)?;
+        let merged = typed::normalize_pod(&merged)
+            .map_err(|e| InjectError::PostProcess(format!("injected pod is invalid: {e}")))?;
+
+        Ok(Injected {
+            pod: patch::apply_changes(raw, &pod, &merged),
+            warnings,
+        })
+    }
+
+    /// The ProxyConfig of this pod: the mesh default with the pod's `proxy.istio.io/config`
+    /// applied. An invalid annotation is ignored here, as Istio does; annotation validation
+    /// then refuses the pod with the reason.
+    fn proxy_config_for(&self, pod: &Value) -> ProxyConfig {
+        let default = self.mesh.default_config();
+        match containers::annotation(pod, PROXY_CONFIG_ANNOTATION) {
+            Some(text) => default.apply_yaml(text).unwrap_or_else(|_| default.clone()),
+            None => default.clone(),
+        }
+    }
+
+    /// Istio's `RunTemplate`: returns the merged pod, the template pod and the proxy envs
+    /// (the options' envs plus cluster id and network).
+    fn run_templates(
+        &self,
+        pod: &Value,
+        proxy_config: &ProxyConfig,
+        deploy_meta: &DeployMeta,
+        proxy_uid: i64,
+        proxy_gid: i64,
+    ) -> Result<(Value, Value, BTreeMap<String, String>), InjectError> {
+        let empty = Map::new();
+        validate::validate_annotations(containers::annotations(pod).unwrap_or(&empty))?;
+
+        let proxy_envs = self.proxy_envs(pod);
+        let stored_overrides = overrides::parse_annotation(pod)?;
+        let status_port = self.mesh.default_config().status_port();
+        let view = strip::template_view(pod, status_port, &stored_overrides);
+        let view = view.as_ref().unwrap_or(pod);
+        let view_annotation = |key: &str| containers::annotation(view, key);
+
+        let hub = self.values.hub();
+        let tag = self.values.tag();
+        let image_type_annotation = view_annotation(image::IMAGE_TYPE_ANNOTATION);
+        let proxy_image = image::proxy_image(&image::ImageSpec {
+            hub,
+            name: self.values.proxy_image(),
+            tag: &tag,
+            variant: self.values.variant(),
+            proxy_config_type: proxy_config.image_type(),
+            annotation_type: image_type_annotation,
+        });
+        let proxy_init_image = image::proxy_image(&image::ImageSpec {
+            hub,
+            name: self.values.proxy_init_image(),
+            tag: &tag,
+            variant: self.values.variant(),
+            proxy_config_type: None,
+            annotation_type: image_type_annotation,
+        });
+
+        static NULL: Value = Value::Null;
+        let data = TemplateData {
+            deploy_meta,
+            object_meta: view.get("metadata").unwrap_or(&NULL),
+            spec: view.get("spec").unwrap_or(&NULL),
+            proxy_config,
+            mesh_config: &self.mesh,
+            values: &self.values,
+            revision: &self.options.revision,
+            native_sidecars: self.options.native_sidecars,
+            proxy_image: &proxy_image,
+            proxy_init_image: &proxy_init_image,
+            proxy_uid,
+            proxy_gid,
+            inbound_traffic_policy_mode: self.mesh.inbound_traffic_policy_mode(),
+            compliance_policy: &self.options.compliance_policy,
+        };
+
+        let selected = match self.options.mode {
+            Mode::Webhook => select::select_templates(
+                containers::annotation(pod, select::TEMPLATES_ANNOTATION),
+                &self.config.default_templates,
+                &self.config.aliases,
+            ),
+            Mode::KubeInject => select::select_templates(
+                containers::annotation(pod, select::TEMPLATES_ANNOTATION),
+                &[SIDECAR_TEMPLATE.to_string()],
+                &BTreeMap::new(),
+            ),
+        };
+
+        let mut merged: Option<Value> = None;
+        let mut template_pod = Value::Object(Map::new());
+        for name in &selected {
+            if !self.renderer.has_template(name) {
+                let mut have = self.renderer.template_names();
+                have.sort();
+                return Err(InjectError::TemplateNotFound {
+                    name: name.clone(),
+                    have: have.join(", "),
+                });
+            }
+            let rendered = self.renderer.render(name, &data)?;
+            template_pod = typed::merge_template(&template_pod, &rendered)?;
+
+            let current = merged.as_ref().unwrap_or(pod);
+            let native = match containers::annotation(current, NATIVE_SIDECAR_ANNOTATION) {
+                Some("true") => true,
+                Some("false") => false,
+                _ => self.options.native_sidecars,
+            };
+            // A user's `istio-proxy` customisation sits in `containers`; with a native sidecar
+            // the injected proxy is an init container, so the customisation moves there to be
+            // merged into it.
+            let moved = if native
+                && containers::find(
+                    containers::list(&template_pod, containers::INIT_CONTAINERS),
+                    containers::PROXY,
+                )
+                .is_some()
+                && containers::find(
+                    containers::list(current, containers::CONTAINERS),
+                    containers::PROXY,
+                )
+                .is_some()
+            {
+                let mut copy = current.clone();
+                move_proxy_to_init_containers(&mut copy);
+                Some(copy)
+            } else {
+                None
+            };
+            let base = moved.as_ref().unwrap_or(current);
+            merged = Some(typed::merge_overlay(base, &rendered)?);
+        }
+        let merged = match merged {
+            Some(merged) => merged,
+            None => pod.clone(),
+        };
+        Ok((merged, template_pod, proxy_envs))
+    }
+
+    /// Istio's `extractClusterAndNetwork` folded into the proxy envs: values' cluster name and
+    /// network, overridden by URL-path envs, the network by the pod's network label.
+    fn proxy_envs(&self, pod: &Value) -> BTreeMap<String, String> {
+        let mut envs = match self.options.mode {
+            Mode::Webhook => self.options.proxy_envs.clone(),
+            Mode::KubeInject => BTreeMap::new(),
+        };
+        let mut cluster = self.values.cluster_name().to_string();
+        let mut network = self.values.network().to_string();
+        if let Some(url_cluster) = envs.get(CLUSTER_ENV).filter(|v| !v.is_empty()) {
+            cluster = url_cluster.clone();
+        }
+        if let Some(url_network) = envs.get(NETWORK_ENV).filter(|v| !v.is_empty()) {
+            network = url_network.clone();
+        }
+        if let Some(label) = pod
+            .get("metadata")
+            .and_then(|m| m.get("labels"))
+            .and_then(|l| l.get(NETWORK_LABEL))
+            .and_then(Value::as_str)
+        {
+            network = label.to_string();
+        }
+        if !cluster.is_empty() {
+            envs.insert(CLUSTER_ENV.into(), cluster);
+        }
+        if !network.is_empty() {
+            envs.insert(NETWORK_ENV.into(), network);
+        }
+        envs
+    }
+}
+
+fn pod_namespace(pod: &Value) -> &str {
+    pod.get("metadata")
+        .and_then(|m| m.get("namespace"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// The parts of the pod `injectRequired` reads, with the request's namespace filled in;
+/// `None` when the pod can be decided as it is (it has a namespace, or its shape is invalid
+/// and the decision must report that).
+fn with_request_namespace(pod: &Value, request_namespace: &str) -> Option<Value> {
+    if request_namespace.is_empty() || !pod_namespace(pod).is_empty() {
+        return None;
+    }
+    let root = pod.as_object()?;
+    let mut metadata = match root.get("metadata") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => return None,
+    };
+    if !matches!(
+        metadata.get("namespace"),
+        None | Some(Value::Null) | Some(Value::String(_))
+    ) {
+        return None;
+    }
+    metadata.insert(
+        "namespace".into(),
+        Value::String(request_namespace.to_string()),
+    );
+    let spec = match root.get("spec") {
+        Some(Value::Object(spec)) => {
+            let mut view = Map::new();
+            if let Some(host_network) = spec.get("hostNetwork") {
+                view.insert("hostNetwork".into(), host_network.clone());
+            }
+            Value::Object(view)
+        }
+        None => Value::Null,
+        Some(_) => return None,
+    };
+    let mut view = Map::new();
+    view.insert("metadata".into(), Value::Object(metadata));
+    view.insert("spec".into(), spec);
+    Some(Value::Object(view))
+}
+
+/// Moves the pod's `istio-proxy` from `containers` to the end of `initContainers` (Istio's
+/// `moveContainer`).
+fn move_proxy_to_init_containers(pod: &mut Value) {
+    let Some(mut main) = containers::list_mut(pod, containers::CONTAINERS).map(std::mem::take)
+    else {
+        return;
+    };
+    if let Some(init) = containers::list_or_create(pod, containers::INIT_CONTAINERS) {
+        containers::move_container(&mut main, init, containers::PROXY);
+    }
+    if let Some(list) = containers::list_mut(pod, containers::CONTAINERS) {
+        *list = main;
+    }
+}
+
+fn run_as_user(container: &Value) -> Option<i64> {
+    container.get("securityContext")?.get("runAsUser")?.as_i64()
+}
+
+/// OpenShift assigns every container of a pod the same runAsUser, the user's `istio-proxy`
+/// included; a proxy running as the application's uid breaks traffic interception. Like
+/// Istio, a user `istio-proxy` whose runAsUser equals the application's (unset counts as 0)
+/// loses its runAsUser and runAsGroup, so the injected ones apply.
+fn reset_sidecar_user_matching_app(pod: &mut Value) {
+    let list = containers::list(pod, containers::CONTAINERS);
+    let mut sidecar_user = 0;
+    let mut app_user = 0;
+    for container in list {
+        match containers::name(container) {
+            containers::PROXY => sidecar_user = run_as_user(container).unwrap_or(sidecar_user),
+            containers::VALIDATION | containers::INIT => {}
+            _ => app_user = run_as_user(container).unwrap_or(app_user),
+        }
+    }
+    if sidecar_user != app_user {
+        return;
+    }
+    let Some(context) = containers::find_sidecar_mut(pod)
+        .and_then(|sidecar| sidecar.get_mut("securityContext"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    context.remove("runAsUser");
+    context.remove("runAsGroup");
+}
+
+/// Istio's `checkPreconditions`: a pod not using cluster DNS may not reach istiod.
+fn precondition_warnings(pod: &Value) -> Vec<String> {
+    let dns_policy = pod
+        .get("spec")
+        .and_then(|s| s.get("dnsPolicy"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if dns_policy.is_empty() || dns_policy == "ClusterFirst" {
+        return Vec::new();
+    }
+    let metadata = pod.get("metadata");
+    let field = |name: &str| {
+        metadata
+            .and_then(|m| m.get(name))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    let pod_name = match (field("name"), field("generateName")) {
+        ("", "") => String::new(),
+        ("", generated) => format!("{generated}***** (actual name not yet known)"),
+        (name, _) => name.to_string(),
+    };
+    vec![format!(
+        "{:?}'s DNSPolicy is not \"ClusterFirst\". The Envoy sidecar may not able to connect to Istio Pilot",
+        format!("{}/{pod_name}", field("namespace"))
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn request_namespace_view() {
+        let pod = json!({"metadata": {"labels": {"a": "b"}}, "spec": {"hostNetwork": true, "containers": []}});
+        assert_eq!(
+            with_request_namespace(&pod, "ns"),
+            Some(
+                json!({"metadata": {"labels": {"a": "b"}, "namespace": "ns"}, "spec": {"hostNetwork": true}})
+            )
+        );
+        assert_eq!(with_request_namespace(&pod, ""), None);
+        assert_eq!(
+            with_request_namespace(&json!({"metadata": {"namespace": "x"}}), "ns"),
+            None
+        );
+        assert_eq!(with_request_namespace(&json!({"metadata": 3}), "ns"), None);
+        assert_eq!(with_request_namespace(&json!({"spec": []}), "ns"), None);
+    }
+
+    #[test]
+    fn openshift_resets_a_proxy_user_equal_to_the_app_user() {
+        let mut pod = json!({"spec": {"containers": [
+            {"name": "app", "securityContext": {"runAsUser": 1000650000}},
+            {"name": "istio-proxy", "securityContext": {"runAsUser": 1000650000, "runAsGroup": 5, "privileged": false}}
+        ]}});
+        reset_sidecar_user_matching_app(&mut pod);
+        assert_eq!(
+            pod["spec"]["containers"][1]["securityContext"],
+            json!({"privileged": false})
+        );
+
+        let mut differs = json!({"spec": {"containers": [
+            {"name": "app", "securityContext": {"runAsUser": 1000}},
+            {"name": "istio-proxy", "securityContext": {"runAsUser": 1337}}
+        ]}});
+        let before = differs.clone();
+        reset_sidecar_user_matching_app(&mut differs);
+        assert_eq!(differs, before);
+    }
+
+    #[test]
+    fn dns_policy_warning() {
+        let pod = json!({"metadata": {"namespace": "ns", "generateName": "web-"}, "spec": {"dnsPolicy": "Default"}});
+        assert_eq!(
+            precondition_warnings(&pod),
+            vec![r#""ns/web-***** (actual name not yet known)"'s DNSPolicy is not "ClusterFirst". The Envoy sidecar may not able to connect to Istio Pilot"#.to_string()]
+        );
+        assert!(precondition_warnings(&json!({"spec": {"dnsPolicy": "ClusterFirst"}})).is_empty());
+    }
+
+    fn injector_with(values: Value, options: Options) -> Injector {
+        let values = Values::istio_defaults().overlay(&values);
+        match Injector::new(
+            InjectorConfig::builtin(),
+            values,
+            MeshConfig::istio_defaults(),
+            options,
+        ) {
+            Ok(injector) => injector,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn injector(options: Options) -> Injector {
+        injector_with(json!({}), options)
+    }
+
+    fn native() -> Options {
+        Options {
+            native_sidecars: true,
+            ..Options::default()
+        }
+    }
+
+    fn hello(annotations: Value) -> Value {
+        json!({
+            "metadata": {
+                "name": "hello",
+                "annotations": annotations,
+                "managedFields": [{"manager": "kubectl", "operation": "Update"}]
+            },
+            "spec": {"containers": [{
+                "name": "hello",
+                "image": "hello:1",
+                "resources": {"limits": {"cpu": "2000m"}},
+                "x-future-field": {"kept": true}
+            }]}
+        })
+    }
+
+    fn run(injector: &Injector, pod: &Value, namespace: &str) -> Result<Injected, InjectError> {
+        injector.inject(
+            pod,
+            &PodContext {
+                namespace,
+                namespace_annotations: None,
+            },
+        )
+    }
+
+    fn names(pod: &Value, field: &str) -> Vec<String> {
+        containers::list(pod, field)
+            .iter()
+            .map(|c| containers::name(c).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn untouched_parts_of_the_pod_stay_as_sent() {
+        let pod = hello(Value::Null);
+        let Ok(out) = run(&injector(native()), &pod, "ns") else {
+            panic!("injection failed")
+        };
+        // Istio's patch is computed on typed pods that both lack managedFields and both carry
+        // the request namespace: neither shows up in the result.
+        assert_eq!(
+            out.pod["metadata"]["managedFields"],
+            pod["metadata"]["managedFields"]
+        );
+        assert!(out.pod["metadata"].get("namespace").is_none());
+        assert_eq!(
+            out.pod["spec"]["containers"][0]["resources"]["limits"]["cpu"],
+            "2000m"
+        );
+        assert_eq!(
+            out.pod["spec"]["containers"][0]["x-future-field"],
+            json!({"kept": true})
+        );
+        assert_eq!(
+            names(&out.pod, containers::INIT_CONTAINERS),
+            ["istio-init", "istio-proxy"]
+        );
+        assert!(out.warnings.is_empty());
+    }
+
+    #[test]
+    fn missing_template_is_reported_with_istios_text() {
+        let pod = hello(json!({select::TEMPLATES_ANNOTATION: "sidecar, nope"}));
+        match run(&injector(native()), &pod, "ns") {
+            Err(e @ InjectError::TemplateNotFound { .. }) => assert_eq!(
+                e.to_string(),
+                r#"requested template "nope" not found; have gateway, grpc-agent, grpc-simple, sidecar"#
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn invalid_annotations_refuse_the_pod() {
+        let pod = hello(json!({"sidecar.istio.io/interceptionMode": "MAGIC"}));
+        assert!(matches!(
+            run(&injector(native()), &pod, "ns"),
+            Err(InjectError::InvalidAnnotations(_))
+        ));
+        let pod = hello(json!({PROXY_CONFIG_ANNOTATION: "concurrency: [1]"}));
+        assert!(matches!(
+            run(&injector(native()), &pod, "ns"),
+            Err(InjectError::InvalidAnnotations(_))
+        ));
+    }
+
+    #[test]
+    fn pod_annotation_overrides_native_sidecars() {
+        let pod = hello(json!({NATIVE_SIDECAR_ANNOTATION: "false"}));
+        let Ok(out) = run(&injector(native()), &pod, "ns") else {
+            panic!()
+        };
+        assert_eq!(
+            names(&out.pod, containers::CONTAINERS),
+            ["hello", "istio-proxy"]
+        );
+        assert_eq!(names(&out.pod, containers::INIT_CONTAINERS), ["istio-init"]);
+    }
+
+    #[test]
+    fn network_and_cluster_envs() {
+        let values =
+            json!({"global": {"network": "net-values", "multiCluster": {"clusterName": "c1"}}});
+        let mut options = native();
+        options
+            .proxy_envs
+            .insert(CLUSTER_ENV.into(), "c-url".into());
+        options.proxy_envs.insert("EXTRA".into(), "x".into());
+        let injector = injector_with(values, options);
+        let env_of = |out: &Injected| -> Vec<(String, String)> {
+            containers::find_sidecar(&out.pod)
+                .and_then(|c| c.get("env"))
+                .and_then(Value::as_array)
+                .map(|env| {
+                    env.iter()
+                        .map(|e| {
+                            let value = e.get("value").and_then(Value::as_str).unwrap_or("");
+                            (containers::name(e).to_string(), value.to_string())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let Ok(out) = run(&injector, &hello(Value::Null), "ns") else {
+            panic!()
+        };
+        let env = env_of(&out);
+        // The injector's envs end the list, sorted by name, with the injector's values.
+        let tail: Vec<&(String, String)> = env.iter().rev().take(3).collect();
+        assert_eq!(tail[2], &("EXTRA".to_string(), "x".to_string()));
+        assert_eq!(tail[1], &(CLUSTER_ENV.to_string(), "c-url".to_string()));
+        assert_eq!(
+            tail[0],
+            &(NETWORK_ENV.to_string(), "net-values".to_string())
+        );
+        assert_eq!(out.pod["metadata"]["labels"][NETWORK_LABEL], "net-values");
+
+        let mut labelled = hello(Value::Null);
+        labelled["metadata"]["labels"] = json!({NETWORK_LABEL: "net-label"});
+        let Ok(out) = run(&injector, &labelled, "ns") else {
+            panic!()
+        };
+        assert!(env_of(&out).contains(&(NETWORK_ENV.to_string(), "net-label".to_string())));
+    }
+
+    #[test]
+    fn kube_inject_ignores_webhook_only_settings() {
+        let mut config = InjectorConfig::builtin();
+        config
+            .aliases
+            .insert("sidecar".into(), vec!["gateway".into()]);
+        config
+            .injected_annotations
+            .insert("injected".into(), "yes".into());
+        let make = |mode| {
+            let options = Options { mode, ..native() };
+            match Injector::new(
+                config.clone(),
+                Values::istio_defaults(),
+                MeshConfig::istio_defaults(),
+                options,
+            ) {
+                Ok(injector) => injector,
+                Err(e) => panic!("{e}"),
+            }
+        };
+        let pod = hello(Value::Null);
+        let Ok(kube) = run(&make(Mode::KubeInject), &pod, "ns") else {
+            panic!()
+        };
+        assert!(
+            kube.pod["metadata"]["annotations"]
+                .get("injected")
+                .is_none()
+        );
+        assert_eq!(
+            names(&kube.pod, containers::INIT_CONTAINERS),
+            ["istio-init", "istio-proxy"]
+        );
+
+        let Ok(webhook) = run(&make(Mode::Webhook), &pod, "ns") else {
+            panic!()
+        };
+        assert_eq!(webhook.pod["metadata"]["annotations"]["injected"], "yes");
+        // The alias turned `sidecar` into the gateway template: the proxy is a plain container.
+        assert_eq!(
+            names(&webhook.pod, containers::CONTAINERS),
+            ["hello", "istio-proxy"]
+        );
+    }
+
+    #[test]
+    fn user_proxy_customisation_is_merged_and_stored() {
+        let mut pod = hello(Value::Null);
+        if let Some(list) = containers::list_mut(&mut pod, containers::CONTAINERS) {
+            list.push(
+                json!({"name": "istio-proxy", "image": "auto", "args": ["custom"], "x-unknown": 1}),
+            );
+        }
+        let Ok(out) = run(&injector(native()), &pod, "ns") else {
+            panic!()
+        };
+        let proxy = containers::find_sidecar(&out.pod)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(proxy["args"], json!(["custom"]));
+        assert!(
+            proxy["image"]
+                .as_str()
+                .is_some_and(|i| i.ends_with("/proxyv2:1.30.0"))
+        );
+        assert_eq!(
+            out.pod["metadata"]["annotations"][overrides::ANNOTATION],
+            r#"{"initContainers":[{"name":"istio-proxy","args":["custom"],"resources":{}}]}"#
+        );
+        assert_eq!(names(&out.pod, containers::CONTAINERS), ["hello"]);
+    }
+
+    // Istio's TestMultipleInjectionTemplates: templates named by the pod, directly or through
+    // an alias, are merged in order.
+    #[test]
+    fn custom_templates_and_aliases() {
+        let mut config = InjectorConfig::builtin();
+        config.templates.insert(
+            "sidecar".into(),
+            "spec:\n  containers:\n  - name: istio-proxy\n    image: proxy\n".into(),
+        );
+        config.templates.insert(
+            "init".into(),
+            "spec:\n initContainers:\n - name: istio-init\n   image: proxy\n".into(),
+        );
+        config
+            .aliases
+            .insert("both".into(), vec!["sidecar".into(), "init".into()]);
+        let injector = match Injector::new(
+            config.clone(),
+            Values::istio_defaults(),
+            MeshConfig::istio_defaults(),
+            Options::default(),
+        ) {
+            Ok(injector) => injector,
+            Err(e) => panic!("{e}"),
+        };
+        for requested in ["sidecar,init", "both"] {
+            let pod = json!({
+                "metadata": {"name": "hello", "annotations": {select::TEMPLATES_ANNOTATION: requested}},
+                "spec": {"containers": [{"name": "hello", "image": "fake.docker.io/google-samples/hello-go-gke:1.0"}]}
+            });
+            let Ok(out) = run(&injector, &pod, "ns") else {
+                panic!("{requested}")
+            };
+            assert_eq!(
+                names(&out.pod, containers::CONTAINERS),
+                ["hello", "istio-proxy"]
+            );
+            assert_eq!(names(&out.pod, containers::INIT_CONTAINERS), ["istio-init"]);
+            assert_eq!(
+                out.pod["metadata"]["annotations"][postprocess::status::ANNOTATION],
+                r#"{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":null,"imagePullSecrets":null,"revision":"default"}"#
+            );
+        }
+
+        config.templates.insert("broken".into(), "{{ if }".into());
+        match Injector::new(
+            config,
+            Values::istio_defaults(),
+            MeshConfig::istio_defaults(),
+            Options::default(),
+        ) {
+            Err(e) => assert!(e.field.ends_with("broken"), "{e}"),
+            Ok(_) => panic!("unparsable template accepted"),
+        }
+    }
+
+    #[test]
+    fn decision_uses_the_request_namespace() {
+        let injector = injector(native());
+        let pod = hello(Value::Null);
+        assert!(injector.inject_required(&pod, "default").inject);
+        assert!(!injector.inject_required(&pod, "kube-system").inject);
+        let kube = Injector::new(
+            InjectorConfig::builtin(),
+            Values::istio_defaults(),
+            MeshConfig::istio_defaults(),
+            Options {
+                mode: Mode::KubeInject,
+                ..Options::default()
+            },
+        );
+        assert!(kube.is_ok_and(|k| k.inject_required(&pod, "kube-system").inject));
+    }
+
+    #[test]
+    fn non_objects_and_bad_types_are_invalid_pods() {
+        let injector = injector(native());
+        assert!(matches!(
+            run(&injector, &json!([1]), "ns"),
+            Err(InjectError::InvalidPod(_))
+        ));
+        let mut pod = hello(Value::Null);
+        pod["spec"]["containers"][0]["ports"] = json!([{"containerPort": "eighty"}]);
+        match run(&injector, &pod, "ns") {
+            Err(InjectError::InvalidPod(message)) => {
+                assert!(message.contains("containerPort"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn native_move_appends_to_init_containers() {
+        let mut pod = json!({"spec": {"containers": [{"name": "istio-proxy", "args": ["x"]}, {"name": "app"}]}});
+        move_proxy_to_init_containers(&mut pod);
+        assert_eq!(
+            pod,
+            json!({"spec": {"containers": [{"name": "app"}], "initContainers": [{"name": "istio-proxy", "args": ["x"]}]}})
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! The Go type round trips Istio's injector performs, in one place.
+//!
+//! Istio decodes the pod into a typed `corev1.Pod`, and after every strategic merge decodes the
+//! result again: `null`s and `omitempty` zero values vanish, quantities become canonical. The
+//! pipeline repeats that with [`crate::k8s::normalize`] wherever it changes results. Unknown
+//! fields are kept on the pod (the policy must not drop them) and dropped where Go's value is
+//! built from scratch (the template pod, stored overrides).
+
+use crate::error::InjectError;
+use crate::k8s::{self, NormalizeOptions};
+use crate::merge;
+use serde_json::Value;
+
+const KEEP_UNKNOWN: NormalizeOptions = NormalizeOptions {
+    keep_unknown: true,
+    emit_zero_structs: false,
+    legacy_creation_timestamp: false,
+};
+
+const LIKE_GO: NormalizeOptions = NormalizeOptions {
+    keep_unknown: false,
+    emit_zero_structs: false,
+    legacy_creation_timestamp: false,
+};
+
+/// The pod as Go's decoder reads it, unknown fields kept. A value of the wrong type is an
+/// invalid pod, named by its path.
+pub fn normalize_pod(pod: &Value) -> Result<Value, InjectError> {
+    k8s::normalize_pod(pod, &KEEP_UNKNOWN).map_err(|e| InjectError::InvalidPod(e.to_string()))
+}
+
+/// A container decoded into Go's `corev1.Container` (unknown fields dropped); the error names
+/// the offending field.
+pub fn go_container(container: &Value) -> Result<Value, String> {
+    k8s::normalize(&k8s::CONTAINER, container, &LIKE_GO).map_err(|e| e.to_string())
+}
+
+/// `json.Marshal` of a `corev1.Container`.
+pub fn container_go_json(container: &Value) -> Result<String, InjectError> {
+    k8s::to_go_json(&k8s::CONTAINER, container)
+        .map_err(|e| InjectError::PostProcess(format!("container override: {e}")))
+}
+
+/// Istio's `applyOverlayYAML`/`applyOverlay` onto the pod being injected: strategic merge,
+/// then the typed round trip (unknown fields of the pod kept).
+pub fn merge_overlay(pod: &Value, overlay: &Value) -> Result<Value, InjectError> {
+    let merged =
+        merge::strategic_merge_pod(pod, overlay).map_err(|e| InjectError::Merge(e.to_string()))?;
+    k8s::normalize_pod(&merged, &KEEP_UNKNOWN).map_err(|e| InjectError::Render(e.to_string()))
+}
+
+/// `applyOverlayYAML` onto the template pod, which Go builds from nothing: fields it does not
+/// know are dropped.
+pub fn merge_template(template_pod: &Value, rendered: &Value) -> Result<Value, InjectError> {
+    let merged = merge::strategic_merge_pod(template_pod, rendered)
+        .map_err(|e| InjectError::Merge(e.to_string()))?;
+    k8s::normalize_pod(&merged, &LIKE_GO).map_err(|e| InjectError::Render(e.to_string()))
+}

@@ -1,0 +1,540 @@
+//! The whole pipeline (builtin renderer) against Istio's golden injection cases, the way
+//! Istio's webhook test runs them (the dataset README's "Mode 2: webhook").
+//!
+//! The dataset lives in `../shared/istio-conformance` next to the workspace (or
+//! `$ISTIO_CONFORMANCE_DIR`); without it the tests print why and pass.
+//!
+//! Every webhook case whose settings the builtin renderer can take (everything except custom
+//! templates) is injected and compared with its golden as typed pods. Cases listed in
+//! `pipeline_conformance_passing.txt` must keep passing; the others are reported with their
+//! first differences. `UPDATE_CONFORMANCE=1` rewrites the list with today's passes.
+
+use injector::config::{InjectorConfig, MeshConfig, Values};
+use injector::k8s::{self, NormalizeOptions};
+use injector::{InjectError, Injector, Mode, Options, PodContext};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const PASSING_FILE: &str = "tests/pipeline_conformance_passing.txt";
+const TEMPLATE_PASSING_FILE: &str = "tests/pipeline_template_conformance_passing.txt";
+
+fn conformance_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
+    };
+    if dir.join("base/values.json").exists() {
+        Some(dir)
+    } else {
+        println!(
+            "skipping: Istio conformance data not found at {} (set ISTIO_CONFORMANCE_DIR)",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn yaml(text: &str) -> Result<Value, String> {
+    serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string())
+}
+
+/// The README's merge: maps by key, anything else (null included) replaces.
+fn deep_merge(base: &mut Value, overlay: &Value) {
+    match (base, overlay) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(k) {
+                    Some(existing) => deep_merge(existing, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o.clone(),
+    }
+}
+
+/// One case, ready to run.
+struct Case {
+    name: String,
+    default_settings: bool,
+    injector: Injector,
+    namespace_annotations: Option<Map<String, Value>>,
+    /// (input document namespace, input pod, golden pod)
+    pods: Vec<(String, Value, Value)>,
+}
+
+/// Which renderer a run uses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rendering {
+    /// The builtin renderer (no template text in the config).
+    Builtin,
+    /// The Go-template renderer over the chart's templates (`base/injector-config.yaml` plus
+    /// the case's `templates`).
+    IstioTemplates,
+}
+
+fn injector_config(
+    dir: &Path,
+    case: &Value,
+    rendering: Rendering,
+) -> Result<InjectorConfig, String> {
+    if rendering == Rendering::Builtin {
+        return Ok(InjectorConfig::builtin());
+    }
+    let mut config = yaml(&read(&dir.join("base/injector-config.yaml"))?)?;
+    if let Some(templates) = case.get("templates") {
+        deep_merge(&mut config, &json!({ "templates": templates }));
+    }
+    InjectorConfig::from_json(config).map_err(|e| e.to_string())
+}
+
+fn injector_for(dir: &Path, case: &Value, rendering: Rendering) -> Result<Injector, String> {
+    let mut values: Value =
+        serde_json::from_str(&read(&dir.join("base/values.json"))?).map_err(|e| e.to_string())?;
+    if let Some(overlay) = case.get("values") {
+        deep_merge(&mut values, overlay);
+    }
+    let mut mesh = yaml(&read(&dir.join("base/mesh.yaml"))?)?;
+    if let Some(overlay) = case.get("mesh") {
+        deep_merge(&mut mesh, overlay);
+    }
+    let options = Options {
+        revision: "default".into(),
+        native_sidecars: case
+            .get("nativeSidecars")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        compliance_policy: case
+            .get("compliancePolicy")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        openshift: case.get("platform").and_then(Value::as_str) == Some("openshift"),
+        mode: Mode::Webhook,
+        proxy_envs: Default::default(),
+    };
+    Injector::new(
+        injector_config(dir, case, rendering)?,
+        Values::from_json(values).map_err(|e| e.to_string())?,
+        MeshConfig::from_json(mesh).map_err(|e| e.to_string())?,
+        options,
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Input (or golden) documents as the webhook test sees them: split on "\n---", injectable
+/// kinds kept, Lists expanded. Each entry: (document namespace, object).
+fn objects(text: &str) -> Result<Vec<(String, Value)>, String> {
+    fn collect(object: Value, namespace: &str, out: &mut Vec<(String, Value)>) {
+        match object.get("kind").and_then(Value::as_str) {
+            Some("List") => {
+                if let Some(items) = object.get("items").and_then(Value::as_array) {
+                    for item in items {
+                        collect(item.clone(), namespace, out);
+                    }
+                }
+            }
+            Some(
+                "Deployment"
+                | "DeploymentConfig"
+                | "DaemonSet"
+                | "StatefulSet"
+                | "Job"
+                | "ReplicaSet"
+                | "ReplicationController"
+                | "CronJob"
+                | "Pod",
+            ) => out.push((namespace.to_string(), object)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for part in text.split("\n---") {
+        if part.trim().is_empty() {
+            continue;
+        }
+        let object = yaml(part)?;
+        if !object.is_object() {
+            continue;
+        }
+        let namespace = object
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        collect(object, &namespace, &mut out);
+    }
+    Ok(out)
+}
+
+/// Istio's `objectToPod`.
+fn object_to_pod(object: &Value) -> Value {
+    let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind == "Pod" {
+        return object.clone();
+    }
+    let name = object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let api_version = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let template = if kind == "CronJob" {
+        object.pointer("/spec/jobTemplate/spec/template")
+    } else {
+        object.pointer("/spec/template")
+    };
+    let mut metadata = template
+        .and_then(|t| t.get("metadata"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let spec = template
+        .and_then(|t| t.get("spec"))
+        .cloned()
+        .unwrap_or(json!({}));
+    let (owner, generate_name) = if kind == "Deployment" {
+        let labels = metadata.entry("labels").or_insert_with(|| json!({}));
+        if let Some(labels) = labels.as_object_mut() {
+            labels.insert("pod-template-hash".into(), json!("fake"));
+        }
+        (
+            json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{name}-fake"), "controller": true}),
+            format!("{name}-fake-"),
+        )
+    } else {
+        let api_version = if kind == "CronJob" {
+            "batch/v1"
+        } else {
+            api_version
+        };
+        (
+            json!({"apiVersion": api_version, "kind": kind, "name": name, "controller": true}),
+            name.to_string(),
+        )
+    };
+    metadata.insert("generateName".into(), json!(generate_name));
+    metadata.insert("ownerReferences".into(), json!([owner]));
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec})
+}
+
+fn load_cases(dir: &Path, rendering: Rendering) -> Result<Vec<Case>, String> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
+        .map_err(|e| e.to_string())?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    names.sort();
+    let mut cases = Vec::new();
+    for case_dir in names {
+        let case = yaml(&read(&case_dir.join("case.yaml"))?)?;
+        let name = case
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let webhook = case
+            .get("modes")
+            .and_then(Value::as_array)
+            .is_some_and(|m| m.iter().any(|m| m == "webhook"));
+        let custom_templates = case.get("templates").is_some();
+        if !webhook
+            || case.get("expectError").is_some()
+            || (custom_templates && rendering == Rendering::Builtin)
+        {
+            continue;
+        }
+        let injector = injector_for(dir, &case, rendering).map_err(|e| format!("{name}: {e}"))?;
+        let namespace_annotations = case
+            .pointer("/cluster/namespaces/0/annotations")
+            .and_then(Value::as_object)
+            .cloned();
+        let inputs = objects(&read(&case_dir.join("input.yaml"))?)?;
+        let wants = objects(&read(&case_dir.join("want.yaml"))?)?;
+        if inputs.len() != wants.len() {
+            return Err(format!(
+                "{name}: {} input objects but {} golden objects",
+                inputs.len(),
+                wants.len()
+            ));
+        }
+        let pods = inputs
+            .into_iter()
+            .zip(wants)
+            .map(|((namespace, input), (_, want))| {
+                (namespace, object_to_pod(&input), object_to_pod(&want))
+            })
+            .collect();
+        cases.push(Case {
+            default_settings: case.get("settingsKind").and_then(Value::as_str) == Some("default"),
+            name,
+            injector,
+            namespace_annotations,
+            pods,
+        });
+    }
+    Ok(cases)
+}
+
+/// What the webhook answers for one pod: the injected pod, or the pod itself when skipped.
+fn webhook(case: &Case, namespace: &str, pod: &Value) -> Result<Value, InjectError> {
+    let decision = case.injector.inject_required(pod, namespace);
+    if let Some(error) = decision.invalid_pod() {
+        return Err(error);
+    }
+    if !decision.inject {
+        return Ok(pod.clone());
+    }
+    let ctx = PodContext {
+        namespace,
+        namespace_annotations: case.namespace_annotations.as_ref(),
+    };
+    case.injector.inject(pod, &ctx).map(|injected| injected.pod)
+}
+
+/// The comparison form: Go-typed JSON without the status annotation and fieldRef.apiVersion.
+fn comparable(pod: &Value) -> Result<Value, String> {
+    // Go's JSON of the typed pod: unknown fields dropped, zero structs (`resources: {}`) written.
+    let mut pod = k8s::normalize_pod(pod, &NormalizeOptions::go()).map_err(|e| e.to_string())?;
+    if let Some(annotations) = pod
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
+        annotations.remove("sidecar.istio.io/status");
+        if annotations.is_empty()
+            && let Some(metadata) = pod.pointer_mut("/metadata").and_then(Value::as_object_mut)
+        {
+            metadata.remove("annotations");
+        }
+    }
+    if let Some(containers) = pod
+        .pointer_mut("/spec/containers")
+        .and_then(Value::as_array_mut)
+    {
+        for env in containers
+            .iter_mut()
+            .filter_map(|c| c.get_mut("env").and_then(Value::as_array_mut))
+        {
+            for field_ref in env.iter_mut().filter_map(|e| {
+                e.pointer_mut("/valueFrom/fieldRef")
+                    .and_then(Value::as_object_mut)
+            }) {
+                field_ref.remove("apiVersion");
+            }
+        }
+    }
+    Ok(pod)
+}
+
+/// The first few differing JSON paths between two values.
+fn differences(want: &Value, got: &Value, path: &str, out: &mut Vec<String>) {
+    if out.len() >= 4 || want == got {
+        return;
+    }
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            let keys: BTreeSet<&String> = w.keys().chain(g.keys()).collect();
+            for key in keys {
+                let sub = format!("{path}/{key}");
+                match (w.get(key), g.get(key)) {
+                    (Some(a), Some(b)) => differences(a, b, &sub, out),
+                    (a, b) => out.push(format!("{sub}: want {} got {}", short(a), short(b))),
+                }
+            }
+        }
+        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => {
+            for (i, (a, b)) in w.iter().zip(g).enumerate() {
+                differences(a, b, &format!("{path}/{i}"), out);
+            }
+        }
+        _ => out.push(format!(
+            "{path}: want {} got {}",
+            short(Some(want)),
+            short(Some(got))
+        )),
+    }
+}
+
+fn short(value: Option<&Value>) -> String {
+    let text = value.map_or_else(|| "(absent)".to_string(), Value::to_string);
+    if text.len() > 160 {
+        format!("{}…", text.chars().take(160).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// Runs one case; `Err` holds why it fails.
+fn run_case(case: &Case) -> Result<(), String> {
+    if case.pods.is_empty() {
+        return Err("no injectable object in the input".into());
+    }
+    for (i, (namespace, input, want)) in case.pods.iter().enumerate() {
+        let got = webhook(case, namespace, input)
+            .map_err(|e| format!("pod {i}: injection failed: {e}"))?;
+        let want = comparable(want).map_err(|e| format!("pod {i}: golden does not decode: {e}"))?;
+        let got = comparable(&got).map_err(|e| format!("pod {i}: result does not decode: {e}"))?;
+        if want != got {
+            let mut out = Vec::new();
+            differences(&want, &got, "", &mut out);
+            return Err(format!("pod {i}: {}", out.join("; ")));
+        }
+    }
+    Ok(())
+}
+
+fn expected_passing(file: &str) -> BTreeSet<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Runs every case, prints `<label> conformance: P passed, F failed` (default settings, then
+/// the others), and fails when a case listed in `passing_file` no longer passes.
+fn conformance(rendering: Rendering, label: &str, passing_file: &str) {
+    let Some(dir) = conformance_dir() else { return };
+    let cases = match load_cases(&dir, rendering) {
+        Ok(cases) => cases,
+        Err(e) => panic!("cannot load the conformance cases: {e}"),
+    };
+    let expected = expected_passing(passing_file);
+    let mut passed = BTreeSet::new();
+    for default_settings in [true, false] {
+        let mut failed = Vec::new();
+        let mut ok = Vec::new();
+        for case in cases
+            .iter()
+            .filter(|c| c.default_settings == default_settings)
+        {
+            match run_case(case) {
+                Ok(()) => {
+                    ok.push(case.name.clone());
+                    passed.insert(case.name.clone());
+                }
+                Err(why) => failed.push((case.name.clone(), why)),
+            }
+        }
+        let settings = if default_settings {
+            ""
+        } else {
+            " (custom settings)"
+        };
+        let failed_names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+        println!(
+            "{label} conformance{settings}: {} passed, {} failed {failed_names:?}",
+            ok.len(),
+            failed.len()
+        );
+        println!("  passed: {}", ok.join(" "));
+        for (name, why) in &failed {
+            println!("  FAILED {name}: {why}");
+        }
+    }
+
+    if std::env::var_os("UPDATE_CONFORMANCE").is_some() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(passing_file);
+        let mut text = format!(
+            "# Conformance cases the pipeline passes ({label}, tests/pipeline_conformance.rs).\n"
+        );
+        for name in &passed {
+            text.push_str(name);
+            text.push('\n');
+        }
+        if let Err(e) = std::fs::write(&path, text) {
+            panic!("cannot write {}: {e}", path.display());
+        }
+    }
+    let regressed: Vec<&String> = expected.difference(&passed).collect();
+    let newly: Vec<&String> = passed.difference(&expected).collect();
+    if !newly.is_empty() {
+        println!("newly passing (add to {passing_file}): {newly:?}");
+    }
+    assert!(
+        regressed.is_empty(),
+        "conformance cases regressed: {regressed:?}"
+    );
+}
+
+/// The builtin renderer through the whole pipeline.
+#[test]
+fn native_conformance() {
+    conformance(Rendering::Builtin, "native", PASSING_FILE);
+}
+
+/// The chart's own templates, rendered by the Go-template engine, through the whole pipeline.
+#[test]
+fn template_conformance() {
+    conformance(Rendering::IstioTemplates, "template", TEMPLATE_PASSING_FILE);
+}
+
+/// Injecting an injected pod again changes nothing: Istio strips its previous injection
+/// first, and the patch leaves untouched what it does not change.
+///
+/// Exempt, as in Istio: pods whose first injection merged the user's own version of an injected
+/// container (they carry `proxy.istio.io/overrides`, or were injected before they were sent).
+/// On re-injection Istio skips containers its status annotation lists, so the template's
+/// values replace the user's there.
+#[test]
+fn reinjection_is_idempotent() {
+    let Some(dir) = conformance_dir() else { return };
+    let cases = match load_cases(&dir, Rendering::Builtin) {
+        Ok(cases) => cases,
+        Err(e) => panic!("cannot load the conformance cases: {e}"),
+    };
+    let expected = expected_passing(PASSING_FILE);
+    let mut failures = Vec::new();
+    let mut exempt = Vec::new();
+    let mut checked = 0;
+    for case in cases.iter().filter(|c| expected.contains(&c.name)) {
+        for (i, (namespace, input, _)) in case.pods.iter().enumerate() {
+            let Ok(once) = webhook(case, namespace, input) else {
+                continue;
+            };
+            let annotation = |pod: &Value, key: &str| {
+                pod.pointer("/metadata/annotations")
+                    .and_then(|a| a.get(key))
+                    .is_some()
+            };
+            if annotation(&once, "proxy.istio.io/overrides")
+                || annotation(input, "sidecar.istio.io/status")
+            {
+                exempt.push(format!("{}[{i}]", case.name));
+                continue;
+            }
+            checked += 1;
+            match webhook(case, namespace, &once) {
+                Ok(twice) if twice == once => {}
+                Ok(twice) => {
+                    let mut out = Vec::new();
+                    differences(&once, &twice, "", &mut out);
+                    failures.push(format!("{}[{i}]: {}", case.name, out.join("; ")));
+                }
+                Err(e) => failures.push(format!("{}[{i}]: re-injection failed: {e}", case.name)),
+            }
+        }
+    }
+    println!(
+        "re-injection: {checked} pods unchanged-checked, {} changed; exempt (user overrides): {}",
+        failures.len(),
+        exempt.join(" ")
+    );
+    assert!(checked > 0 || expected.is_empty(), "no pod was re-injected");
+    assert!(
+        failures.is_empty(),
+        "re-injection changed pods:\n{}",
+        failures.join("\n")
+    );
+}
