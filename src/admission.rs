@@ -1,0 +1,555 @@
+//! One admission request, decided: the policy's behaviour without the waPC plumbing.
+
+use crate::cluster::Cluster;
+use crate::settings::{InlineConfig, NamespaceSelection, Platform, Settings};
+use injector::config::{InjectorConfig, MeshConfig, Values};
+use injector::decide::{self, WebhookSelection};
+use injector::{Injector, Mode, Options, PodContext};
+use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
+use serde_json::{Map, Value};
+
+/// What the policy answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Let the request through unchanged.
+    Accept { warnings: Vec<String> },
+    /// Let the request through with this object instead (the host diffs it into a patch).
+    Mutate {
+        object: Value,
+        warnings: Vec<String>,
+    },
+    /// Refuse the request.
+    Reject { message: String, code: Option<u16> },
+}
+
+impl Outcome {
+    fn accept() -> Self {
+        Outcome::Accept { warnings: vec![] }
+    }
+
+    fn reject(message: impl Into<String>, code: Option<u16>) -> Self {
+        Outcome::Reject {
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+/// Decides one request: whether the pod is injected, and how.
+pub fn evaluate(
+    request: &KubernetesAdmissionRequest,
+    settings: &Settings,
+    cluster: &dyn Cluster,
+) -> Outcome {
+    if !is_pod_create(request) {
+        return Outcome::accept();
+    }
+    let pod = &request.object;
+    let Some(metadata_ok) = pod.as_object().map(|o| {
+        o.get("metadata")
+            .is_none_or(|m| m.is_object() || m.is_null())
+    }) else {
+        return Outcome::reject("invalid pod: the object is not a JSON object", Some(400));
+    };
+    if !metadata_ok {
+        return Outcome::reject("invalid pod: metadata is not an object", Some(400));
+    }
+    let pod_namespace = pod
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .filter(|ns| !ns.is_empty())
+        .unwrap_or(&request.namespace);
+
+    // The Namespace is needed to select like Istio's webhooks do, and on OpenShift for the
+    // proxy's UID/GID; it is only read when one of those applies.
+    let needs_namespace = settings.namespace_selection == NamespaceSelection::Lookup
+        || settings.platform == Platform::Openshift;
+    let namespace = if needs_namespace {
+        match cluster.namespace(pod_namespace) {
+            Ok(ns) => ns,
+            Err(err) => return Outcome::reject(err, Some(500)),
+        }
+    } else {
+        None
+    };
+
+    if settings.namespace_selection == NamespaceSelection::Lookup {
+        let selection = WebhookSelection {
+            revision: settings.revision().to_string(),
+            tags: settings.revision_tags.clone(),
+            default_revision: settings.default_revision(),
+            enable_namespaces_by_default: settings.enable_namespaces_by_default,
+        };
+        let empty = Map::new();
+        let ns_labels = namespace
+            .as_ref()
+            .and_then(|ns| ns.pointer("/metadata/labels"))
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let pod_labels = pod
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        if !decide::webhook_selects(&selection, ns_labels, pod_labels) {
+            return Outcome::accept();
+        }
+    }
+
+    let config = match load_config(settings, cluster) {
+        Ok(config) => config,
+        Err(message) => return Outcome::reject(message, Some(500)),
+    };
+    let options = Options {
+        revision: settings.revision().to_string(),
+        native_sidecars: settings.native_sidecars(),
+        compliance_policy: settings.compliance_policy.clone().unwrap_or_default(),
+        openshift: settings.platform == Platform::Openshift,
+        mode: Mode::Webhook,
+        ..Options::default()
+    };
+    let injector = match Injector::new(config.injector, config.values, config.mesh, options) {
+        Ok(injector) => injector,
+        // Inline configuration was checked by validate_settings; this is a live ConfigMap.
+        Err(err) => {
+            return Outcome::reject(format!("invalid Istio configuration: {err}"), Some(500));
+        }
+    };
+
+    let decision = injector.inject_required(pod, pod_namespace);
+    if let Some(err) = decision.invalid_pod() {
+        return Outcome::reject(err.to_string(), Some(400));
+    }
+    let mut warnings = decision.warnings.clone();
+    if !decision.inject {
+        return Outcome::Accept { warnings };
+    }
+
+    let namespace_annotations = namespace
+        .as_ref()
+        .and_then(|ns| ns.pointer("/metadata/annotations"))
+        .and_then(Value::as_object);
+    let context = PodContext {
+        namespace: &request.namespace,
+        namespace_annotations,
+    };
+    match injector.inject(pod, &context) {
+        Ok(injected) => {
+            warnings.extend(injected.warnings);
+            if injected.pod == *pod {
+                Outcome::Accept { warnings }
+            } else {
+                Outcome::Mutate {
+                    object: injected.pod,
+                    warnings,
+                }
+            }
+        }
+        Err(err) => Outcome::reject(err.to_string(), None),
+    }
+}
+
+/// Only a v1 Pod CREATE (not a sub-resource) is injected; Istio's webhook matches nothing else.
+fn is_pod_create(request: &KubernetesAdmissionRequest) -> bool {
+    request.kind.group.is_empty()
+        && request.kind.version == "v1"
+        && request.kind.kind == "Pod"
+        && request.operation == "CREATE"
+        && request.sub_resource.is_empty()
+}
+
+/// The Istio configuration for this evaluation: inline settings, or the cluster's ConfigMaps.
+fn load_config(settings: &Settings, cluster: &dyn Cluster) -> Result<InlineConfig, String> {
+    let Some(source) = &settings.config_maps else {
+        return settings.inline_config().map_err(|e| e.to_string());
+    };
+    let revision = settings.revision();
+    let namespace = source.namespace();
+    let injector_name = source.injector_name(revision);
+    let mesh_name = source.mesh_name(revision);
+    let fetch = |name: &str| -> Result<Map<String, Value>, String> {
+        let cm = cluster
+            .config_map(namespace, name)?
+            .ok_or_else(|| format!("ConfigMap {namespace}/{name} not found"))?;
+        Ok(cm
+            .get("data")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default())
+    };
+    let injector_data = fetch(&injector_name)?;
+    let mesh_data = fetch(&mesh_name)?;
+    let key = |data: &Map<String, Value>, cm: &str, key: &str| -> Result<String, String> {
+        match data.get(key) {
+            Some(Value::String(text)) => Ok(text.clone()),
+            _ => Err(format!(
+                "ConfigMap {namespace}/{cm} has no data key {key:?}"
+            )),
+        }
+    };
+    let located = |cm: &str, k: &str, e: injector::ConfigError| {
+        format!("ConfigMap {namespace}/{cm} data.{k}: {e}")
+    };
+    let config_text = key(&injector_data, &injector_name, "config")?;
+    let values_text = key(&injector_data, &injector_name, "values")?;
+    let mesh_text = key(&mesh_data, &mesh_name, "mesh")?;
+    Ok(InlineConfig {
+        injector: InjectorConfig::from_str(&config_text)
+            .map_err(|e| located(&injector_name, "config", e))?,
+        values: Values::from_str(&values_text).map_err(|e| located(&injector_name, "values", e))?,
+        mesh: MeshConfig::from_str(&mesh_text).map_err(|e| located(&mesh_name, "mesh", e))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::fixtures::FixtureCluster;
+    use serde_json::json;
+
+    fn request(
+        operation: &str,
+        kind: &str,
+        namespace: &str,
+        object: Value,
+    ) -> KubernetesAdmissionRequest {
+        serde_json::from_value(json!({
+            "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
+            "kind": {"group": "", "version": "v1", "kind": kind},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "namespace": namespace,
+            "operation": operation,
+            "userInfo": {"username": "admin"},
+            "object": object,
+        }))
+        .unwrap()
+    }
+
+    fn pod(labels: Value, annotations: Value) -> Value {
+        json!({
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "generateName": "web-5d4f8c7b9-",
+                "namespace": "demo",
+                "labels": labels,
+                "annotations": annotations,
+                "ownerReferences": [{
+                    "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5d4f8c7b9",
+                    "uid": "e6b6b3c1-0f2c-4c8e-9d0e-3f1a2b4c5d6e", "controller": true
+                }]
+            },
+            "spec": {
+                "containers": [{
+                    "name": "web",
+                    "image": "nginx:1.27",
+                    "ports": [{"containerPort": 80, "name": "http"}]
+                }]
+            }
+        })
+    }
+
+    fn web_pod() -> Value {
+        pod(
+            json!({"app": "web", "pod-template-hash": "5d4f8c7b9"}),
+            json!({}),
+        )
+    }
+
+    fn namespace(name: &str, labels: Value) -> Value {
+        json!({
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name, "labels": labels}
+        })
+    }
+
+    fn settings(value: Value) -> Settings {
+        Settings::from_json(&value).unwrap()
+    }
+
+    fn container_names(pod: &Value, list: &str) -> Vec<String> {
+        pod["spec"][list]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn mutated(outcome: Outcome) -> Value {
+        match outcome {
+            Outcome::Mutate { object, .. } => object,
+            other => panic!("expected a mutation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn injects_a_native_sidecar_by_default() {
+        let cluster = FixtureCluster::default();
+        let req = request("CREATE", "Pod", "demo", web_pod());
+        let pod = mutated(evaluate(&req, &settings(json!({})), &cluster));
+        assert_eq!(
+            container_names(&pod, "initContainers"),
+            ["istio-init", "istio-proxy"]
+        );
+        assert_eq!(container_names(&pod, "containers"), ["web"]);
+        assert_eq!(pod["spec"]["initContainers"][1]["restartPolicy"], "Always");
+        let env = pod["spec"]["initContainers"][1]["env"].as_array().unwrap();
+        let var = |name: &str| {
+            env.iter()
+                .find(|e| e["name"] == name)
+                .and_then(|e| e["value"].as_str())
+                .map(str::to_string)
+        };
+        assert_eq!(var("ISTIO_META_WORKLOAD_NAME").as_deref(), Some("web"));
+        assert_eq!(
+            var("ISTIO_META_OWNER").as_deref(),
+            Some("kubernetes://apis/apps/v1/namespaces/demo/deployments/web")
+        );
+        assert!(pod["metadata"]["annotations"]["sidecar.istio.io/status"].is_string());
+        assert_eq!(
+            pod["metadata"]["labels"]["security.istio.io/tlsMode"],
+            "istio"
+        );
+        assert!(
+            cluster.lookups.borrow().is_empty(),
+            "webhook mode reads nothing"
+        );
+    }
+
+    #[test]
+    fn classic_sidecar_when_native_sidecars_are_off() {
+        let cluster = FixtureCluster::default();
+        let req = request("CREATE", "Pod", "demo", web_pod());
+        let pod = mutated(evaluate(
+            &req,
+            &settings(json!({"nativeSidecars": false})),
+            &cluster,
+        ));
+        assert_eq!(container_names(&pod, "initContainers"), ["istio-init"]);
+        assert_eq!(container_names(&pod, "containers"), ["web", "istio-proxy"]);
+    }
+
+    #[test]
+    fn reinjecting_an_injected_pod_changes_nothing() {
+        let cluster = FixtureCluster::default();
+        let first = mutated(evaluate(
+            &request("CREATE", "Pod", "demo", web_pod()),
+            &settings(json!({})),
+            &cluster,
+        ));
+        let again = evaluate(
+            &request("CREATE", "Pod", "demo", first),
+            &settings(json!({})),
+            &cluster,
+        );
+        assert_eq!(again, Outcome::Accept { warnings: vec![] });
+    }
+
+    #[test]
+    fn leaves_other_requests_alone() {
+        let cluster = FixtureCluster::default();
+        let s = settings(json!({"namespaceSelection": "lookup"}));
+        for req in [
+            request("UPDATE", "Pod", "demo", web_pod()),
+            request("DELETE", "Pod", "demo", web_pod()),
+            request("CREATE", "ConfigMap", "demo", json!({"data": {}})),
+        ] {
+            assert_eq!(evaluate(&req, &s, &cluster), Outcome::accept());
+        }
+        let mut status = request("CREATE", "Pod", "demo", web_pod());
+        status.sub_resource = "status".into();
+        assert_eq!(evaluate(&status, &s, &cluster), Outcome::accept());
+        assert!(cluster.lookups.borrow().is_empty());
+    }
+
+    #[test]
+    fn istio_rules_still_apply_in_webhook_mode() {
+        let cluster = FixtureCluster::default();
+        let s = settings(json!({}));
+        let mut host = web_pod();
+        host["spec"]["hostNetwork"] = json!(true);
+        assert_eq!(
+            evaluate(&request("CREATE", "Pod", "demo", host), &s, &cluster),
+            Outcome::accept()
+        );
+        let opted_out = pod(json!({"sidecar.istio.io/inject": "false"}), json!({}));
+        assert_eq!(
+            evaluate(&request("CREATE", "Pod", "demo", opted_out), &s, &cluster),
+            Outcome::accept()
+        );
+        let mut system = web_pod();
+        system["metadata"]["namespace"] = json!("kube-system");
+        assert_eq!(
+            evaluate(
+                &request("CREATE", "Pod", "kube-system", system),
+                &s,
+                &cluster
+            ),
+            Outcome::accept()
+        );
+    }
+
+    #[test]
+    fn lookup_mode_selects_like_istios_webhooks() {
+        let s = settings(json!({"namespaceSelection": "lookup"}));
+        let cases = [
+            (json!({"istio-injection": "enabled"}), json!({}), true),
+            (json!({"istio-injection": "disabled"}), json!({}), false),
+            (
+                json!({"istio-injection": "disabled"}),
+                json!({"sidecar.istio.io/inject": "true"}),
+                false,
+            ),
+            (json!({}), json!({}), false),
+            (json!({}), json!({"sidecar.istio.io/inject": "true"}), true),
+            (json!({}), json!({"istio.io/rev": "default"}), true),
+            (json!({}), json!({"istio.io/rev": "canary"}), false),
+            (json!({"istio.io/rev": "default"}), json!({}), true),
+            (json!({"istio.io/rev": "canary"}), json!({}), false),
+            (
+                json!({"istio-injection": "enabled"}),
+                json!({"sidecar.istio.io/inject": "false"}),
+                false,
+            ),
+        ];
+        for (ns_labels, pod_labels, injected) in cases {
+            let cluster = FixtureCluster::default().with(namespace("demo", ns_labels.clone()));
+            let mut labels = json!({"app": "web", "pod-template-hash": "5d4f8c7b9"});
+            labels
+                .as_object_mut()
+                .unwrap()
+                .extend(pod_labels.as_object().unwrap().clone());
+            let req = request("CREATE", "Pod", "demo", pod(labels, json!({})));
+            let outcome = evaluate(&req, &s, &cluster);
+            assert_eq!(
+                matches!(outcome, Outcome::Mutate { .. }),
+                injected,
+                "namespace {ns_labels} pod {pod_labels}: {outcome:?}"
+            );
+            assert_eq!(*cluster.lookups.borrow(), ["v1/Namespace /demo"]);
+        }
+    }
+
+    #[test]
+    fn lookup_mode_for_a_revision() {
+        let s = settings(json!({"namespaceSelection": "lookup", "revision": "canary"}));
+        let enabled = FixtureCluster::default()
+            .with(namespace("demo", json!({"istio-injection": "enabled"})));
+        let req = request("CREATE", "Pod", "demo", web_pod());
+        assert_eq!(evaluate(&req, &s, &enabled), Outcome::accept());
+        let canary =
+            FixtureCluster::default().with(namespace("demo", json!({"istio.io/rev": "canary"})));
+        let pod = mutated(evaluate(&req, &s, &canary));
+        assert_eq!(pod["metadata"]["annotations"]["istio.io/rev"], "canary");
+    }
+
+    #[test]
+    fn a_failed_lookup_rejects_rather_than_skipping_the_mesh() {
+        let mut cluster = FixtureCluster::default();
+        cluster.fail = true;
+        let s = settings(json!({"namespaceSelection": "lookup"}));
+        match evaluate(&request("CREATE", "Pod", "demo", web_pod()), &s, &cluster) {
+            Outcome::Reject { message, code } => {
+                assert!(message.contains("connection refused"), "{message}");
+                assert_eq!(code, Some(500));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn invalid_injection_annotations_reject_the_pod_with_istios_reason() {
+        let cluster = FixtureCluster::default();
+        let bad = pod(
+            json!({"app": "web"}),
+            json!({"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/33"}),
+        );
+        match evaluate(
+            &request("CREATE", "Pod", "demo", bad),
+            &settings(json!({})),
+            &cluster,
+        ) {
+            Outcome::Reject { message, .. } => {
+                assert!(message.contains("includeOutboundIPRanges"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_pods_are_rejected_not_panicked_on() {
+        let cluster = FixtureCluster::default();
+        let s = settings(json!({}));
+        for object in [
+            json!("a string"),
+            json!({"metadata": "x", "spec": {}}),
+            json!({"metadata": {}, "spec": {"containers": {"name": "web"}}}),
+            json!({"metadata": {"labels": ["a"]}, "spec": {"containers": []}}),
+        ] {
+            let outcome = evaluate(
+                &request("CREATE", "Pod", "demo", object.clone()),
+                &s,
+                &cluster,
+            );
+            assert!(
+                matches!(outcome, Outcome::Reject { .. }),
+                "{object}: {outcome:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn config_maps_are_read_from_the_cluster() {
+        let config_map = |name: &str, data: Value| {
+            json!({
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": name, "namespace": "istio-system"},
+                "data": data
+            })
+        };
+        // The ConfigMap holds complete values, as Helm renders them.
+        let mut values = Values::istio_defaults().raw().clone();
+        values["global"]["hub"] = json!("example.com/istio");
+        values["global"]["tag"] = json!("1.29.1");
+        let values = values.to_string();
+        let cluster = FixtureCluster::default()
+            .with(config_map(
+                "istio-sidecar-injector",
+                json!({"config": "policy: enabled\n", "values": values}),
+            ))
+            .with(config_map(
+                "istio",
+                json!({"mesh": "trustDomain: example.org\n"}),
+            ));
+        let s = settings(json!({"configMaps": {}}));
+        let pod = mutated(evaluate(
+            &request("CREATE", "Pod", "demo", web_pod()),
+            &s,
+            &cluster,
+        ));
+        let proxy = &pod["spec"]["initContainers"][1];
+        assert_eq!(proxy["image"], "example.com/istio/proxyv2:1.29.1");
+        assert_eq!(
+            *cluster.lookups.borrow(),
+            [
+                "v1/ConfigMap istio-system/istio-sidecar-injector",
+                "v1/ConfigMap istio-system/istio"
+            ]
+        );
+
+        let missing = FixtureCluster::default();
+        match evaluate(&request("CREATE", "Pod", "demo", web_pod()), &s, &missing) {
+            Outcome::Reject { message, .. } => {
+                assert!(
+                    message.contains("istio-system/istio-sidecar-injector not found"),
+                    "{message}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

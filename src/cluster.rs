@@ -1,0 +1,126 @@
+//! Reading objects from the cluster through Kubewarden's context-aware host capability.
+//!
+//! The trait keeps the admission logic testable natively: unit tests answer from fixtures,
+//! the wasm build asks the policy server (`kubewarden`/`kubernetes`/`get_resource`).
+
+use serde_json::Value;
+
+/// Read access to the cluster objects the policy depends on.
+pub trait Cluster {
+    /// Fetches one object; `Ok(None)` when the cluster says it does not exist.
+    fn get(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<Value>, String>;
+
+    fn namespace(&self, name: &str) -> Result<Option<Value>, String> {
+        self.get("v1", "Namespace", None, name)
+    }
+
+    fn config_map(&self, namespace: &str, name: &str) -> Result<Option<Value>, String> {
+        self.get("v1", "ConfigMap", Some(namespace), name)
+    }
+}
+
+/// The policy server, reached through waPC host calls.
+pub struct HostCluster;
+
+impl Cluster for HostCluster {
+    fn get(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<Value>, String> {
+        use kubewarden_policy_sdk::host_capabilities::kubernetes::{
+            GetResourceRequest, get_resource,
+        };
+        let request = GetResourceRequest {
+            api_version: api_version.to_string(),
+            kind: kind.to_string(),
+            name: name.to_string(),
+            namespace: namespace.map(str::to_string),
+            disable_cache: false,
+            field_masks: None,
+        };
+        match get_resource::<Value>(&request) {
+            Ok(object) => Ok(Some(object)),
+            Err(err) => {
+                let text = err.to_string();
+                // The host reports a missing object as an error; tell it apart from a failure.
+                if text.contains("NotFound") || text.contains("not found") {
+                    Ok(None)
+                } else {
+                    let place = namespace.map(|ns| format!("{ns}/")).unwrap_or_default();
+                    Err(format!("cannot read {kind} {place}{name}: {text}"))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub mod fixtures {
+    //! An in-memory cluster for unit tests.
+
+    use super::Cluster;
+    use serde_json::Value;
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    #[derive(Default)]
+    pub struct FixtureCluster {
+        objects: BTreeMap<(String, String, String, String), Value>,
+        pub lookups: RefCell<Vec<String>>,
+        pub fail: bool,
+    }
+
+    impl FixtureCluster {
+        pub fn with(mut self, object: Value) -> Self {
+            let get = |p: &str| {
+                object
+                    .pointer(p)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let key = (
+                get("/apiVersion"),
+                get("/kind"),
+                get("/metadata/namespace"),
+                get("/metadata/name"),
+            );
+            self.objects.insert(key, object);
+            self
+        }
+    }
+
+    impl Cluster for FixtureCluster {
+        fn get(
+            &self,
+            api_version: &str,
+            kind: &str,
+            namespace: Option<&str>,
+            name: &str,
+        ) -> Result<Option<Value>, String> {
+            self.lookups.borrow_mut().push(format!(
+                "{api_version}/{kind} {}/{name}",
+                namespace.unwrap_or("")
+            ));
+            if self.fail {
+                return Err("connection refused".to_string());
+            }
+            let key = (
+                api_version.to_string(),
+                kind.to_string(),
+                namespace.unwrap_or("").to_string(),
+                name.to_string(),
+            );
+            Ok(self.objects.get(&key).cloned())
+        }
+    }
+}

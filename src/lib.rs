@@ -1,0 +1,101 @@
+//! Kubewarden policy: Istio's sidecar injection.
+//!
+//! The waPC entry points are thin: they decode the payload, hand it to [`admission::evaluate`]
+//! and encode the answer. The policy server creates a fresh instance for every evaluation, so
+//! nothing here is cached between requests.
+
+pub mod admission;
+pub mod cluster;
+pub mod settings;
+
+use admission::Outcome;
+use kubewarden_policy_sdk::request::ValidationRequest;
+use kubewarden_policy_sdk::response::ValidationResponse;
+use kubewarden_policy_sdk::settings::SettingsValidationResponse;
+use kubewarden_policy_sdk::{protocol_version_guest, wapc_guest as guest};
+use serde_json::Value;
+use settings::Settings;
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wapc_init() {
+    guest::register_function("validate", validate);
+    guest::register_function("validate_settings", validate_settings);
+    guest::register_function("protocol_version", protocol_version_guest);
+}
+
+/// Decides one AdmissionRequest (`{"request": …, "settings": …}`).
+pub fn validate(payload: &[u8]) -> guest::CallResult {
+    let outcome = match decode_request(payload) {
+        Ok((request, settings)) => {
+            admission::evaluate(&request.request, &settings, &cluster::HostCluster)
+        }
+        Err(message) => Outcome::Reject {
+            message,
+            code: Some(400),
+        },
+    };
+    Ok(serde_json::to_vec(&response(outcome))?)
+}
+
+/// Checks settings before the policy server accepts the policy.
+pub fn validate_settings(payload: &[u8]) -> guest::CallResult {
+    let checked = serde_json::from_slice::<Value>(payload)
+        .map_err(|e| format!("settings are not valid JSON: {e}"))
+        .and_then(|value| Settings::from_json(&value))
+        .and_then(|settings| settings.check());
+    let answer = SettingsValidationResponse {
+        valid: checked.is_ok(),
+        message: checked.err(),
+    };
+    Ok(serde_json::to_vec(&answer)?)
+}
+
+/// Reads the payload without trusting it: settings are decoded on their own so that a bad
+/// field is named, and a malformed request is rejected rather than failing the call.
+fn decode_request(payload: &[u8]) -> Result<(ValidationRequest<Value>, Settings), String> {
+    let request = ValidationRequest::<Value>::new(payload)
+        .map_err(|e| format!("cannot decode the admission request: {}", source_text(&e)))?;
+    let settings = Settings::from_json(&request.settings)?;
+    Ok((request, settings))
+}
+
+/// The SDK's error repeats the whole payload; keep the message to the cause.
+fn source_text(err: &kubewarden_policy_sdk::Error) -> String {
+    match err {
+        kubewarden_policy_sdk::Error::Deserialization { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn response(outcome: Outcome) -> ValidationResponse {
+    let warnings = |w: Vec<String>| (!w.is_empty()).then_some(w);
+    match outcome {
+        Outcome::Accept { warnings: w } => ValidationResponse {
+            accepted: true,
+            message: None,
+            code: None,
+            mutated_object: None,
+            audit_annotations: None,
+            warnings: warnings(w),
+        },
+        Outcome::Mutate {
+            object,
+            warnings: w,
+        } => ValidationResponse {
+            accepted: true,
+            message: None,
+            code: None,
+            mutated_object: Some(object),
+            audit_annotations: None,
+            warnings: warnings(w),
+        },
+        Outcome::Reject { message, code } => ValidationResponse {
+            accepted: false,
+            message: Some(message),
+            code,
+            mutated_object: None,
+            audit_annotations: None,
+            warnings: None,
+        },
+    }
+}

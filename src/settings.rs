@@ -1,0 +1,385 @@
+//! Policy settings: what a `ClusterAdmissionPolicy`'s `settings:` block may hold.
+//!
+//! Istio's own configuration travels in Istio's own shapes (`values`, `meshConfig`,
+//! `injectorConfig`), each accepted either as the ConfigMap string that
+//! `kubectl get cm … -o jsonpath` prints or as the same data written out as an object, so that a
+//! platform team can paste what their cluster already has.
+
+use injector::ConfigError;
+use injector::config::{InjectorConfig, MeshConfig, Values};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How the policy learns whether a pod's namespace wants injection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NamespaceSelection {
+    /// The ClusterAdmissionPolicy's namespaceSelector/objectSelector already selected the pod,
+    /// as the selectors of Istio's MutatingWebhookConfiguration do.
+    #[default]
+    Webhook,
+    /// The policy reads the pod's Namespace through the host and applies Istio's webhook
+    /// selectors itself, so one policy stands in for Istio's whole set of webhooks.
+    Lookup,
+}
+
+/// Where istiod runs, as far as injection cares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    #[default]
+    #[serde(alias = "")]
+    Kubernetes,
+    /// istiod's `PLATFORM=openshift`: proxy UID/GID come from the namespace's SCC ranges.
+    Openshift,
+}
+
+/// Reading Istio's ConfigMaps live from the cluster instead of inline settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ConfigMapSource {
+    /// Namespace of the ConfigMaps (Istio's `global.istioNamespace`).
+    pub namespace: Option<String>,
+    /// Name of the injector ConfigMap; defaults to `istio-sidecar-injector[-<revision>]`.
+    pub injector: Option<String>,
+    /// Name of the mesh ConfigMap; defaults to `istio[-<revision>]`.
+    pub mesh: Option<String>,
+}
+
+impl ConfigMapSource {
+    pub const DEFAULT_NAMESPACE: &'static str = "istio-system";
+
+    pub fn namespace(&self) -> &str {
+        self.namespace.as_deref().unwrap_or(Self::DEFAULT_NAMESPACE)
+    }
+
+    pub fn injector_name(&self, revision: &str) -> String {
+        self.injector
+            .clone()
+            .unwrap_or_else(|| revisioned("istio-sidecar-injector", revision))
+    }
+
+    pub fn mesh_name(&self, revision: &str) -> String {
+        self.mesh
+            .clone()
+            .unwrap_or_else(|| revisioned("istio", revision))
+    }
+}
+
+/// Istio names a revision's objects `<name>-<revision>`, except for the default revision.
+fn revisioned(base: &str, revision: &str) -> String {
+    if revision.is_empty() || revision == DEFAULT_REVISION {
+        base.to_string()
+    } else {
+        format!("{base}-{revision}")
+    }
+}
+
+pub const DEFAULT_REVISION: &str = "default";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Settings {
+    pub namespace_selection: NamespaceSelection,
+    /// The istiod revision this policy injects for (`istio.io/rev`).
+    pub revision: Option<String>,
+    /// Revision tags that point at `revision` (`istioctl tag set <tag> --revision <rev>`).
+    pub revision_tags: Vec<String>,
+    /// Whether this revision also serves `istio-injection=enabled` namespaces and
+    /// `sidecar.istio.io/inject=true` pods; defaults to true for the `default` revision.
+    pub default_revision: Option<bool>,
+    /// Istio's `sidecarInjectorWebhook.enableNamespacesByDefault`.
+    pub enable_namespaces_by_default: bool,
+    /// Inject `istio-proxy` as a native sidecar (an init container with `restartPolicy:
+    /// Always`); the pod annotation `sidecar.istio.io/nativeSidecar` still wins.
+    pub native_sidecars: Option<bool>,
+    /// The `values` of ConfigMap `istio-sidecar-injector`, as its string or as an object.
+    pub values: Option<Value>,
+    /// The `mesh` of ConfigMap `istio`, as its string or as an object.
+    pub mesh_config: Option<Value>,
+    /// The `config` of ConfigMap `istio-sidecar-injector`, as its string or as an object.
+    pub injector_config: Option<Value>,
+    /// Read `config`, `values` and `mesh` from the cluster's ConfigMaps instead.
+    pub config_maps: Option<ConfigMapSource>,
+    /// istiod's `COMPLIANCE_POLICY` (e.g. `fips-140-3`).
+    pub compliance_policy: Option<String>,
+    pub platform: Platform,
+}
+
+/// The Istio configuration the settings stand for, parsed and checked.
+#[derive(Debug, Clone)]
+pub struct InlineConfig {
+    pub values: Values,
+    pub mesh: MeshConfig,
+    pub injector: InjectorConfig,
+}
+
+impl Settings {
+    /// Reads settings, naming the offending field when they do not fit.
+    pub fn from_json(value: &Value) -> Result<Settings, String> {
+        let value = if value.is_null() {
+            Value::Object(Default::default())
+        } else {
+            value.clone()
+        };
+        serde_path_to_error::deserialize(value).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if path == "." || path.is_empty() {
+                format!("invalid settings: {inner}")
+            } else {
+                format!("invalid settings: {path}: {inner}")
+            }
+        })
+    }
+
+    pub fn revision(&self) -> &str {
+        match self.revision.as_deref() {
+            None | Some("") => DEFAULT_REVISION,
+            Some(rev) => rev,
+        }
+    }
+
+    pub fn default_revision(&self) -> bool {
+        self.default_revision
+            .unwrap_or_else(|| self.revision() == DEFAULT_REVISION)
+    }
+
+    pub fn native_sidecars(&self) -> bool {
+        self.native_sidecars.unwrap_or(true)
+    }
+
+    /// Whether the Istio configuration is read from the cluster at evaluation time.
+    pub fn reads_config_maps(&self) -> bool {
+        self.config_maps.is_some()
+    }
+
+    /// Checks everything that can be checked without a cluster.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(rev) = &self.revision {
+            check_dns_label("revision", rev, true)?;
+        }
+        for (i, tag) in self.revision_tags.iter().enumerate() {
+            check_dns_label(&format!("revisionTags[{i}]"), tag, false)?;
+        }
+        if let Some(source) = &self.config_maps {
+            for (field, inline) in [
+                ("values", &self.values),
+                ("meshConfig", &self.mesh_config),
+                ("injectorConfig", &self.injector_config),
+            ] {
+                if inline.is_some() {
+                    return Err(format!(
+                        "{field}: cannot be set together with configMaps (the configuration is read from the cluster)"
+                    ));
+                }
+            }
+            if let Some(ns) = &source.namespace {
+                check_dns_label("configMaps.namespace", ns, false)?;
+            }
+            for (field, name) in [
+                ("configMaps.injector", &source.injector),
+                ("configMaps.mesh", &source.mesh),
+            ] {
+                if let Some(name) = name {
+                    check_object_name(field, name)?;
+                }
+            }
+            Ok(())
+        } else {
+            self.inline_config().map(|_| ()).map_err(|e| e.to_string())
+        }
+    }
+
+    /// The inline Istio configuration, with Istio's defaults for what is not given.
+    pub fn inline_config(&self) -> Result<InlineConfig, ConfigError> {
+        Ok(InlineConfig {
+            values: parse_input(
+                "values",
+                self.values.as_ref(),
+                Values::from_str,
+                Values::from_json,
+            )?
+            .unwrap_or_else(Values::istio_defaults),
+            mesh: parse_input(
+                "meshConfig",
+                self.mesh_config.as_ref(),
+                MeshConfig::from_str,
+                MeshConfig::from_json,
+            )?
+            .unwrap_or_else(MeshConfig::istio_defaults),
+            injector: parse_input(
+                "injectorConfig",
+                self.injector_config.as_ref(),
+                InjectorConfig::from_str,
+                InjectorConfig::from_json,
+            )?
+            .unwrap_or_else(InjectorConfig::builtin),
+        })
+    }
+}
+
+/// Parses one of Istio's configuration inputs, given as the ConfigMap string or as an object.
+pub fn parse_input<T>(
+    field: &str,
+    input: Option<&Value>,
+    from_str: impl FnOnce(&str) -> Result<T, ConfigError>,
+    from_json: impl FnOnce(Value) -> Result<T, ConfigError>,
+) -> Result<Option<T>, ConfigError> {
+    match input {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => from_str(text).map(Some).map_err(|e| e.within(field)),
+        Some(obj @ Value::Object(_)) => from_json(obj.clone())
+            .map(Some)
+            .map_err(|e| e.within(field)),
+        Some(_) => Err(ConfigError::new(
+            field,
+            "must be the ConfigMap's string or an object",
+        )),
+    }
+}
+
+/// Kubernetes DNS-1123 label rules, which revision names and namespaces follow.
+fn check_dns_label(field: &str, value: &str, allow_empty: bool) -> Result<(), String> {
+    if value.is_empty() {
+        return if allow_empty {
+            Ok(())
+        } else {
+            Err(format!("{field}: must not be empty"))
+        };
+    }
+    let ok = value.len() <= 63
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field}: {value:?} is not a valid DNS label (lower-case letters, digits and '-', at most 63 characters)"
+        ))
+    }
+}
+
+/// Kubernetes object names (DNS-1123 subdomains).
+fn check_object_name(field: &str, value: &str) -> Result<(), String> {
+    let ok = !value.is_empty()
+        && value.len() <= 253
+        && value.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{field}: {value:?} is not a valid object name"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn empty_settings_take_istio_defaults() {
+        let s = Settings::from_json(&json!({})).unwrap();
+        assert_eq!(s.namespace_selection, NamespaceSelection::Webhook);
+        assert_eq!(s.revision(), "default");
+        assert!(s.default_revision());
+        assert!(s.native_sidecars());
+        s.check().unwrap();
+        let null = Settings::from_json(&Value::Null).unwrap();
+        assert_eq!(null, s);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Settings::from_json(&json!({"namespaceSelector": "lookup"})).unwrap_err();
+        assert!(err.contains("namespaceSelector"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_are_named_with_their_path() {
+        let err = Settings::from_json(&json!({"nativeSidecars": "yes"})).unwrap_err();
+        assert!(err.contains("nativeSidecars"), "{err}");
+        let err = Settings::from_json(&json!({"configMaps": {"namespace": 3}})).unwrap_err();
+        assert!(err.contains("configMaps.namespace"), "{err}");
+        let err = Settings::from_json(&json!({"namespaceSelection": "auto"})).unwrap_err();
+        assert!(err.contains("namespaceSelection"), "{err}");
+    }
+
+    #[test]
+    fn revision_names_follow_kubernetes_rules() {
+        let s = Settings::from_json(&json!({"revision": "Canary_1"})).unwrap();
+        let err = s.check().unwrap_err();
+        assert!(err.starts_with("revision:"), "{err}");
+        let s = Settings::from_json(&json!({"revision": "1-30-0", "revisionTags": ["prod", ""]}))
+            .unwrap();
+        let err = s.check().unwrap_err();
+        assert!(err.starts_with("revisionTags[1]:"), "{err}");
+        let s = Settings::from_json(&json!({"revision": "canary"})).unwrap();
+        assert!(!s.default_revision());
+        let s =
+            Settings::from_json(&json!({"revision": "canary", "defaultRevision": true})).unwrap();
+        assert!(s.default_revision());
+    }
+
+    #[test]
+    fn config_maps_exclude_inline_config() {
+        let s = Settings::from_json(&json!({"configMaps": {}, "values": "{}"})).unwrap();
+        let err = s.check().unwrap_err();
+        assert!(err.starts_with("values:"), "{err}");
+        let s = Settings::from_json(&json!({"configMaps": {"injector": "Bad Name"}})).unwrap();
+        assert!(s.check().unwrap_err().starts_with("configMaps.injector:"));
+    }
+
+    #[test]
+    fn config_map_names_follow_the_revision() {
+        let source = ConfigMapSource::default();
+        assert_eq!(source.injector_name("default"), "istio-sidecar-injector");
+        assert_eq!(source.mesh_name("default"), "istio");
+        assert_eq!(
+            source.injector_name("canary"),
+            "istio-sidecar-injector-canary"
+        );
+        assert_eq!(source.mesh_name("canary"), "istio-canary");
+        assert_eq!(source.namespace(), "istio-system");
+        let named = ConfigMapSource {
+            namespace: Some("mesh".into()),
+            injector: Some("inj".into()),
+            mesh: Some("m".into()),
+        };
+        assert_eq!(named.injector_name("canary"), "inj");
+        assert_eq!(named.mesh_name("canary"), "m");
+        assert_eq!(named.namespace(), "mesh");
+    }
+
+    #[test]
+    fn inline_inputs_must_be_strings_or_objects() {
+        let s = Settings::from_json(&json!({"values": 3})).unwrap();
+        let err = s.check().unwrap_err();
+        assert!(err.starts_with("values:"), "{err}");
+        let s = Settings::from_json(&json!({"meshConfig": ["a"]})).unwrap();
+        assert!(s.check().unwrap_err().starts_with("meshConfig:"));
+    }
+
+    #[test]
+    fn inline_config_errors_name_the_nested_field() {
+        let s = Settings::from_json(&json!({"meshConfig": "defaultConfig: [1"})).unwrap();
+        let err = s.check().unwrap_err();
+        assert!(err.starts_with("meshConfig"), "{err}");
+        let s = Settings::from_json(
+            &json!({"values": {"global": {"proxy": {"statusPort": "fifteen"}}}}),
+        )
+        .unwrap();
+        let err = s.check().unwrap_err();
+        assert!(err.contains("values.global.proxy.statusPort"), "{err}");
+    }
+}

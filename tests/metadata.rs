@@ -1,0 +1,94 @@
+//! The files shipped with the policy agree with each other and with what the code does.
+
+use serde_yaml_ng::Value;
+use std::path::Path;
+
+fn read_yaml(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn annotation<'a>(doc: &'a Value, key: &str) -> &'a str {
+    doc["annotations"][key]
+        .as_str()
+        .unwrap_or_else(|| panic!("annotation {key} missing"))
+}
+
+#[test]
+fn versions_are_in_sync() {
+    let version = env!("CARGO_PKG_VERSION");
+    let metadata = read_yaml("policy-metadata.yml");
+    assert_eq!(
+        annotation(&metadata, "io.kubewarden.policy.version"),
+        version
+    );
+    let artifacthub = read_yaml("artifacthub-pkg.yml");
+    assert_eq!(artifacthub["version"].as_str(), Some(version));
+    let tag = format!(":v{version}");
+    let image = artifacthub["containersImages"][0]["image"]
+        .as_str()
+        .unwrap();
+    assert!(image.ends_with(&tag), "{image} does not carry {tag}");
+    let install = artifacthub["install"].as_str().unwrap();
+    assert!(install.contains(&tag), "install text does not name {tag}");
+    let links = artifacthub["links"].as_sequence().unwrap();
+    assert!(links.iter().any(|l| {
+        l["url"]
+            .as_str()
+            .is_some_and(|u| u.contains(&format!("/v{version}/")))
+    }));
+}
+
+#[test]
+fn metadata_declares_a_mutating_context_aware_pod_policy() {
+    let metadata = read_yaml("policy-metadata.yml");
+    assert_eq!(metadata["mutating"].as_bool(), Some(true));
+    assert_eq!(metadata["backgroundAudit"].as_bool(), Some(false));
+    assert_eq!(metadata["executionMode"].as_str(), Some("kubewarden-wapc"));
+    let rules = metadata["rules"].as_sequence().unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0]["resources"][0].as_str(), Some("pods"));
+    assert_eq!(rules[0]["operations"].as_sequence().unwrap().len(), 1);
+    assert_eq!(rules[0]["operations"][0].as_str(), Some("CREATE"));
+    let kinds: Vec<&str> = metadata["contextAwareResources"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["Namespace", "ConfigMap"]);
+    for key in [
+        "io.kubewarden.policy.title",
+        "io.kubewarden.policy.description",
+        "io.kubewarden.policy.author",
+        "io.kubewarden.policy.url",
+        "io.kubewarden.policy.source",
+        "io.kubewarden.policy.license",
+        "io.kubewarden.policy.ociUrl",
+        "io.artifacthub.displayName",
+        "io.artifacthub.resources",
+        "io.artifacthub.keywords",
+    ] {
+        assert!(!annotation(&metadata, key).is_empty(), "{key} is empty");
+    }
+}
+
+#[test]
+fn artifacthub_annotations_mirror_the_metadata() {
+    let metadata = read_yaml("policy-metadata.yml");
+    let artifacthub = read_yaml("artifacthub-pkg.yml");
+    let annotations = &artifacthub["annotations"];
+    assert_eq!(annotations["kubewarden/mutation"].as_str(), Some("true"));
+    assert_eq!(annotations["kubewarden/resources"].as_str(), Some("Pod"));
+    let rules: Value =
+        serde_yaml_ng::from_str(annotations["kubewarden/rules"].as_str().unwrap()).unwrap();
+    assert_eq!(rules, metadata["rules"]);
+    let context: Value = serde_yaml_ng::from_str(
+        annotations["kubewarden/contextAwareResources"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(context, metadata["contextAwareResources"]);
+}
