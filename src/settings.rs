@@ -187,7 +187,13 @@ impl Settings {
             }
             Ok(())
         } else {
-            self.inline_config().map(|_| ()).map_err(|e| e.to_string())
+            let config = self.inline_config().map_err(|e| e.to_string())?;
+            // Istio parses every template when it loads the config; so does validation.
+            if !config.injector.templates.is_empty() {
+                injector::render::template::Templates::parse(&config.injector)
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok(())
         }
     }
 
@@ -297,6 +303,19 @@ mod tests {
         s.check().unwrap();
         let null = Settings::from_json(&Value::Null).unwrap();
         assert_eq!(null, s);
+    }
+
+    #[test]
+    fn template_parse_errors_name_template_line_and_column() {
+        let s = Settings::from_json(&json!({"injectorConfig": {"templates": {
+            "sidecar": "spec:\n  containers: {{ if }}\n"
+        }}}))
+        .unwrap();
+        let err = s.check().unwrap_err();
+        assert!(
+            err.starts_with("injectorConfig.templates.sidecar: template: sidecar:2:"),
+            "{err}"
+        );
     }
 
     #[test]

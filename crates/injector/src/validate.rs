@@ -23,7 +23,8 @@
 //! unchanged.
 //!
 //! Annotations the sidecar/gateway templates interpolate that Istio does **not** validate (they
-//! reach the template as the user wrote them; a later stage must quote or refuse them):
+//! reach the template as the user wrote them; the "beyond Istio" section at the end of the
+//! checks refuses the values that could break out of the template's quoting):
 //! - `traffic.sidecar.istio.io/includeOutboundPorts` (inside `"…"`, in the pod annotations and the
 //!   `istio-init` arguments);
 //! - `sidecar.istio.io/logLevel`, `sidecar.istio.io/componentLogLevel`,
@@ -139,10 +140,15 @@ pub fn validate_annotations(annotations: &Map<String, Value>) -> Result<(), Inje
                 continue;
             }
         };
-        let Some(validator) = validator_for(name) else {
+        if let Some(validator) = validator_for(name)
+            && let Err(reason) = check(validator, text)
+        {
+            errors.push(format!(
+                "invalid value '{text}' for annotation '{name}': {reason}"
+            ));
             continue;
-        };
-        if let Err(reason) = check(validator, text) {
+        }
+        if let Err(reason) = beyond_istio::check(name, text) {
             errors.push(format!(
                 "invalid value '{text}' for annotation '{name}': {reason}"
             ));
@@ -252,6 +258,150 @@ fn json_type(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Beyond Istio: annotations the injection templates print into YAML text without `quote`.
+
+/// Refusals Istio does not make, for annotation values that the stock templates (`sidecar`,
+/// `gateway`, `grpc-*`) print into the YAML they render without quoting them through
+/// `quote`/`toYaml`, so that a crafted value could end the quoting and add YAML structure
+/// (an extra container, a privileged security context, a host path volume …). Values that
+/// cannot do so are accepted unchanged. Rendered through the Go templates, each case below
+/// is otherwise a real injection; the built-in renderer builds JSON and is immune, but
+/// refuses the same pods so that both renderers answer alike.
+///
+/// Annotations the templates read that need nothing here: Istio's validated ones above (only
+/// digits, CIDRs, interface names, quantities, modes); `sidecar.istio.io/logLevel`,
+/// `componentLogLevel`, `agentLogLevel`, `proxyImage`, `bootstrapOverride` (printed through
+/// `quote`, which escapes everything); `sidecar.istio.io/capNetBindService`,
+/// `sidecar.istio.io/nativeSidecar`, `sidecar.istio.io/proxyImageType` (only compared);
+/// `kubectl.kubernetes.io/default-container`, `default-logs-container` (only tested for
+/// presence).
+mod beyond_istio {
+    use serde_json::Value;
+
+    use crate::config::ProxyConfig;
+
+    /// Printed inside `"…"`: a `"` would end the string, and a `\` before the closing quote
+    /// would swallow it, letting the next printed value's text be read as YAML.
+    const DOUBLE_QUOTED: &[&str] = &[
+        // The pod annotation of the same name and the `istio-init` `-q` argument.
+        "traffic.sidecar.istio.io/includeOutboundPorts",
+        // Through `otelResourceAttributes` into the `OTEL_RESOURCE_ATTRIBUTES` env value.
+        "resource.opentelemetry.io/service.namespace",
+        "resource.opentelemetry.io/service.version",
+        "resource.opentelemetry.io/service.instance.id",
+    ];
+
+    /// Printed inside `'…'` (multus networks, through `appendMultusNetwork`). Line breaks
+    /// inside the quotes only fold, and the JSON form of the annotation uses them.
+    const SINGLE_QUOTED: &[&str] = &["k8s.v1.cni.cncf.io/networks"];
+
+    /// JSON objects whose keys become volume (mount) names printed inside `"…"`; the values
+    /// go through `toYaml`, which cannot add structure.
+    const JSON_KEYS_QUOTED: &[&str] = &[
+        "sidecar.istio.io/userVolume",
+        "sidecar.istio.io/userVolumeMount",
+    ];
+
+    /// JSON object of env vars (`tracer: datadog`): keys printed bare after `- name: `,
+    /// values inside `"…"`.
+    const DATADOG_ENV: &str = "apm.datadoghq.com/env";
+
+    /// ProxyConfig overrides: `proxyMetadata` becomes env vars (keys bare, values inside
+    /// `"…"`), `tracing.tlsSettings.caCertificates` a bare `mountPath` (`tracer: lightstep`).
+    const PROXY_CONFIG: &str = "proxy.istio.io/config";
+
+    pub(super) fn check(name: &str, value: &str) -> Result<(), String> {
+        if DOUBLE_QUOTED.contains(&name) {
+            return double_quoted_safe(value);
+        }
+        if SINGLE_QUOTED.contains(&name) && value.contains('\'') {
+            return Err(
+                "the injection template prints this value inside single quotes, so it must not \
+                 contain \"'\""
+                    .to_string(),
+            );
+        }
+        if JSON_KEYS_QUOTED.contains(&name)
+            && let Ok(Value::Object(map)) = serde_json::from_str::<Value>(value)
+        {
+            for key in map.keys() {
+                double_quoted_safe(key).map_err(|e| format!("volume name {key:?}: {e}"))?;
+            }
+        }
+        if name == DATADOG_ENV
+            && let Ok(Value::Object(map)) = serde_json::from_str::<Value>(value)
+        {
+            for (key, item) in &map {
+                env_name(key)?;
+                nested_double_quoted_safe(item).map_err(|e| format!("env {key}: {e}"))?;
+            }
+        }
+        if name == PROXY_CONFIG
+            && let Ok(config) = ProxyConfig::istio_defaults().apply_yaml(value)
+        {
+            for (key, item) in config.proxy_metadata() {
+                env_name(&key).map_err(|e| format!("proxyMetadata: {e}"))?;
+                double_quoted_safe(&item).map_err(|e| format!("proxyMetadata {key}: {e}"))?;
+            }
+            if let Some(path) = config
+                .raw()
+                .pointer("/tracing/tlsSettings/caCertificates")
+                .and_then(Value::as_str)
+                && path.chars().any(char::is_control)
+            {
+                return Err(
+                    "tracing.tlsSettings.caCertificates must not contain control characters"
+                        .to_string(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Inside `"…"` a line break only folds into a space, but the value would then differ
+    /// from what the user wrote; control characters are refused as well.
+    fn double_quoted_safe(value: &str) -> Result<(), String> {
+        if value.contains(['"', '\\']) || value.chars().any(char::is_control) {
+            return Err(
+                "the injection template prints this value inside double quotes, so it must \
+                 not contain '\"', '\\' or control characters"
+                    .to_string(),
+            );
+        }
+        Ok(())
+    }
+
+    fn nested_double_quoted_safe(value: &Value) -> Result<(), String> {
+        match value {
+            Value::String(s) => double_quoted_safe(s),
+            Value::Array(items) => items.iter().try_for_each(nested_double_quoted_safe),
+            Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+                double_quoted_safe(k)?;
+                nested_double_quoted_safe(v)
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Kubernetes' env var names (`[-._a-zA-Z][-._a-zA-Z0-9]*`): the templates print the
+    /// key bare, where anything else could start new YAML.
+    fn env_name(key: &str) -> Result<(), String> {
+        let mut chars = key.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '-' | '.' | '_'));
+        if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')) {
+            Ok(())
+        } else {
+            Err(format!(
+                "env var name {key:?} must consist of letters, digits, '-', '.' and '_' and \
+                 not start with a digit"
+            ))
+        }
     }
 }
 
@@ -959,5 +1109,59 @@ mod tests {
         }
         assert!(failing >= 4, "only {failing} error cases");
         assert!(passing >= 25, "only {passing} annotated pods");
+    }
+
+    /// The "beyond Istio" refusals: only values that could leave the template's quoting.
+    #[test]
+    fn beyond_istio_refusals() {
+        let accepted: &[(&str, &str)] = &[
+            ("traffic.sidecar.istio.io/includeOutboundPorts", "80,443"),
+            ("k8s.v1.cni.cncf.io/networks", "[\n  {\"name\": \"a\"}\n]"),
+            (
+                "sidecar.istio.io/userVolume",
+                r#"{"data": {"hostPath": {"path": "/d\"x"}}}"#,
+            ),
+            (
+                "apm.datadoghq.com/env",
+                r#"{"DD_ENV": "prod", "DD_SERVICE": "web"}"#,
+            ),
+            (
+                "proxy.istio.io/config",
+                "proxyMetadata:\n  ISTIO_META_X: \"a b\"\n",
+            ),
+            ("resource.opentelemetry.io/service.version", "v1.2"),
+            ("sidecar.istio.io/logLevel", "debug\"\n- x"),
+        ];
+        for (name, value) in accepted {
+            assert_eq!(validate_one(name, value), Ok(()), "{name} = {value:?}");
+        }
+        let refused: &[(&str, &str)] = &[
+            (
+                "traffic.sidecar.istio.io/includeOutboundPorts",
+                "80\", x: \"",
+            ),
+            ("traffic.sidecar.istio.io/includeOutboundPorts", "80\\"),
+            ("k8s.v1.cni.cncf.io/networks", "a',\n  evil: 'b"),
+            (
+                "sidecar.istio.io/userVolumeMount",
+                r#"{"a\"\n- name: x": {"mountPath": "/x"}}"#,
+            ),
+            ("apm.datadoghq.com/env", r#"{"A: b\n- name": "x"}"#),
+            ("apm.datadoghq.com/env", r#"{"DD_ENV": "x\"y"}"#),
+            ("proxy.istio.io/config", "proxyMetadata:\n  \"A: b\": c\n"),
+            ("proxy.istio.io/config", "proxyMetadata:\n  A: \"b\\\"c\"\n"),
+            (
+                "proxy.istio.io/config",
+                "tracing:\n  tlsSettings:\n    caCertificates: \"/a\\n- x\"\n",
+            ),
+            ("resource.opentelemetry.io/service.namespace", "ns\"x"),
+        ];
+        for (name, value) in refused {
+            let err = validate_one(name, value).unwrap_err();
+            assert!(
+                err.contains(&format!("for annotation '{name}'")),
+                "{name} = {value:?}: {err}"
+            );
+        }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod builtin;
 pub mod istio_funcs;
+pub mod template;
 
 use crate::config::{MeshConfig, ProxyConfig, Values};
 use crate::deploymeta::DeployMeta;
