@@ -1,0 +1,33 @@
+//! Runs a built Kubewarden policy module the way Kubewarden's policy server does — wasmtime
+//! with the waPC host, a fresh instance per evaluation, host capabilities answered from
+//! in-memory fixtures — so the real `policy.wasm` can be tested and benchmarked without a
+//! cluster, `kwctl` or `policy-server`.
+//!
+//! ```no_run
+//! use e2e_tests::{FixtureHost, Policy, policy_wasm_path};
+//! let policy = Policy::load(&policy_wasm_path())?;
+//! let request = serde_json::json!({"uid": "1", "operation": "CREATE", "object": {}});
+//! let evaluation = policy.evaluate(&request, &serde_json::json!({}), &FixtureHost::new())?;
+//! assert!(evaluation.allowed());
+//! # Ok::<(), e2e_tests::HarnessError>(())
+//! ```
+
+pub mod conformance;
+pub mod documents;
+pub mod error;
+pub mod fixtures;
+pub mod host;
+pub mod metadata;
+pub mod paths;
+pub mod response;
+pub mod runtime;
+pub mod stats;
+pub mod workload;
+
+pub use error::{HarnessError, Result};
+pub use host::{FixtureHost, GetResourceRequest, HostCall, HostCallOutcome, ResourceKey};
+pub use paths::{
+    conformance_dir, fixtures_dir, noop_policy_wasm_path, policy_wasm_path, workspace_root,
+};
+pub use response::{AdmissionResponse, Evaluation, SettingsOutcome, ValidationResponse};
+pub use runtime::{CallLogSnapshot, DEFAULT_DEADLINE, Policy};
