@@ -9,10 +9,20 @@
 //!    post-processing runs ([`crate::postprocess`]).
 //! 4. Istio answers with `diff(json(typed original), json(typed result))`, which the API server
 //!    applies to the object it holds. [`Injector::inject`] returns that effect: the diff applied
-//!    to the pod as received, so what Istio would not touch stays byte-identical and
-//!    re-injecting an injected pod returns it unchanged. (As in Istio, one exception: a user's
-//!    own version of an injected container is merged on first injection only; re-injection
-//!    renders the containers the status annotation lists afresh.)
+//!    to the pod as received, so what Istio would not touch stays byte-identical.
+//!
+//! Re-injecting an injected pod returns it unchanged. Istio gets there by stripping its previous
+//! injection first; where its second pass still differs from its first, we deviate from it on
+//! re-injection only (the first injection stays exactly Istio's):
+//! - the user overrides stored in `proxy.istio.io/overrides` are applied again
+//!   ([`overrides::reapply_overwritten_containers`]);
+//! - an `istio-proxy` the previous injection itself put in `containers` next to a native
+//!   sidecar (a custom template adding to `istio-proxy`, e.g. SPIRE's) is not taken for a user
+//!   customisation and moved into `initContainers` (see `Injector::run_templates`).
+//!
+//! One case stays outside that rule: a pod injected before it was edited and sent (its first
+//! pass here is already a re-injection) may carry stale values from that older injection; the
+//! next pass refreshes them, and from then on re-injection changes nothing.
 
 pub mod image;
 pub mod patch;
@@ -25,7 +35,7 @@ use crate::decide::{self, Decision};
 use crate::deploymeta::{self, DeployMeta};
 use crate::error::{ConfigError, InjectError};
 use crate::openshift;
-use crate::postprocess::{self, containers, overrides};
+use crate::postprocess::{self, containers, overrides, status};
 use crate::render::{Renderer, TemplateData, builtin::Builtin, template::Templates};
 use crate::validate;
 use serde_json::{Map, Value};
@@ -209,12 +219,26 @@ impl Injector {
 
         // `pod` stays as received (Istio's `req.pod`): the diff base and the source of user
         // overrides. `merged` accumulates the templates.
-        let (merged, template_pod, proxy_envs) =
-            self.run_templates(&pod, &proxy_config, &deploy_meta, proxy_uid, proxy_gid)?;
+        let empty = Map::new();
+        validate::validate_annotations(containers::annotations(&pod).unwrap_or(&empty))?;
+        let stored_overrides = overrides::parse_annotation(&pod)?;
+        let (merged, template_pod, proxy_envs) = self.run_templates(
+            &pod,
+            &stored_overrides,
+            &proxy_config,
+            &deploy_meta,
+            proxy_uid,
+            proxy_gid,
+        )?;
 
         let tproxy = proxy_config.interception_mode() == InterceptionMode::Tproxy;
-        let mut merged =
-            overrides::reapply_overwritten_containers(merged, &pod, &template_pod, tproxy)?;
+        let mut merged = overrides::reapply_overwritten_containers(
+            merged,
+            &pod,
+            &stored_overrides,
+            &template_pod,
+            tproxy,
+        )?;
 
         let no_annotations = BTreeMap::new();
         let settings = postprocess::PostProcess {
@@ -253,23 +277,32 @@ impl Injector {
         }
     }
 
-    /// Istio's `RunTemplate`: returns the merged pod, the template pod and the proxy envs
-    /// (the options' envs plus cluster id and network).
+    /// Istio's `RunTemplate` (after annotation validation): returns the merged pod, the
+    /// template pod and the proxy envs (the options' envs plus cluster id and network).
+    /// `stored_overrides` is the pod's decoded `proxy.istio.io/overrides`.
+    ///
+    /// **Deviation from Istio, on re-injection only.** With native sidecars, Istio moves an
+    /// `istio-proxy` found in `containers` into `initContainers` so that a user's customisation
+    /// merges into the native sidecar. When the previous injection's own templates put an
+    /// `istio-proxy` in both lists (the status annotation lists it in both; SPIRE's template
+    /// adds a volume mount to `containers[istio-proxy]`), the one in `containers` is that
+    /// template output, not a customisation (a customisation was merged on first injection
+    /// and is stored in `proxy.istio.io/overrides`). Istio moves it anyway: `initContainers`
+    /// then holds two `istio-proxy`, reordering keeps the last (the stub) and the native
+    /// sidecar loses its image, args, env and probes. We leave it in place; the templates merge
+    /// into both copies as on first injection.
     fn run_templates(
         &self,
         pod: &Value,
+        stored_overrides: &overrides::ParsedContainers,
         proxy_config: &ProxyConfig,
         deploy_meta: &DeployMeta,
         proxy_uid: i64,
         proxy_gid: i64,
     ) -> Result<(Value, Value, BTreeMap<String, String>), InjectError> {
-        let empty = Map::new();
-        validate::validate_annotations(containers::annotations(pod).unwrap_or(&empty))?;
-
         let proxy_envs = self.proxy_envs(pod);
-        let stored_overrides = overrides::parse_annotation(pod)?;
         let status_port = self.mesh.default_config().status_port();
-        let view = strip::template_view(pod, status_port, &stored_overrides);
+        let view = strip::template_view(pod, status_port, stored_overrides);
         let view = view.as_ref().unwrap_or(pod);
         let view_annotation = |key: &str| containers::annotation(view, key);
 
@@ -324,6 +357,13 @@ impl Injector {
             ),
         };
 
+        let proxy_previously_in_both_lists = containers::annotation(pod, status::ANNOTATION)
+            .and_then(status::InjectionStatus::parse)
+            .is_some_and(|previous| {
+                let listed = |names: &[String]| names.iter().any(|n| n == containers::PROXY);
+                listed(&previous.containers) && listed(&previous.init_containers)
+            });
+
         let mut merged: Option<Value> = None;
         let mut template_pod = Value::Object(Map::new());
         for name in &selected {
@@ -348,6 +388,7 @@ impl Injector {
             // the injected proxy is an init container, so the customisation moves there to be
             // merged into it.
             let moved = if native
+                && !proxy_previously_in_both_lists
                 && containers::find(
                     containers::list(&template_pod, containers::INIT_CONTAINERS),
                     containers::PROXY,
@@ -825,6 +866,80 @@ mod tests {
             r#"{"initContainers":[{"name":"istio-proxy","args":["custom"],"resources":{}}]}"#
         );
         assert_eq!(names(&out.pod, containers::CONTAINERS), ["hello"]);
+    }
+
+    // Our deviation from Istio in `run_templates`: a template (like SPIRE's) that adds to
+    // `containers[istio-proxy]` next to a native sidecar. Istio's second pass moves that stub
+    // into `initContainers` as if it were a user customisation, and the native sidecar is lost.
+    #[test]
+    fn reinjection_keeps_a_template_proxy_stub_in_containers_unlike_istio() {
+        let mut config = InjectorConfig::builtin();
+        config.templates.insert(
+            "native".into(),
+            "spec:\n  initContainers:\n  - name: istio-proxy\n    image: proxy\n    args: [proxy, sidecar]\n    restartPolicy: Always\n".into(),
+        );
+        config.templates.insert(
+            "stub".into(),
+            "spec:\n  containers:\n  - name: istio-proxy\n    volumeMounts:\n    - name: socket\n      mountPath: /run/socket\n  volumes:\n  - name: socket\n    emptyDir: {}\n".into(),
+        );
+        let injector = match Injector::new(
+            config,
+            Values::istio_defaults(),
+            MeshConfig::istio_defaults(),
+            native(),
+        ) {
+            Ok(injector) => injector,
+            Err(e) => panic!("{e}"),
+        };
+        let pod = json!({
+            "metadata": {"name": "hello", "annotations": {select::TEMPLATES_ANNOTATION: "native,stub"}},
+            "spec": {"containers": [{"name": "hello", "image": "hello:1"}]}
+        });
+        let Ok(once) = run(&injector, &pod, "ns") else {
+            panic!("first injection failed")
+        };
+        assert_eq!(
+            names(&once.pod, containers::CONTAINERS),
+            ["hello", "istio-proxy"]
+        );
+        assert_eq!(
+            names(&once.pod, containers::INIT_CONTAINERS),
+            ["istio-proxy"]
+        );
+        let Ok(twice) = run(&injector, &once.pod, "ns") else {
+            panic!("re-injection failed")
+        };
+        assert_eq!(twice.pod, once.pod);
+        let native_proxy = containers::find(
+            containers::list(&twice.pod, containers::INIT_CONTAINERS),
+            containers::PROXY,
+        );
+        assert_eq!(
+            native_proxy.map(|c| (c["image"].clone(), c["args"].clone())),
+            Some((json!("proxy"), json!(["proxy", "sidecar"])))
+        );
+
+        // Istio's move still applies when the previous injection had a regular sidecar only:
+        // re-injected with native sidecars, it becomes the native one (no duplicate left).
+        let mut regular = once.pod.clone();
+        regular["metadata"]["annotations"][postprocess::status::ANNOTATION] = json!(
+            r#"{"initContainers":null,"containers":["istio-proxy"],"volumes":["socket"],"imagePullSecrets":null,"revision":"default"}"#
+        );
+        if let Some(init) = containers::list_mut(&mut regular, containers::INIT_CONTAINERS) {
+            init.clear();
+        }
+        if let Some(main) = containers::list_mut(&mut regular, containers::CONTAINERS) {
+            main[1] = json!({"name": "istio-proxy", "image": "proxy", "args": ["old"]});
+        }
+        let Ok(migrated) = run(&injector, &regular, "ns") else {
+            panic!("migration failed")
+        };
+        let init = containers::list(&migrated.pod, containers::INIT_CONTAINERS);
+        assert_eq!(
+            names(&migrated.pod, containers::INIT_CONTAINERS),
+            ["istio-proxy"]
+        );
+        assert_eq!(init[0]["restartPolicy"], "Always");
     }
 
     // Istio's TestMultipleInjectionTemplates: templates named by the pod, directly or through

@@ -189,11 +189,13 @@ impl Values {
         non_empty_or(self.str_at(&["global", "proxy_init", "image"]), "proxyv2")
     }
 
-    /// `sidecarInjectorWebhook.rewriteAppHTTPProbe`, true when unset.
+    /// `sidecarInjectorWebhook.rewriteAppHTTPProbe`, false when unset: Istio reads it from the
+    /// typed values, where it is a `google.protobuf.BoolValue` and `GetValue()` of an absent one
+    /// is false. (The chart's values set it to true, so installs get rewriting by default.)
     pub fn rewrite_app_http_probe(&self) -> bool {
         self.get(&["sidecarInjectorWebhook", "rewriteAppHTTPProbe"])
             .and_then(Value::as_bool)
-            .unwrap_or(true)
+            .unwrap_or(false)
     }
 
     /// `global.proxy.holdApplicationUntilProxyStarts`, false when unset.
@@ -435,7 +437,8 @@ mod tests {
         assert_eq!(v.hub(), "");
         assert_eq!(v.tag(), "");
         assert_eq!(v.proxy_image(), "proxyv2");
-        assert!(v.rewrite_app_http_probe());
+        // Go's typed read of an absent BoolValue.
+        assert!(!v.rewrite_app_http_probe());
         assert!(!v.hold_application_until_proxy_starts());
     }
 

@@ -4,7 +4,8 @@
 //! A user may declare an `istio-proxy` (or `istio-init` …) container of their own: its fields
 //! override what the template renders. The user's version is kept in annotation
 //! `proxy.istio.io/overrides` so a re-injection, which strips the injected containers first,
-//! can apply it again.
+//! can render from the same pod and apply it again (the latter is our deviation from Istio,
+//! see [`reapply_overwritten_containers`]).
 
 use super::containers::{self, CONTAINERS, INIT, INIT_CONTAINERS, VALIDATION};
 use super::status;
@@ -80,7 +81,10 @@ pub fn parse_annotation(pod: &Value) -> Result<ParsedContainers, InjectError> {
                 .iter()
                 .enumerate()
                 .map(|(i, item)| {
-                    typed::go_container(item).map_err(|e| invalid(format!("{field}[{i}]: {e}")))
+                    let mut container = typed::go_container(item)
+                        .map_err(|e| invalid(format!("{field}[{i}]: {e}")))?;
+                    drop_empty_resources(&mut container);
+                    Ok(container)
                 })
                 .collect(),
             Some(_) => Err(invalid(format!("{field} is not a list"))),
@@ -90,6 +94,20 @@ pub fn parse_annotation(pod: &Value) -> Result<ParsedContainers, InjectError> {
         containers: list(CONTAINERS)?,
         init_containers: list(INIT_CONTAINERS)?,
     })
+}
+
+/// Go writes `resources: {}` for every container (a struct field is never omitted), so the
+/// stored overrides always carry it. It is the zero value, the same as no `resources`; dropped,
+/// so that re-applying a stored override does not add an empty map the user never wrote.
+fn drop_empty_resources(container: &mut Value) {
+    if let Some(fields) = container.as_object_mut()
+        && fields
+            .get("resources")
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
+    {
+        fields.remove("resources");
+    }
 }
 
 /// Istio's `reinsertOverrides`: containers kept in the overrides annotation come back (at the
@@ -127,61 +145,94 @@ fn overlay_of(container: &Value) -> Result<Value, InjectError> {
     Ok(overlay)
 }
 
-/// Istio's `reapplyOverwrittenContainers`. `original` is the pod as received (not stripped),
-/// `template` the union of the rendered templates, `tproxy` whether the mesh ProxyConfig
-/// intercepts with TPROXY.
+/// Istio's `reapplyOverwrittenContainers`: the user's version of each container the templates
+/// inject is merged back over the injected one. `original` is the pod as received (not
+/// stripped), `stored` its decoded `proxy.istio.io/overrides` annotation, `template` the union of
+/// the rendered templates, `tproxy` whether the mesh ProxyConfig intercepts with TPROXY.
+///
+/// On first injection, exactly Istio: the user's version comes from the stored overrides, else
+/// from the pod; whatever was applied is stored in the annotation.
+///
+/// **Deviation from Istio, on re-injection only** (the pod carries `sidecar.istio.io/status`):
+/// Istio skips every container the status lists, so the new template values replace what was
+/// injected (which keeps `ISTIO_META_APP_CONTAINERS` and `ISTIO_META_POD_PORTS` current). That
+/// also throws away the user's overrides it stored on first injection: a second pass turns the
+/// user's `runAsUser: 1234` back into the template's 1337, and the API server sees a patch for
+/// a pod that did not change. Here a listed container gets its stored override re-applied —
+/// only that, never the previously injected container, so the template values are still
+/// recomputed — and the annotation stays as it was. Re-injecting then changes nothing.
 pub fn reapply_overwritten_containers(
     mut merged: Value,
     original: &Value,
+    stored: &ParsedContainers,
     template: &Value,
     tproxy: bool,
 ) -> Result<Value, InjectError> {
-    let existing = parse_annotation(original)?;
     let status_text = containers::annotation(original, status::ANNOTATION);
+    let already_injected = status_text.is_some();
     let injected = match status_text {
         Some(text) => status::parse_names(text)?,
         None => status::ParsedNames::default(),
     };
     let mut applied = ParsedContainers::default();
 
-    for template_container in containers::list(template, CONTAINERS) {
-        let name = containers::name(template_container);
-        // On re-injection the previously injected container is rendered afresh.
-        if injected.containers.iter().any(|n| n == name) {
-            continue;
+    for (field, stored_list, injected_names, applied_list) in [
+        (
+            CONTAINERS,
+            &stored.containers,
+            &injected.containers,
+            &mut applied.containers,
+        ),
+        (
+            INIT_CONTAINERS,
+            &stored.init_containers,
+            &injected.init_containers,
+            &mut applied.init_containers,
+        ),
+    ] {
+        for template_container in containers::list(template, field) {
+            let name = containers::name(template_container);
+            let stored_version = containers::find(stored_list, name);
+            let user = if injected_names.iter().any(|n| n == name) {
+                // Re-injection: the pod's own copy is the previous injection, not the user's.
+                stored_version
+            } else if field == CONTAINERS {
+                stored_version.or_else(|| containers::find(containers::list(original, field), name))
+            } else {
+                stored_version.or_else(|| containers::find_in_pod(original, name))
+            };
+            let Some(user) = user else { continue };
+            let overlay = overlay_of(user)?;
+            if !already_injected {
+                applied_list.push(overlay.clone());
+            }
+            merged = typed::merge_overlay(&merged, &container_patch(field, overlay))?;
         }
-        let user = containers::find(&existing.containers, name)
-            .or_else(|| containers::find(containers::list(original, CONTAINERS), name));
-        let Some(user) = user else { continue };
-        let overlay = overlay_of(user)?;
-        merged =
-            typed::merge_overlay(&merged, &json!({"spec": {"containers": [overlay.clone()]}}))?;
-        applied.containers.push(overlay);
-    }
-    for template_container in containers::list(template, INIT_CONTAINERS) {
-        let name = containers::name(template_container);
-        if injected.init_containers.iter().any(|n| n == name) {
-            continue;
-        }
-        let user = containers::find(&existing.init_containers, name)
-            .or_else(|| containers::find_in_pod(original, name));
-        let Some(user) = user else { continue };
-        let overlay = overlay_of(user)?;
-        merged = typed::merge_overlay(
-            &merged,
-            &json!({"spec": {"initContainers": [overlay.clone()]}}),
-        )?;
-        applied.init_containers.push(overlay);
     }
 
-    if status_text.is_none() && !applied.is_empty() {
-        let stored = applied.to_go_json()?;
+    if !already_injected && !applied.is_empty() {
+        let text = applied.to_go_json()?;
         if let Some(annotations) = containers::string_map_mut(&mut merged, "annotations") {
-            annotations.insert(ANNOTATION.into(), Value::String(stored));
+            annotations.insert(ANNOTATION.into(), Value::String(text));
         }
     }
-    adjust_init_container_user(&mut merged, original, tproxy);
+    // On re-injection the pod's `istio-proxy` is the injected one; the user's is the stored
+    // override (same deviation as above; without one, Istio's choice stands).
+    let stored_proxy = containers::find(&stored.containers, containers::PROXY)
+        .or_else(|| containers::find(&stored.init_containers, containers::PROXY));
+    let user_proxy = match stored_proxy {
+        Some(stored_proxy) if already_injected => Some(stored_proxy),
+        _ => containers::find_sidecar(original),
+    };
+    adjust_init_container_user(&mut merged, user_proxy, tproxy);
     Ok(merged)
+}
+
+/// A strategic-merge patch for one container of the list `spec.<field>`.
+fn container_patch(field: &str, container: Value) -> Value {
+    let mut spec = Map::new();
+    spec.insert(field.to_string(), Value::Array(vec![container]));
+    json!({ "spec": spec })
 }
 
 fn security_context_id(container: &Value, field: &str) -> Option<i64> {
@@ -202,8 +253,14 @@ fn security_context_mut(container: &mut Value) -> Option<&mut Map<String, Value>
 /// Istio's `adjustInitContainerUser`: when the user's `istio-proxy` sets runAsUser/runAsGroup,
 /// the traffic-capture init container must agree with it (iptables `-u` excludes the proxy's
 /// own traffic by uid), except in TPROXY mode where the proxy must run as root.
-pub fn adjust_init_container_user(merged: &mut Value, original: &Value, mesh_tproxy: bool) {
-    let Some(user) = containers::find_sidecar(original) else {
+///
+/// `user_proxy` is the user's `istio-proxy` (Istio: the received pod's, `FindSidecar`).
+pub fn adjust_init_container_user(
+    merged: &mut Value,
+    user_proxy: Option<&Value>,
+    mesh_tproxy: bool,
+) {
+    let Some(user) = user_proxy else {
         return;
     };
     let user_uid = security_context_id(user, "runAsUser");
@@ -266,6 +323,11 @@ mod tests {
         })
     }
 
+    /// Istio's call: the user's proxy is the received pod's.
+    fn adjust(merged: &mut Value, original: &Value, tproxy: bool) {
+        adjust_init_container_user(merged, containers::find_sidecar(original), tproxy);
+    }
+
     fn user(context: Value) -> Value {
         json!({"spec": {"containers": [{"name": "app"}, {"name": "istio-proxy", "securityContext": context}]}})
     }
@@ -273,7 +335,7 @@ mod tests {
     #[test]
     fn init_uid_follows_the_user_proxy() {
         let mut merged = init_pod("istio-init", Value::Null);
-        adjust_init_container_user(&mut merged, &user(json!({"runAsUser": 1500})), false);
+        adjust(&mut merged, &user(json!({"runAsUser": 1500})), false);
         assert_eq!(merged["spec"]["initContainers"][0]["args"][2], "1500");
         assert_eq!(
             merged["spec"]["initContainers"][0]["securityContext"]["runAsUser"],
@@ -288,7 +350,7 @@ mod tests {
     #[test]
     fn validation_container_runs_as_the_user_proxy() {
         let mut merged = init_pod("istio-validation", Value::Null);
-        adjust_init_container_user(
+        adjust(
             &mut merged,
             &user(json!({"runAsUser": 1500, "runAsGroup": 1600})),
             false,
@@ -307,7 +369,7 @@ mod tests {
             "istio-init",
             json!({INTERCEPTION_MODE_ANNOTATION: "TPROXY"}),
         );
-        adjust_init_container_user(&mut merged, &user(json!({"runAsUser": 1500})), false);
+        adjust(&mut merged, &user(json!({"runAsUser": 1500})), false);
         assert_eq!(
             merged["spec"]["containers"][1]["securityContext"]["runAsUser"],
             0
@@ -315,7 +377,7 @@ mod tests {
         assert_eq!(merged["spec"]["initContainers"][0]["args"][2], "1500");
 
         let mut merged = init_pod("istio-validation", Value::Null);
-        adjust_init_container_user(&mut merged, &user(json!({"runAsGroup": 7})), true);
+        adjust(&mut merged, &user(json!({"runAsGroup": 7})), true);
         assert_eq!(
             merged["spec"]["initContainers"][0]["securityContext"],
             json!({"runAsUser": 0})
@@ -331,51 +393,154 @@ mod tests {
             json!({"spec": {"containers": [{"name": "app"}]}}),
         ] {
             let mut merged = pristine.clone();
-            adjust_init_container_user(&mut merged, &original, false);
+            adjust(&mut merged, &original, false);
             assert_eq!(merged, pristine);
         }
         // A trailing `-u` without a value is left alone rather than indexed past the end.
         let mut merged =
             json!({"spec": {"initContainers": [{"name": "istio-init", "args": ["-u"]}]}});
-        adjust_init_container_user(&mut merged, &user(json!({"runAsUser": 5})), false);
+        adjust(&mut merged, &user(json!({"runAsUser": 5})), false);
         assert_eq!(merged["spec"]["initContainers"][0]["args"], json!(["-u"]));
     }
 
+    fn reapply(merged: &Value, original: &Value, template: &Value, tproxy: bool) -> Value {
+        let stored = match parse_annotation(original) {
+            Ok(stored) => stored,
+            Err(e) => panic!("{e}"),
+        };
+        match reapply_overwritten_containers(merged.clone(), original, &stored, template, tproxy) {
+            Ok(out) => out,
+            Err(e) => panic!("reapply failed: {e}"),
+        }
+    }
+
     #[test]
-    fn user_containers_are_reapplied_once() {
-        let template =
-            json!({"spec": {"initContainers": [{"name": "istio-proxy", "image": "proxyv2"}]}});
+    fn first_injection_applies_and_stores_the_user_containers() {
+        let template = json!({"spec": {"initContainers": [
+            {"name": "istio-init", "image": "proxyv2"},
+            {"name": "istio-proxy", "image": "proxyv2"}
+        ]}});
         let merged = json!({"spec": {
-            "initContainers": [{"name": "istio-proxy", "image": "proxyv2", "args": ["template"]}],
+            "initContainers": [
+                {"name": "istio-init", "image": "proxyv2", "args": ["-u", "1337"]},
+                {"name": "istio-proxy", "image": "proxyv2", "args": ["template"]}
+            ],
             "containers": [{"name": "app"}]
         }});
         let user_proxy =
             json!({"name": "istio-proxy", "image": "auto", "args": ["user"], "x-dropped": 1});
         let first = json!({"spec": {"containers": [{"name": "app"}, user_proxy]}});
-        let Ok(out) = reapply_overwritten_containers(merged.clone(), &first, &template, false)
-        else {
-            panic!("reapply failed")
-        };
-        assert_eq!(out["spec"]["initContainers"][0]["args"], json!(["user"]));
-        assert_eq!(out["spec"]["initContainers"][0]["image"], "proxyv2");
+        let out = reapply(&merged, &first, &template, false);
+        assert_eq!(out["spec"]["initContainers"][1]["args"], json!(["user"]));
+        assert_eq!(out["spec"]["initContainers"][1]["image"], "proxyv2");
         assert_eq!(
             out["metadata"]["annotations"][ANNOTATION],
             r#"{"initContainers":[{"name":"istio-proxy","args":["user"],"resources":{}}]}"#
         );
-
-        // Already injected: containers the status lists get the template's values, and the
-        // stored overrides are not rewritten.
-        let again = json!({
-            "metadata": {"annotations": {
-                status::ANNOTATION: r#"{"initContainers":["istio-proxy"]}"#,
-                ANNOTATION: r#"{"initContainers":[{"name":"istio-proxy","args":["user"]}]}"#
-            }},
-            "spec": {"initContainers": [{"name": "istio-proxy", "args": ["user"]}], "containers": [{"name": "app"}]}
-        });
+        // No user `istio-init`: the template's stays.
         assert_eq!(
-            reapply_overwritten_containers(merged.clone(), &again, &template, false),
-            Ok(merged)
+            out["spec"]["initContainers"][0],
+            merged["spec"]["initContainers"][0]
         );
+    }
+
+    // Our deviation from Istio (see `reapply_overwritten_containers`): Istio's second pass
+    // skips the containers the status lists and so loses the stored overrides.
+    #[test]
+    fn reinjection_reapplies_stored_overrides_unlike_istio() {
+        let template = json!({"spec": {"initContainers": [
+            {"name": "istio-init", "image": "proxyv2"},
+            {"name": "istio-proxy", "image": "proxyv2"}
+        ]}});
+        let stored = r#"{"initContainers":[{"name":"istio-proxy","args":["user"],"securityContext":{"runAsUser":1234}}]}"#;
+        let annotations = json!({
+            status::ANNOTATION: r#"{"initContainers":["istio-init","istio-proxy"]}"#,
+            ANNOTATION: stored
+        });
+        // The received pod: the previous injection, with the app list it had then.
+        let again = json!({
+            "metadata": {"annotations": annotations},
+            "spec": {
+                "initContainers": [
+                    {"name": "istio-init", "image": "old-init", "args": ["-u", "1234"]},
+                    {"name": "istio-proxy", "args": ["user"], "securityContext": {"runAsUser": 1234},
+                     "env": [{"name": "ISTIO_META_APP_CONTAINERS", "value": "app"}]}
+                ],
+                "containers": [{"name": "app"}, {"name": "new"}]
+            }
+        });
+        // After the templates: fresh values everywhere.
+        let merged = json!({
+            "metadata": {"annotations": annotations},
+            "spec": {
+                "initContainers": [
+                    {"name": "istio-init", "image": "proxyv2", "args": ["-u", "1337"]},
+                    {"name": "istio-proxy", "image": "proxyv2", "args": ["template"],
+                     "securityContext": {"runAsUser": 1337},
+                     "env": [{"name": "ISTIO_META_APP_CONTAINERS", "value": "app,new"}]}
+                ],
+                "containers": [{"name": "app"}, {"name": "new"}]
+            }
+        });
+        let out = reapply(&merged, &again, &template, false);
+        let proxy = &out["spec"]["initContainers"][1];
+        // The stored override is applied again (Istio: args ["template"], runAsUser 1337) …
+        assert_eq!(proxy["args"], json!(["user"]));
+        assert_eq!(proxy["securityContext"]["runAsUser"], 1234);
+        // … but not the previously injected container: the template's env stays current.
+        assert_eq!(
+            proxy["env"],
+            json!([{"name": "ISTIO_META_APP_CONTAINERS", "value": "app,new"}])
+        );
+        assert_eq!(out["spec"]["initContainers"][0]["image"], "proxyv2");
+        assert_eq!(
+            out["spec"]["initContainers"][0]["args"],
+            json!(["-u", "1234"])
+        );
+        // The annotation is kept as it was, not rewritten in Go's JSON form.
+        assert_eq!(out["metadata"]["annotations"][ANNOTATION], stored);
+
+        // Listed, but never overridden: the template's values, as in Istio.
+        let mut no_overrides = again.clone();
+        no_overrides["metadata"] = json!({"annotations": {
+            status::ANNOTATION: r#"{"initContainers":["istio-init","istio-proxy"]}"#
+        }});
+        no_overrides["spec"]["initContainers"][1]["args"] = json!(["previous"]);
+        no_overrides["spec"]["initContainers"][1]["securityContext"]["runAsUser"] = json!(1337);
+        let mut plain = merged.clone();
+        plain["metadata"] = no_overrides["metadata"].clone();
+        let out = reapply(&plain, &no_overrides, &template, false);
+        assert_eq!(out["spec"], plain["spec"]);
+    }
+
+    // Same deviation for `adjustInitContainerUser`: on re-injection the user's `istio-proxy` is
+    // the stored one. Under TPROXY the injected proxy runs as root, so Istio's choice (the
+    // pod's proxy, uid 0) would put the template's `-u 1337` back.
+    #[test]
+    fn reinjection_adjusts_the_init_container_to_the_stored_proxy() {
+        let template = json!({"spec": {"initContainers": [
+            {"name": "istio-init"}, {"name": "istio-proxy"}
+        ]}});
+        let annotations = json!({
+            status::ANNOTATION: r#"{"initContainers":["istio-init","istio-proxy"]}"#,
+            ANNOTATION: r#"{"initContainers":[{"name":"istio-proxy","securityContext":{"runAsUser":1234,"runAsGroup":4321}}]}"#
+        });
+        let again = json!({
+            "metadata": {"annotations": annotations},
+            "spec": {"initContainers": [
+                {"name": "istio-init", "args": ["-u", "1234", "-m", "TPROXY"]},
+                {"name": "istio-proxy", "securityContext": {"runAsUser": 0, "runAsGroup": 4321}}
+            ]}
+        });
+        let merged = json!({
+            "metadata": {"annotations": annotations},
+            "spec": {"initContainers": [
+                {"name": "istio-init", "args": ["-u", "1337", "-m", "TPROXY"]},
+                {"name": "istio-proxy", "securityContext": {"runAsUser": 0, "runAsGroup": 1337}}
+            ]}
+        });
+        let out = reapply(&merged, &again, &template, true);
+        assert_eq!(out["spec"], again["spec"]);
     }
 
     #[test]
@@ -395,6 +560,19 @@ mod tests {
             Ok(ParsedContainers {
                 containers: vec![],
                 init_containers: vec![json!({"name": "istio-init"})]
+            })
+        );
+        // Go's `resources: {}` is no resources; a real one stays.
+        assert_eq!(
+            parse_annotation(&pod(
+                r#"{"containers":[{"name":"a","resources":{}},{"name":"b","resources":{"limits":{"cpu":"2"}}}]}"#
+            )),
+            Ok(ParsedContainers {
+                containers: vec![
+                    json!({"name": "a"}),
+                    json!({"name": "b", "resources": {"limits": {"cpu": "2"}}})
+                ],
+                init_containers: vec![]
             })
         );
     }
