@@ -1,0 +1,218 @@
+//! What `examples/` shows users works with the built policy: every ClusterAdmissionPolicy's
+//! settings are accepted, the sample request and workloads are injected, the kwctl replay
+//! session answers what the policy asks. Build the module first: `make policy.wasm`.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use e2e_tests::documents::{read_documents, read_value};
+use e2e_tests::workload::{has_pod_template, pod_create_request};
+use e2e_tests::{FixtureHost, Policy, policy_wasm_path, workspace_root};
+use serde_json::{Value, json};
+
+fn policy() -> &'static Policy {
+    static POLICY: OnceLock<Policy> = OnceLock::new();
+    POLICY.get_or_init(|| Policy::load(&policy_wasm_path()).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn examples() -> PathBuf {
+    workspace_root().join("examples")
+}
+
+fn files(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no *.{extension} in {}", dir.display());
+    paths
+}
+
+fn demo_host() -> FixtureHost {
+    FixtureHost::from_dir(&examples().join("namespaces")).unwrap()
+}
+
+fn container_names(pod: &Value, list: &str) -> Vec<String> {
+    pod["spec"][list]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn proxy_env<'a>(pod: &'a Value, name: &str) -> Option<&'a str> {
+    ["initContainers", "containers"]
+        .iter()
+        .filter_map(|list| pod["spec"][list].as_array())
+        .flatten()
+        .find(|c| c["name"] == "istio-proxy")?["env"]
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == name)?["value"]
+        .as_str()
+}
+
+/// Every ClusterAdmissionPolicy in `examples/policies/`.
+fn cluster_admission_policies() -> Vec<(String, Value)> {
+    files(&examples().join("policies"), "yaml")
+        .into_iter()
+        .flat_map(|path| {
+            let file = path.file_name().unwrap().to_string_lossy().to_string();
+            read_documents(&path)
+                .unwrap_or_else(|e| panic!("{file}: {e}"))
+                .into_iter()
+                .map(move |doc| (file.clone(), doc))
+        })
+        .collect()
+}
+
+#[test]
+fn every_example_policy_is_a_valid_mutating_pod_policy() {
+    let policies = cluster_admission_policies();
+    assert!(policies.len() >= 5, "{} policies", policies.len());
+    for (file, doc) in policies {
+        let name = format!("{file} {}", doc["metadata"]["name"]);
+        assert_eq!(doc["apiVersion"], "policies.kubewarden.io/v1", "{name}");
+        assert_eq!(doc["kind"], "ClusterAdmissionPolicy", "{name}");
+        let spec = &doc["spec"];
+        assert_eq!(spec["mutating"], true, "{name}");
+        assert_eq!(
+            spec["rules"],
+            json!([{"apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"], "operations": ["CREATE"]}]),
+            "{name}"
+        );
+        let settings = &spec["settings"];
+        let outcome = policy().validate_settings(settings).unwrap();
+        assert!(outcome.valid, "{name}: {:?}", outcome.message);
+
+        let context: Vec<&str> = spec["contextAwareResources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["kind"].as_str())
+            .collect();
+        if settings["namespaceSelection"] == "lookup" {
+            assert!(context.contains(&"Namespace"), "{name} reads Namespaces");
+        }
+        if settings.get("configMaps").is_some() {
+            assert!(context.contains(&"ConfigMap"), "{name} reads ConfigMaps");
+        }
+    }
+}
+
+#[test]
+fn the_sample_request_is_injected_in_lookup_mode() {
+    let request = read_value(&examples().join("requests/pod-create.json")).unwrap();
+    let settings = read_value(&examples().join("settings/lookup.json")).unwrap();
+    let evaluation = policy()
+        .evaluate(&request, &settings, &demo_host())
+        .unwrap();
+    assert!(evaluation.allowed(), "{:?}", evaluation.message());
+    let pod = evaluation.patched_object.as_ref().expect("a patch");
+    assert_eq!(
+        container_names(pod, "initContainers"),
+        ["istio-init", "istio-proxy"]
+    );
+    assert_eq!(proxy_env(pod, "ISTIO_META_WORKLOAD_NAME"), Some("httpbin"));
+    // The readiness probe on the named port is now answered through the sidecar.
+    let probe = &pod["spec"]["containers"][0]["readinessProbe"]["httpGet"];
+    assert_eq!(probe["path"], "/app-health/httpbin/readyz");
+    assert_eq!(probe["port"], 15020);
+    // Prometheus scraping goes through the sidecar, which merges the app's metrics.
+    assert_eq!(
+        pod["metadata"]["annotations"]["prometheus.io/port"],
+        "15020"
+    );
+    let calls = evaluation.get_resource_calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        (calls[0].kind.as_str(), calls[0].name.as_str()),
+        ("Namespace", "demo")
+    );
+}
+
+#[test]
+fn the_replay_session_answers_with_the_example_namespace() {
+    let text = std::fs::read_to_string(examples().join("sessions/demo-namespace.yml")).unwrap();
+    let exchanges: Vec<Value> = serde_yaml_ng::from_str(&text).unwrap();
+    assert_eq!(exchanges.len(), 1);
+    let request = exchanges[0]["request"].as_str().unwrap();
+    assert!(request.starts_with("!KubernetesGetResource\n"), "{request}");
+    assert!(request.contains("kind: Namespace\n") && request.contains("name: demo\n"));
+    let payload: Value =
+        serde_json::from_str(exchanges[0]["response"]["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        payload,
+        read_value(&examples().join("namespaces/demo.json")).unwrap()
+    );
+}
+
+#[test]
+fn every_sample_workload_is_injected_once() {
+    for path in files(&examples().join("workloads"), "yaml") {
+        for doc in read_documents(&path).unwrap() {
+            if !has_pod_template(&doc) {
+                continue;
+            }
+            let what = format!("{} {}", path.display(), doc["metadata"]["name"]);
+            let request = pod_create_request(&doc, "demo").unwrap();
+            let evaluation = policy()
+                .evaluate(&request, &json!({}), &FixtureHost::new())
+                .unwrap();
+            assert!(evaluation.allowed(), "{what}: {:?}", evaluation.message());
+            let pod = evaluation.patched_object.clone().expect("injected");
+            assert!(
+                container_names(&pod, "initContainers").contains(&"istio-proxy".to_string()),
+                "{what}"
+            );
+            let mut again = request.clone();
+            again["object"] = pod;
+            let second = policy()
+                .evaluate(&again, &json!({}), &FixtureHost::new())
+                .unwrap();
+            assert!(
+                second.allowed() && second.patch.is_none(),
+                "{what}: re-injection changed it"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_inline_template_example_renders_its_own_templates() {
+    let (_, doc) = cluster_admission_policies()
+        .into_iter()
+        .find(|(file, _)| file == "inline-templates.yaml")
+        .expect("inline-templates.yaml");
+    let settings = &doc["spec"]["settings"];
+    let workload = read_documents(&examples().join("workloads/httpbin.yaml"))
+        .unwrap()
+        .remove(0);
+    let mut request = pod_create_request(&workload, "demo").unwrap();
+    request["object"]["metadata"]["labels"]["team"] = json!("payments");
+    let evaluation = policy()
+        .evaluate(&request, settings, &FixtureHost::new())
+        .unwrap();
+    assert!(evaluation.allowed(), "{:?}", evaluation.message());
+    let pod = evaluation.patched_object.as_ref().expect("injected");
+    assert_eq!(
+        pod["metadata"]["labels"]["mesh.example.com/team"],
+        "payments"
+    );
+    assert_eq!(
+        pod["metadata"]["annotations"]["cluster-autoscaler.kubernetes.io/safe-to-evict"],
+        "true"
+    );
+    assert_eq!(proxy_env(pod, "ISTIO_META_APP_CONTAINERS"), Some("httpbin"));
+    assert_eq!(proxy_env(pod, "ISTIO_META_WORKLOAD_NAME"), Some("httpbin"));
+
+    // The never-inject selector of the example keeps Job pods out.
+    request["object"]["metadata"]["labels"]["job-name"] = json!("migrate");
+    let skipped = policy()
+        .evaluate(&request, settings, &FixtureHost::new())
+        .unwrap();
+    assert!(skipped.allowed() && skipped.patch.is_none());
+}
