@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip1
-TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+TARGET_DIR ?= $(abspath $(or $(CARGO_TARGET_DIR),target))
 POLICY_WASM_BUILT := $(TARGET_DIR)/$(WASM_TARGET)/release/istio_sidecar_injector.wasm
 NOOP_WASM := $(TARGET_DIR)/$(WASM_TARGET)/release/noop_policy.wasm
 SOURCES := $(shell find src crates/injector/src crates/gotemplate/src -name '*.rs') Cargo.toml Cargo.lock crates/injector/Cargo.toml crates/gotemplate/Cargo.toml

@@ -22,7 +22,18 @@ pub fn workspace_root() -> PathBuf {
 pub fn policy_wasm_path() -> PathBuf {
     std::env::var_os("POLICY_WASM")
         .filter(|value| !value.is_empty())
-        .map_or_else(|| workspace_root().join("policy.wasm"), PathBuf::from)
+        .map_or_else(|| workspace_root().join("policy.wasm"), from_root)
+}
+
+/// Paths given in the environment are relative to the workspace root, whichever directory
+/// cargo runs a test binary from.
+fn from_root(path: std::ffi::OsString) -> PathBuf {
+    let path = PathBuf::from(path);
+    if path.is_absolute() {
+        path
+    } else {
+        workspace_root().join(path)
+    }
 }
 
 /// `$NOOP_POLICY_WASM` (or `$NOOP_WASM`), else the release wasm build of `noop-policy` in the first Cargo
@@ -33,7 +44,7 @@ pub fn noop_policy_wasm_path() -> PathBuf {
         .iter()
         .find_map(|name| std::env::var_os(name).filter(|value| !value.is_empty()));
     if let Some(path) = configured {
-        return PathBuf::from(path);
+        return from_root(path);
     }
     let relative = Path::new("wasm32-wasip1/release/noop_policy.wasm");
     let candidates = target_dirs()
