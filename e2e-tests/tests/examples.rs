@@ -216,3 +216,40 @@ fn the_inline_template_example_renders_its_own_templates() {
         .unwrap();
     assert!(skipped.allowed() && skipped.patch.is_none());
 }
+
+#[test]
+fn the_pasted_config_map_strings_example_renders_its_config() {
+    let (_, doc) = cluster_admission_policies()
+        .into_iter()
+        .find(|(file, _)| file == "inline-configmap-strings.yaml")
+        .expect("inline-configmap-strings.yaml");
+    let settings = &doc["spec"]["settings"];
+    assert!(settings["injectorConfig"].is_string() && settings["values"].is_string());
+    let workload = read_documents(&examples().join("workloads/httpbin.yaml"))
+        .unwrap()
+        .remove(0);
+    let request = pod_create_request(&workload, "demo").unwrap();
+    let evaluation = policy()
+        .evaluate(&request, settings, &FixtureHost::new())
+        .unwrap();
+    assert!(evaluation.allowed(), "{:?}", evaluation.message());
+    let pod = evaluation.patched_object.as_ref().expect("injected");
+    let proxy = pod["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "istio-proxy")
+        .expect("istio-proxy");
+    assert_eq!(proxy["image"], "docker.io/istio/proxyv2:1.30.0");
+    // Quantities come out canonical, as Istio's typed pod has them.
+    assert_eq!(
+        proxy["resources"]["limits"],
+        json!({"cpu": "2", "memory": "1Gi"})
+    );
+    assert_eq!(proxy_env(pod, "ISTIO_META_CLUSTER_ID"), Some("east"));
+    assert_eq!(proxy_env(pod, "PROXY_CONFIG"), Some("{}\n"));
+    assert_eq!(
+        pod["metadata"]["labels"]["security.istio.io/tlsMode"],
+        "istio"
+    );
+}
