@@ -95,8 +95,8 @@ pub fn evaluate(
         }
     }
 
-    let config = match load_config(settings, cluster) {
-        Ok(config) => config,
+    let (config, source) = match load_config(settings, cluster) {
+        Ok(loaded) => loaded,
         Err(message) => return Outcome::reject(message, Some(500)),
     };
     let options = Options {
@@ -109,9 +109,11 @@ pub fn evaluate(
     };
     let injector = match Injector::new(config.injector, config.values, config.mesh, options) {
         Ok(injector) => injector,
-        // Inline configuration was checked by validate_settings; this is a live ConfigMap.
+        // Inline configuration was checked by validate_settings, so this is almost always a
+        // live ConfigMap: name it, an operator has to find the broken template there.
         Err(err) => {
-            return Outcome::reject(format!("invalid Istio configuration: {err}"), Some(500));
+            let origin = source.as_deref().unwrap_or("invalid Istio configuration");
+            return Outcome::reject(format!("{origin}: {err}"), Some(500));
         }
     };
 
@@ -158,9 +160,15 @@ fn is_pod_create(request: &KubernetesAdmissionRequest) -> bool {
 }
 
 /// The Istio configuration for this evaluation: inline settings, or the cluster's ConfigMaps.
-fn load_config(settings: &Settings, cluster: &dyn Cluster) -> Result<InlineConfig, String> {
+/// The configuration to inject with, and where its templates came from when that was a
+/// ConfigMap (for error messages).
+fn load_config(
+    settings: &Settings,
+    cluster: &dyn Cluster,
+) -> Result<(InlineConfig, Option<String>), String> {
     let Some(source) = &settings.config_maps else {
-        return settings.inline_config().map_err(|e| e.to_string());
+        let config = settings.inline_config().map_err(|e| e.to_string())?;
+        return Ok((config, None));
     };
     let revision = settings.revision();
     let namespace = source.namespace();
@@ -192,12 +200,16 @@ fn load_config(settings: &Settings, cluster: &dyn Cluster) -> Result<InlineConfi
     let config_text = key(&injector_data, &injector_name, "config")?;
     let values_text = key(&injector_data, &injector_name, "values")?;
     let mesh_text = key(&mesh_data, &mesh_name, "mesh")?;
-    Ok(InlineConfig {
+    let config = InlineConfig {
         injector: InjectorConfig::from_str(&config_text)
             .map_err(|e| located(&injector_name, "config", e))?,
         values: Values::from_str(&values_text).map_err(|e| located(&injector_name, "values", e))?,
         mesh: MeshConfig::from_str(&mesh_text).map_err(|e| located(&mesh_name, "mesh", e))?,
-    })
+    };
+    Ok((
+        config,
+        Some(format!("ConfigMap {namespace}/{injector_name} data.config")),
+    ))
 }
 
 #[cfg(test)]
