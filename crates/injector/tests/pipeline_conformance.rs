@@ -9,56 +9,17 @@
 //! `pipeline_conformance_passing.txt` must keep passing; the others are reported with their
 //! first differences. `UPDATE_CONFORMANCE=1` rewrites the list with today's passes.
 
-use injector::config::{InjectorConfig, MeshConfig, Values};
+mod support;
+
 use injector::k8s::{self, NormalizeOptions};
-use injector::{InjectError, Injector, Mode, Options, PodContext};
+use injector::{InjectError, Injector, Mode, PodContext};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use support::{Rendering, conformance_dir, expected_passing, injector_for, read, yaml};
 
 const PASSING_FILE: &str = "tests/pipeline_conformance_passing.txt";
 const TEMPLATE_PASSING_FILE: &str = "tests/pipeline_template_conformance_passing.txt";
-
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    if dir.join("base/values.json").exists() {
-        Some(dir)
-    } else {
-        println!(
-            "skipping: Istio conformance data not found at {} (set ISTIO_CONFORMANCE_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn yaml(text: &str) -> Result<Value, String> {
-    serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string())
-}
-
-/// The README's merge: maps by key, anything else (null included) replaces.
-fn deep_merge(base: &mut Value, overlay: &Value) {
-    match (base, overlay) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                match b.get_mut(k) {
-                    Some(existing) => deep_merge(existing, v),
-                    None => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (b, o) => *b = o.clone(),
-    }
-}
 
 /// One case, ready to run.
 struct Case {
@@ -68,65 +29,6 @@ struct Case {
     namespace_annotations: Option<Map<String, Value>>,
     /// (input document namespace, input pod, golden pod)
     pods: Vec<(String, Value, Value)>,
-}
-
-/// Which renderer a run uses.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Rendering {
-    /// The builtin renderer (no template text in the config).
-    Builtin,
-    /// The Go-template renderer over the chart's templates (`base/injector-config.yaml` plus
-    /// the case's `templates`).
-    IstioTemplates,
-}
-
-fn injector_config(
-    dir: &Path,
-    case: &Value,
-    rendering: Rendering,
-) -> Result<InjectorConfig, String> {
-    if rendering == Rendering::Builtin {
-        return Ok(InjectorConfig::builtin());
-    }
-    let mut config = yaml(&read(&dir.join("base/injector-config.yaml"))?)?;
-    if let Some(templates) = case.get("templates") {
-        deep_merge(&mut config, &json!({ "templates": templates }));
-    }
-    InjectorConfig::from_json(config).map_err(|e| e.to_string())
-}
-
-fn injector_for(dir: &Path, case: &Value, rendering: Rendering) -> Result<Injector, String> {
-    let mut values: Value =
-        serde_json::from_str(&read(&dir.join("base/values.json"))?).map_err(|e| e.to_string())?;
-    if let Some(overlay) = case.get("values") {
-        deep_merge(&mut values, overlay);
-    }
-    let mut mesh = yaml(&read(&dir.join("base/mesh.yaml"))?)?;
-    if let Some(overlay) = case.get("mesh") {
-        deep_merge(&mut mesh, overlay);
-    }
-    let options = Options {
-        revision: "default".into(),
-        native_sidecars: case
-            .get("nativeSidecars")
-            .and_then(Value::as_bool)
-            .unwrap_or(true),
-        compliance_policy: case
-            .get("compliancePolicy")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        openshift: case.get("platform").and_then(Value::as_str) == Some("openshift"),
-        mode: Mode::Webhook,
-        proxy_envs: Default::default(),
-    };
-    Injector::new(
-        injector_config(dir, case, rendering)?,
-        Values::from_json(values).map_err(|e| e.to_string())?,
-        MeshConfig::from_json(mesh).map_err(|e| e.to_string())?,
-        options,
-    )
-    .map_err(|e| e.to_string())
 }
 
 /// Input (or golden) documents as the webhook test sees them: split on "\n---", injectable
@@ -252,7 +154,8 @@ fn load_cases(dir: &Path, rendering: Rendering) -> Result<Vec<Case>, String> {
         {
             continue;
         }
-        let injector = injector_for(dir, &case, rendering).map_err(|e| format!("{name}: {e}"))?;
+        let injector = injector_for(dir, &case, rendering, Mode::Webhook)
+            .map_err(|e| format!("{name}: {e}"))?;
         let namespace_annotations = case
             .pointer("/cluster/namespaces/0/annotations")
             .and_then(Value::as_object)
@@ -389,17 +292,6 @@ fn run_case(case: &Case) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn expected_passing(file: &str) -> BTreeSet<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
 }
 
 /// Runs every case, prints `<label> conformance: P passed, F failed` (default settings, then

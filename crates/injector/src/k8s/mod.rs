@@ -32,6 +32,7 @@ mod pod;
 mod scheduling;
 mod schema;
 mod volume;
+mod workload;
 
 pub use container::*;
 pub use gojson::{encode as encode_go_json, to_go_json, write_go_string};
@@ -44,6 +45,7 @@ pub use pod::*;
 pub use scheduling::*;
 pub use schema::{Elem, Field, FlatFields, Kind, Omit, PatchStrategy, Struct};
 pub use volume::*;
+pub use workload::*;
 
 /// Every struct in the tables, for lookups by Go name.
 pub static ALL_TYPES: &[&Struct] = &[
@@ -143,6 +145,49 @@ pub static ALL_TYPES: &[&Struct] = &[
     &POD_AFFINITY_TERM,
     &TOLERATION,
     &TOPOLOGY_SPREAD_CONSTRAINT,
+    &DEPLOYMENT,
+    &DEPLOYMENT_SPEC,
+    &DEPLOYMENT_STRATEGY,
+    &ROLLING_UPDATE,
+    &DEPLOYMENT_STATUS,
+    &STATEFUL_SET,
+    &STATEFUL_SET_SPEC,
+    &STATEFUL_SET_UPDATE_STRATEGY,
+    &ROLLING_UPDATE_STATEFUL_SET,
+    &STATEFUL_SET_PVC_RETENTION_POLICY,
+    &STATEFUL_SET_ORDINALS,
+    &STATEFUL_SET_STATUS,
+    &PERSISTENT_VOLUME_CLAIM,
+    &PERSISTENT_VOLUME_CLAIM_STATUS,
+    &DAEMON_SET,
+    &DAEMON_SET_SPEC,
+    &DAEMON_SET_UPDATE_STRATEGY,
+    &DAEMON_SET_STATUS,
+    &REPLICA_SET,
+    &REPLICA_SET_SPEC,
+    &REPLICA_SET_STATUS,
+    &REPLICATION_CONTROLLER,
+    &REPLICATION_CONTROLLER_SPEC,
+    &REPLICATION_CONTROLLER_STATUS,
+    &JOB,
+    &JOB_SPEC,
+    &JOB_STATUS,
+    &CRON_JOB,
+    &CRON_JOB_SPEC,
+    &JOB_TEMPLATE_SPEC,
+    &CRON_JOB_STATUS,
+    &OBJECT_REFERENCE,
+    &LIST,
+    &LIST_META,
+    &DEPLOYMENT_CONFIG,
+    &DEPLOYMENT_CONFIG_SPEC,
+    &DEPLOYMENT_CONFIG_STRATEGY,
+    &CUSTOM_DEPLOYMENT_STRATEGY,
+    &RECREATE_DEPLOYMENT_STRATEGY,
+    &ROLLING_DEPLOYMENT_STRATEGY,
+    &DEPLOYMENT_TRIGGER_POLICY,
+    &DEPLOYMENT_TRIGGER_IMAGE_CHANGE_PARAMS,
+    &DEPLOYMENT_CONFIG_STATUS,
 ];
 
 /// The table of the Go struct named `name` (`"Container"`, `"HTTPGetAction"` …).

@@ -4,7 +4,7 @@
 //! Per template: execute it with [`gotemplate`] over Istio's `SidecarTemplateData`
 //! ([`data`]) and the function table of [`funcs`], read the text as `sigs.k8s.io/yaml` does
 //! ([`yaml`], YAML 1.1 through libyaml's events), and hand the resulting partial Pod to the
-//! pipeline's strategic merge. `toYaml` writes go-yaml v2 text ([`toyaml`]).
+//! pipeline's strategic merge. `toYaml` writes go-yaml v2 text ([`crate::goyaml`]).
 //!
 //! Every template is parsed separately, as Istio parses each with its own `template.New`:
 //! a `define` in one template (the stock `sidecar` and `gateway` both define `resources`)
@@ -25,9 +25,7 @@
 
 pub(crate) mod data;
 pub(crate) mod funcs;
-mod libyaml;
 mod safety;
-pub(crate) mod toyaml;
 pub(crate) mod yaml;
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use base64::Engine;
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
-use super::libyaml::{Event, EventParser, ScalarStyle};
+use crate::goyaml::libyaml::{Event, EventParser, ScalarStyle};
 
 /// The error prefix `sigs.k8s.io/yaml` puts on every failure.
 const PREFIX: &str = "error converting YAML to JSON";

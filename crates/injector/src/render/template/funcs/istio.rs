@@ -7,11 +7,11 @@ use serde_json::Value as Json;
 use std::rc::Rc;
 
 use super::args::{self, StringEntries, arg, go_json, go_json_text, string, string_map};
+use crate::goyaml::emit::to_yaml;
 use crate::k8s::OBJECT_META;
 use crate::render::istio_funcs;
 use crate::render::template::data::k8s::K8sObject;
 use crate::render::template::data::proto::{ProtoDuration, ProtoObject};
-use crate::render::template::toyaml::to_yaml;
 
 /// Registers Istio's functions (replacing sprig's `contains`, `indent`, `omit` …).
 pub(crate) fn register(f: &mut Funcs) {

@@ -1,0 +1,20 @@
+//! go-yaml v2 as Kubernetes' Go code uses it through `sigs.k8s.io/yaml`: `yaml.Marshal` of a
+//! value in its Go JSON form, byte for byte.
+//!
+//! Shared by the templates' `toYaml` and by kube-inject's re-serialisation of workloads, so
+//! both write the same text: keys in go-yaml's natural order, its quoting rules, block
+//! layout with 2-space indent, 80-column folding (libyaml's emitter, of which go-yaml is a
+//! port, does the layout).
+
+pub(crate) mod emit;
+pub(crate) mod libyaml;
+
+pub use emit::natural_order;
+
+use serde_json::Value;
+
+/// `sigs.k8s.io/yaml.Marshal` of a value already in its Go JSON form (keys are sorted here;
+/// strings, numbers and nesting are written as go-yaml v2 writes what it read from that JSON).
+pub fn marshal(value: &Value) -> Result<String, String> {
+    emit::to_yaml(value)
+}
