@@ -4,7 +4,7 @@ use crate::cluster::Cluster;
 use crate::settings::{InlineConfig, NamespaceSelection, Platform, Settings};
 use injector::config::{InjectorConfig, MeshConfig, Values};
 use injector::decide::{self, WebhookSelection};
-use injector::{Injector, Mode, Options, PodContext};
+use injector::{InjectError, Injector, Mode, Options, PodContext};
 use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
 use serde_json::{Map, Value};
 
@@ -107,16 +107,12 @@ pub fn evaluate(
         mode: Mode::Webhook,
         ..Options::default()
     };
-    let injector = match Injector::new(config.injector, config.values, config.mesh, options) {
-        Ok(injector) => injector,
-        // Inline configuration was checked by validate_settings, so this is almost always a
-        // live ConfigMap: name it, an operator has to find the broken template there.
-        Err(err) => {
-            let origin = source.as_deref().unwrap_or("invalid Istio configuration");
-            return Outcome::reject(format!("{origin}: {err}"), Some(500));
-        }
-    };
-
+    // Templates are parsed when a pod selects them: inline ones were checked whole by
+    // validate_settings, and a broken template in a live ConfigMap fails only the pods that
+    // select it (istiod, likewise, keeps injecting with what it has when a new config does
+    // not load), with the ConfigMap named so an operator can find it.
+    let injector =
+        Injector::with_lazy_templates(config.injector, config.values, config.mesh, options);
     let decision = injector.inject_required(pod, pod_namespace);
     if let Some(err) = decision.invalid_pod() {
         return Outcome::reject(err.to_string(), Some(400));
@@ -146,6 +142,10 @@ pub fn evaluate(
                 }
             }
         }
+        Err(InjectError::InvalidTemplate(err)) => {
+            let origin = source.as_deref().unwrap_or("invalid Istio configuration");
+            Outcome::reject(format!("{origin}: {err}"), Some(500))
+        }
         Err(err) => Outcome::reject(err.to_string(), None),
     }
 }
@@ -159,9 +159,8 @@ fn is_pod_create(request: &KubernetesAdmissionRequest) -> bool {
         && request.sub_resource.is_empty()
 }
 
-/// The Istio configuration for this evaluation: inline settings, or the cluster's ConfigMaps.
-/// The configuration to inject with, and where its templates came from when that was a
-/// ConfigMap (for error messages).
+/// The Istio configuration for this evaluation, from inline settings or the cluster's
+/// ConfigMaps, and where its templates came from when that was a ConfigMap.
 fn load_config(
     settings: &Settings,
     cluster: &dyn Cluster,

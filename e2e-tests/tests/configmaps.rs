@@ -182,3 +182,43 @@ fn settings_refuse_broken_inline_templates_naming_template_line_and_column() {
         "{message}"
     );
 }
+
+#[test]
+fn a_broken_template_no_pod_selects_does_not_stop_injection() {
+    let Some((config, values, mesh)) = istio_base() else {
+        return;
+    };
+    // `waypoint` serves Istio's Gateway controller; no pod selects it here.
+    let marker = "  waypoint: |\n";
+    let at = config
+        .find(marker)
+        .expect("the base config has a waypoint template")
+        + marker.len();
+    let mut broken = config.clone();
+    broken.insert_str(at, "    {{ if }}\n");
+    let host = cluster("istio-system", "", &broken, &values, &mesh);
+    let evaluation = policy()
+        .evaluate(&deployment_pod(), &json!({"configMaps": {}}), &host)
+        .unwrap();
+    assert!(evaluation.allowed(), "{:?}", evaluation.message());
+    assert!(evaluation.patched_object.is_some(), "the pod is injected");
+
+    let gateway_pod = {
+        let mut pod = deployment_pod();
+        pod["object"]["metadata"]["annotations"]["inject.istio.io/templates"] = json!("waypoint");
+        pod
+    };
+    let evaluation = policy()
+        .evaluate(&gateway_pod, &json!({"configMaps": {}}), &host)
+        .unwrap();
+    assert!(
+        !evaluation.allowed(),
+        "a pod selecting the broken template is rejected"
+    );
+    let message = evaluation.message().unwrap_or_default();
+    assert!(
+        message.contains("ConfigMap istio-system/istio-sidecar-injector data.config")
+            && message.contains("template: waypoint:"),
+        "{message}"
+    );
+}

@@ -42,6 +42,10 @@ pub enum InjectError {
     /// `inject.istio.io/templates` (or the defaults) names a template that does not exist.
     #[error("requested template {name:?} not found; have {have}")]
     TemplateNotFound { name: String, have: String },
+    /// A template the pod selects does not parse (configurations whose templates are parsed
+    /// on first use, see [`Injector::with_lazy_templates`](crate::Injector::with_lazy_templates)).
+    #[error("invalid injection template: {0}")]
+    InvalidTemplate(ConfigError),
     /// Rendering a template failed, or its output is not a valid pod overlay.
     #[error("failed to render template: {0}")]
     Render(String),

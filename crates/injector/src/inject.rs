@@ -142,6 +142,31 @@ impl Injector {
         })
     }
 
+    /// Like [`Injector::new`], but each template is parsed when a pod first selects it, and
+    /// one that does not parse fails those pods with [`InjectError::InvalidTemplate`]. For a
+    /// configuration checked beforehand, or one that must keep serving its good templates: a
+    /// policy instance lives for one request and usually needs one of the chart's eight
+    /// templates, so parsing all of them is most of the renderer's cost.
+    pub fn with_lazy_templates(
+        config: InjectorConfig,
+        values: Values,
+        mesh: MeshConfig,
+        options: Options,
+    ) -> Injector {
+        let renderer: Box<dyn Renderer> = if config.templates.is_empty() {
+            Box::new(Builtin)
+        } else {
+            Box::new(Templates::lazy(&config))
+        };
+        Injector {
+            config,
+            values,
+            mesh,
+            options,
+            renderer,
+        }
+    }
+
     pub fn config(&self) -> &InjectorConfig {
         &self.config
     }

@@ -142,7 +142,7 @@ impl Templates {
         let set = entry
             .get(name)
             .as_ref()
-            .map_err(|e| InjectError::Render(format!("invalid injection template: {e}")))?;
+            .map_err(|e| InjectError::InvalidTemplate(e.clone()))?;
         safety::check_pod_fields(data)?;
         set.execute(name, &data::dot(data))
             .map_err(|e| InjectError::Render(e.to_string()))
