@@ -71,13 +71,22 @@ check: test e2e-tests fuzz
 # Latency of the built policy next to a no-op policy built in the same run.
 .PHONY: bench
 bench: policy.wasm noop-policy
-	$(CARGO) run --quiet --profile bench -p e2e-tests --bin bench -- --policy policy.wasm --noop $(NOOP_WASM)
+	$(CARGO) run --quiet --profile bench -p e2e-tests --bin bench -- --policy policy.wasm --noop $(NOOP_WASM) --istio-templates
 
-# The main job on the built-in defaults: inject a sample workload through the built wasm.
+# Throughput and peak RSS of the kube-inject CLI on 10,000 generated Deployments
+# (KUBE_INJECT_WORKLOADS=N to change the size).
+KUBE_INJECT_WORKLOADS ?= 10000
+.PHONY: bench-kube-inject
+bench-kube-inject:
+	$(CARGO) bench -p kube-inject --bench throughput -- --workloads $(KUBE_INJECT_WORKLOADS)
+
+# The main job on the built-in defaults: inject a sample workload through the built wasm, evaluate
+# a sample AdmissionRequest, then inject the same workload with kube-inject.
 .PHONY: run
 run: policy.wasm
-	$(E2E) policy-run -- --workload examples/workloads/sleep.yaml --output yaml policy.wasm
+	$(E2E) policy-run -- --workload examples/sleep.yaml --output yaml policy.wasm
 	$(E2E) policy-run -- --request-path examples/requests/pod-create.json --settings-path examples/settings/lookup.json --namespace-fixtures examples/namespaces --output patch policy.wasm
+	$(CARGO) run --quiet --release -p kube-inject -- -f examples/sleep.yaml
 
 .PHONY: clean
 clean:

@@ -152,7 +152,9 @@ fn the_replay_session_answers_with_the_example_namespace() {
 
 #[test]
 fn every_sample_workload_is_injected_once() {
-    for path in files(&examples().join("workloads"), "yaml") {
+    let mut paths = files(&examples().join("workloads"), "yaml");
+    paths.push(examples().join("sleep.yaml"));
+    for path in paths {
         for doc in read_documents(&path).unwrap() {
             if !has_pod_template(&doc) {
                 continue;

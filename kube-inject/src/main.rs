@@ -1,0 +1,44 @@
+//! `kube-inject`: `istioctl kube-inject` without a cluster. Reads workload YAML, writes it
+//! back with Istio's sidecar injected, for `kube-inject -f app.yaml | kubectl apply -f -`.
+//!
+//! Arguments ([`cli`]) → configuration files ([`config_files`]) → the injector library over
+//! every document ([`run`], [`inject_documents`]) → the output ([`sink`]). Exit status: 0 on success, 1 on any error (printed as
+//! istioctl prints it, `Error: ...`), 2 for arguments clap cannot parse.
+
+mod cli;
+mod config_files;
+mod files;
+mod inject_documents;
+mod progress;
+mod run;
+mod sink;
+mod switches;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    let stderr = std::io::stderr();
+    let mut stderr = stderr.lock();
+    let (warnings, error) = match run::run(&args, &mut stderr) {
+        Ok(warnings) => (warnings, None),
+        Err(failure) => (failure.warnings, Some(failure.error)),
+    };
+    // istioctl's layout: a blank line, then the warnings, each on its own line.
+    if !warnings.is_empty() {
+        let _ = writeln!(stderr);
+        for warning in &warnings {
+            let _ = writeln!(stderr, "{warning}");
+        }
+    }
+    match error {
+        None => ExitCode::SUCCESS,
+        Some(error) => {
+            let _ = writeln!(stderr, "Error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
