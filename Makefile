@@ -59,6 +59,7 @@ e2e-tests: annotated-policy.wasm noop-policy
 .PHONY: conformance
 conformance: policy.wasm
 	$(E2E) conformance -- --policy policy.wasm
+	$(CARGO) test --quiet -p kube-inject --test conformance -- --nocapture
 
 .PHONY: fuzz
 fuzz:
