@@ -158,19 +158,13 @@ fn conformance(rendering: Rendering, passing_file: &str) {
         println!("  skipped {name}: {why}");
     }
 
-    if std::env::var_os("UPDATE_CONFORMANCE").is_some() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(passing_file);
-        let mut text = format!(
-            "# kube-inject conformance cases that pass ({rendering:?}, tests/kubeinject_conformance.rs).\n"
-        );
-        for name in &passed {
-            text.push_str(name);
-            text.push('\n');
-        }
-        if let Err(e) = std::fs::write(&path, text) {
-            panic!("cannot write {}: {e}", path.display());
-        }
-    }
+    support::record_passing(
+        passing_file,
+        &format!(
+            "kube-inject conformance cases that pass ({rendering:?}, tests/kubeinject_conformance.rs)."
+        ),
+        &passed,
+    );
     let expected = support::expected_passing(passing_file);
     let regressed: Vec<&String> = expected.difference(&passed).collect();
     let newly: Vec<&String> = passed.difference(&expected).collect();

@@ -336,19 +336,11 @@ fn conformance(rendering: Rendering, label: &str, passing_file: &str) {
         }
     }
 
-    if std::env::var_os("UPDATE_CONFORMANCE").is_some() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(passing_file);
-        let mut text = format!(
-            "# Conformance cases the pipeline passes ({label}, tests/pipeline_conformance.rs).\n"
-        );
-        for name in &passed {
-            text.push_str(name);
-            text.push('\n');
-        }
-        if let Err(e) = std::fs::write(&path, text) {
-            panic!("cannot write {}: {e}", path.display());
-        }
-    }
+    support::record_passing(
+        passing_file,
+        &format!("Conformance cases the pipeline passes ({label}, tests/pipeline_conformance.rs)."),
+        &passed,
+    );
     let regressed: Vec<&String> = expected.difference(&passed).collect();
     let newly: Vec<&String> = passed.difference(&expected).collect();
     if !newly.is_empty() {

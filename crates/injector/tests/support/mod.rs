@@ -153,3 +153,20 @@ pub fn expected_passing(file: &str) -> std::collections::BTreeSet<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// With `UPDATE_CONFORMANCE` set, rewrites a passing-list file with today's passes under a
+/// `# header` line.
+pub fn record_passing(file: &str, header: &str, passed: &std::collections::BTreeSet<String>) {
+    if std::env::var_os("UPDATE_CONFORMANCE").is_none() {
+        return;
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let mut text = format!("# {header}\n");
+    for name in passed {
+        text.push_str(name);
+        text.push('\n');
+    }
+    if let Err(e) = std::fs::write(&path, text) {
+        panic!("cannot write {}: {e}", path.display());
+    }
+}
