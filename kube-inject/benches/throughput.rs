@@ -1,6 +1,8 @@
 //! Throughput of the `kube-inject` binary on a large multi-document file: workloads per second
 //! and peak RSS of one run, for the built-in renderer and for Istio's own templates, on one
-//! worker and on one per CPU.
+//! worker and on one per CPU. The baseline, measured in the same run, is the same file with
+//! injection switched off in every pod template (`sidecar.istio.io/inject: "false"`): what
+//! reading, decoding and writing the workloads back as Go would costs without injecting.
 //!
 //! `cargo bench -p kube-inject --bench throughput [-- --workloads N] [--inject-config FILE]`
 //! (`make bench-kube-inject`). The Istio templates, values and mesh config come from the
@@ -49,8 +51,13 @@ fn parse_options() -> Result<Options, String> {
 
 /// One Deployment as teams write them: labels, annotations, an app container with ports,
 /// env, probes, resources and mounts, a log-shipping sidecar, volumes.
-fn deployment(out: &mut String, index: usize) {
+fn deployment(out: &mut String, index: usize, inject: bool) {
     let name = format!("svc-{index:05}");
+    let opt_out = if inject {
+        ""
+    } else {
+        "\n        sidecar.istio.io/inject: \"false\""
+    };
     let _ = write!(
         out,
         "\
@@ -80,7 +87,7 @@ spec:
         version: v{version}
       annotations:
         prometheus.io/scrape: \"true\"
-        prometheus.io/port: \"9090\"
+        prometheus.io/port: \"9090\"{opt_out}
     spec:
       serviceAccountName: {name}
       containers:
@@ -152,10 +159,10 @@ spec:
     );
 }
 
-fn generate(workloads: usize) -> String {
+fn generate(workloads: usize, inject: bool) -> String {
     let mut text = String::with_capacity(workloads * 2400);
     for index in 0..workloads {
-        deployment(&mut text, index);
+        deployment(&mut text, index, inject);
     }
     text
 }
@@ -227,18 +234,25 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let input = work.path().join("workloads.yaml");
-    let text = generate(options.workloads);
-    if let Err(error) = std::fs::write(&input, &text) {
-        eprintln!("throughput: {}: {error}", input.display());
-        std::process::exit(1);
-    }
-    let input_mib = text.len() as f64 / (1024.0 * 1024.0);
-    drop(text);
+    let write_input = |name: &str, inject: bool| -> Result<(PathBuf, f64), String> {
+        let path = work.path().join(name);
+        let text = generate(options.workloads, inject);
+        std::fs::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok((path, text.len() as f64 / (1024.0 * 1024.0)))
+    };
+    let inputs = write_input("workloads.yaml", true)
+        .and_then(|injected| Ok((injected, write_input("opted-out.yaml", false)?)));
+    let ((input, input_mib), (opted_out, _)) = match inputs {
+        Ok(inputs) => inputs,
+        Err(error) => {
+            eprintln!("throughput: {error}");
+            std::process::exit(1);
+        }
+    };
     let output = work.path().join("injected.yaml");
     let input_arg = input.display().to_string();
+    let opted_out_arg = opted_out.display().to_string();
     let output_arg = output.display().to_string();
-    let base_args = ["-f", input_arg.as_str(), "-o", output_arg.as_str()];
 
     let base = conformance_base();
     let templates = match (&options.inject_config, &base) {
@@ -266,11 +280,16 @@ fn main() {
     }
 
     let mut rows: Vec<(&str, usize, Result<Measurement, String>)> = Vec::new();
-    for (renderer, extra) in [("builtin", Ok(Vec::new())), ("templates", templates)] {
+    let cases = [
+        ("baseline", opted_out_arg.as_str(), Ok(Vec::new())),
+        ("builtin", input_arg.as_str(), Ok(Vec::new())),
+        ("templates", input_arg.as_str(), templates),
+    ];
+    for (renderer, input, extra) in cases {
         for &jobs in &job_counts {
             let jobs_arg = jobs.to_string();
             let row = extra.clone().and_then(|extra| {
-                let mut args: Vec<&str> = base_args.to_vec();
+                let mut args = vec!["-f", input, "-o", output_arg.as_str()];
                 args.extend(["--jobs", jobs_arg.as_str()]);
                 args.extend(extra.iter().map(String::as_str));
                 measure(&args, &output)
@@ -278,21 +297,48 @@ fn main() {
             rows.push((renderer, jobs, row));
         }
     }
+    let baseline_seconds = |jobs: usize| {
+        rows.iter()
+            .find(|(renderer, j, _)| *renderer == "baseline" && *j == jobs)
+            .and_then(|(_, _, row)| row.as_ref().ok())
+            .map(|m| m.elapsed.as_secs_f64())
+    };
+    let baselines: Vec<(usize, Option<f64>)> = job_counts
+        .iter()
+        .map(|&j| (j, baseline_seconds(j)))
+        .collect();
 
     println!(
         "kube-inject throughput: {} Deployments, {input_mib:.1} MiB of YAML",
         options.workloads
     );
     println!(
-        "{:<10} {:>5} {:>10} {:>10} {:>13} {:>12} {:>13}",
-        "renderer", "jobs", "workloads", "seconds", "workloads/s", "output MiB", "peak RSS MiB"
+        "baseline: the same Deployments with injection switched off (decode and write back only)"
+    );
+    println!(
+        "{:<10} {:>5} {:>10} {:>10} {:>13} {:>12} {:>13} {:>12}",
+        "renderer",
+        "jobs",
+        "workloads",
+        "seconds",
+        "workloads/s",
+        "output MiB",
+        "peak RSS MiB",
+        "x baseline"
     );
     for (renderer, jobs, row) in rows {
         match row {
             Ok(m) => {
                 let seconds = m.elapsed.as_secs_f64();
+                let ratio = baselines
+                    .iter()
+                    .find(|(j, _)| *j == jobs)
+                    .and_then(|(_, b)| *b)
+                    .map_or("-".to_string(), |b| {
+                        format!("{:.2}", seconds / b.max(f64::EPSILON))
+                    });
                 println!(
-                    "{:<10} {:>5} {:>10} {:>10.2} {:>13.0} {:>12.1} {:>13.1}",
+                    "{:<10} {:>5} {:>10} {:>10.2} {:>13.0} {:>12.1} {:>13.1} {:>12}",
                     renderer,
                     jobs,
                     options.workloads,
@@ -300,6 +346,7 @@ fn main() {
                     options.workloads as f64 / seconds.max(f64::EPSILON),
                     m.output_bytes as f64 / (1024.0 * 1024.0),
                     m.peak_rss_kib as f64 / 1024.0,
+                    ratio,
                 );
             }
             Err(error) => println!("{renderer:<10} {jobs:>5} {error}"),
