@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use e2e_tests::metadata::{METADATA_SECTION, Metadata, custom_sections};
-use e2e_tests::{FixtureHost, Policy, fixtures, noop_policy_wasm_path};
+use e2e_tests::{FixtureHost, Policy, fixtures, noop_policy_wasm_path, policy_wasm_path};
 use serde_json::{Value, json};
 
 fn scratch(name: &str) -> PathBuf {
@@ -182,6 +182,33 @@ fn policy_run_turns_workloads_into_pod_create_requests() {
     );
     assert!(ok, "{stderr}");
     assert_eq!(serde_json::from_str::<Value>(&stdout).unwrap(), json!([]));
+}
+
+#[test]
+fn policy_run_prints_the_verdict_as_a_comment_over_the_injected_pod_yaml() {
+    let workload = e2e_tests::fixtures_dir().join("workloads/hello-deployment.yaml");
+    let policy = policy_wasm_path();
+    let (ok, stdout, stderr) = run(
+        env!("CARGO_BIN_EXE_policy-run"),
+        &[
+            "--workload",
+            workload.to_str().unwrap(),
+            "--output",
+            "yaml",
+            policy.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(first.starts_with("# allowed, JSON patch of "), "{first}");
+    let pod: Value = serde_yaml_ng::from_str(&stdout).unwrap();
+    let init: Vec<&str> = pod["spec"]["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(init.contains(&"istio-proxy"), "{init:?}");
 }
 
 #[test]

@@ -175,7 +175,9 @@ fn print_evaluation(
     match output {
         Output::Json => println!("{}", line(&admission)?),
         Output::Yaml => {
-            println!("{}", line(&admission)?);
+            // The response line carries the patch base64-encoded; a reader of YAML wants the
+            // verdict in a comment and the object itself.
+            println!("{}", verdict_comment(&admission, patch.as_ref()));
             let object = patched.or_else(|| {
                 admission
                     .allowed
@@ -195,6 +197,29 @@ fn print_evaluation(
         }
     }
     Ok(())
+}
+
+/// `# allowed, JSON patch of 42 operations` (or the rejection message), then the warnings.
+fn verdict_comment(admission: &AdmissionResponse, patch: Option<&json_patch::Patch>) -> String {
+    let mut text = if admission.allowed {
+        match patch {
+            Some(patch) if !patch.0.is_empty() => {
+                format!("# allowed, JSON patch of {} operations", patch.0.len())
+            }
+            _ => "# allowed, no patch".to_string(),
+        }
+    } else {
+        let message = admission
+            .status
+            .as_ref()
+            .and_then(|s| s.message.as_deref())
+            .unwrap_or("no message");
+        format!("# rejected: {}", message.replace('\n', " "))
+    };
+    for warning in admission.warnings.iter().flatten() {
+        text.push_str(&format!("\n# warning: {}", warning.replace('\n', " ")));
+    }
+    text
 }
 
 fn line(admission: &AdmissionResponse) -> Result<String, HarnessError> {
