@@ -585,3 +585,24 @@ fn jobs_must_be_a_positive_number() {
     let result = run(&["-f", "-", "-j", "0"], DEPLOYMENT, &[]);
     assert_eq!(result.code, Some(2));
 }
+
+#[test]
+fn the_readme_shows_the_help_the_binary_prints() {
+    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let section = readme
+        .split_once("### `kube-inject --help`")
+        .map(|(_, rest)| rest)
+        .expect("the README has a kube-inject --help section");
+    let shown = section
+        .split_once("```text\n")
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .map(|(block, _)| block)
+        .expect("the section holds a text block");
+    let help = run(&["--help"], "", &[]);
+    assert_eq!(
+        shown,
+        help.stdout.trim_end_matches('\n'),
+        "README.md's kube-inject --help block is out of date"
+    );
+}
