@@ -146,7 +146,7 @@ impl Injector {
     /// one that does not parse fails those pods with [`InjectError::InvalidTemplate`]. For a
     /// configuration checked beforehand, or one that must keep serving its good templates: a
     /// policy instance lives for one request and usually needs one of the chart's eight
-    /// templates, so parsing all of them is most of the renderer's cost.
+    /// templates; parsing the other seven cost about a quarter of a typical evaluation.
     pub fn with_lazy_templates(
         config: InjectorConfig,
         values: Values,
