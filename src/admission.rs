@@ -4,7 +4,7 @@ use crate::cluster::Cluster;
 use crate::settings::{InlineConfig, NamespaceSelection, Platform, Settings};
 use injector::config::{InjectorConfig, MeshConfig, Values};
 use injector::decide::{self, WebhookSelection};
-use injector::{InjectError, Injector, Mode, Options, PodContext};
+use injector::{InjectError, Injector, PodContext};
 use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
 use serde_json::{Map, Value};
 
@@ -99,14 +99,7 @@ pub fn evaluate(
         Ok(loaded) => loaded,
         Err(message) => return Outcome::reject(message, Some(500)),
     };
-    let options = Options {
-        revision: settings.revision().to_string(),
-        native_sidecars: settings.native_sidecars(),
-        compliance_policy: settings.compliance_policy.clone().unwrap_or_default(),
-        openshift: settings.platform == Platform::Openshift,
-        mode: Mode::Webhook,
-        ..Options::default()
-    };
+    let options = settings.injector_options();
     // Templates are parsed when a pod selects them: inline ones were checked whole by
     // validate_settings, and a broken template in a live ConfigMap fails only the pods that
     // select it (istiod, likewise, keeps injecting with what it has when a new config does

@@ -6,6 +6,7 @@
 
 pub mod admission;
 pub mod cluster;
+pub mod dry_run;
 pub mod settings;
 
 use admission::Outcome;

@@ -5,8 +5,8 @@
 //! `kubectl get cm … -o jsonpath` prints or as the same data written out as an object, so that a
 //! platform team can paste what their cluster already has.
 
-use injector::ConfigError;
 use injector::config::{InjectorConfig, MeshConfig, Values};
+use injector::{ConfigError, Mode, Options};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -149,6 +149,18 @@ impl Settings {
         self.native_sidecars.unwrap_or(true)
     }
 
+    /// The injector's options these settings give (webhook mode).
+    pub fn injector_options(&self) -> Options {
+        Options {
+            revision: self.revision().to_string(),
+            native_sidecars: self.native_sidecars(),
+            compliance_policy: self.compliance_policy.clone().unwrap_or_default(),
+            openshift: self.platform == Platform::Openshift,
+            mode: Mode::Webhook,
+            ..Options::default()
+        }
+    }
+
     /// Whether the Istio configuration is read from the cluster at evaluation time.
     pub fn reads_config_maps(&self) -> bool {
         self.config_maps.is_some()
@@ -188,10 +200,12 @@ impl Settings {
             Ok(())
         } else {
             let config = self.inline_config().map_err(|e| e.to_string())?;
-            // Istio parses every template when it loads the config; so does validation.
+            // Istio parses every template when it loads the config; so does validation. The
+            // default templates are also run once, for a sample pod (see `dry_run`).
             if !config.injector.templates.is_empty() {
                 injector::render::template::Templates::parse(&config.injector)
                     .map_err(|e| e.to_string())?;
+                crate::dry_run::render_default_templates(config, self.injector_options())?;
             }
             Ok(())
         }
@@ -316,6 +330,48 @@ mod tests {
             err.starts_with("injectorConfig.templates.sidecar: template: sidecar:2:"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn templates_that_parse_but_fail_to_run_name_template_line_and_column() {
+        let s = Settings::from_json(&json!({"injectorConfig": {"templates": {
+            "sidecar": "spec:\n  containers:\n  - name: istio-proxy\n    image: {{ len 3 }}\n"
+        }}}))
+        .unwrap();
+        let err = s.check().unwrap_err();
+        assert!(err.starts_with("injectorConfig.templates:"), "{err}");
+        assert!(err.contains("template: sidecar:4:"), "{err}");
+        assert!(err.contains("len"), "{err}");
+    }
+
+    #[test]
+    fn templates_whose_output_is_not_yaml_are_refused() {
+        let s = Settings::from_json(&json!({"injectorConfig": {"templates": {
+            "sidecar": "spec: [unclosed\n"
+        }}}))
+        .unwrap();
+        let err = s.check().unwrap_err();
+        assert!(err.contains("sidecar"), "{err}");
+    }
+
+    #[test]
+    fn a_default_template_the_config_lacks_is_refused() {
+        let s = Settings::from_json(&json!({"injectorConfig": {
+            "defaultTemplates": ["mesh-sidecar"],
+            "templates": {"sidecar": "spec: {}\n"}
+        }}))
+        .unwrap();
+        let err = s.check().unwrap_err();
+        assert!(err.contains("mesh-sidecar"), "{err}");
+    }
+
+    #[test]
+    fn working_custom_templates_pass() {
+        let s = Settings::from_json(&json!({"injectorConfig": {"templates": {
+            "sidecar": "spec:\n  containers:\n  - name: istio-proxy\n    image: {{ .ProxyImage }}\n"
+        }}}))
+        .unwrap();
+        s.check().unwrap();
     }
 
     #[test]

@@ -184,6 +184,23 @@ fn settings_refuse_broken_inline_templates_naming_template_line_and_column() {
 }
 
 #[test]
+fn settings_refuse_inline_templates_that_fail_to_run() {
+    // Parses, but Go's `index` of a missing map key yields no value, and `len` of it fails.
+    let outcome = policy()
+        .validate_settings(&json!({"injectorConfig": {"templates": {
+            "sidecar": "spec:\n  containers:\n  - name: istio-proxy\n    args: [\"{{ len (index .Values \"noSuchKey\") }}\"]\n"
+        }}}))
+        .unwrap();
+    assert!(!outcome.valid);
+    let message = outcome.message.unwrap_or_default();
+    assert!(
+        message.starts_with("injectorConfig.templates: injecting a plain Deployment pod fails:")
+            && message.contains("template: sidecar:4:"),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_broken_template_no_pod_selects_does_not_stop_injection() {
     let Some((config, values, mesh)) = istio_base() else {
         return;
