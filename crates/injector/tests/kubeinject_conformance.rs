@@ -158,22 +158,15 @@ fn conformance(rendering: Rendering, passing_file: &str) {
         println!("  skipped {name}: {why}");
     }
 
-    support::record_passing(
+    let expected = support::expected_passing(passing_file);
+    support::check_passing_list(
         passing_file,
         &format!(
             "kube-inject conformance cases that pass ({rendering:?}, tests/kubeinject_conformance.rs)."
         ),
+        "kube-inject conformance cases",
+        &expected,
         &passed,
-    );
-    let expected = support::expected_passing(passing_file);
-    let regressed: Vec<&String> = expected.difference(&passed).collect();
-    let newly: Vec<&String> = passed.difference(&expected).collect();
-    if !newly.is_empty() {
-        println!("newly passing (add to {passing_file}): {newly:?}");
-    }
-    assert!(
-        regressed.is_empty(),
-        "kube-inject conformance cases regressed: {regressed:?}"
     );
 }
 

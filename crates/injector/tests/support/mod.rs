@@ -170,3 +170,22 @@ pub fn record_passing(file: &str, header: &str, passed: &std::collections::BTree
         panic!("cannot write {}: {e}", path.display());
     }
 }
+
+/// Compares today's passes with the recorded passing list (rewriting it first when
+/// `UPDATE_CONFORMANCE` is set): newly passing cases are printed, a recorded case that no
+/// longer passes fails the test.
+pub fn check_passing_list(
+    file: &str,
+    header: &str,
+    what: &str,
+    expected: &std::collections::BTreeSet<String>,
+    passed: &std::collections::BTreeSet<String>,
+) {
+    record_passing(file, header, passed);
+    let regressed: Vec<&String> = expected.difference(passed).collect();
+    let newly: Vec<&String> = passed.difference(expected).collect();
+    if !newly.is_empty() {
+        println!("newly passing (add to {file}): {newly:?}");
+    }
+    assert!(regressed.is_empty(), "{what} regressed: {regressed:?}");
+}
