@@ -9,22 +9,19 @@
 
 bats_require_minimum_version 1.5.0
 
+load kwctl
+
 setup() {
-  command -v kwctl >/dev/null 2>&1 || skip "kwctl is not installed"
-  command -v jq >/dev/null 2>&1 || skip "jq is not installed"
-  FIXTURES="${BATS_TEST_DIRNAME}/fixtures"
-  POLICY="${POLICY:-${BATS_TEST_DIRNAME}/../annotated-policy.wasm}"
-  if [ ! -f "$POLICY" ]; then
-    echo "no policy at $POLICY: run 'make annotated-policy.wasm' first" >&2
-    return 1
-  fi
+  kwctl_setup
 }
 
 # evaluate FIXTURE [SETTINGS_JSON]: kwctl's response line in $output, the decoded patch in
-# $patch and the request's object with the patch applied in $pod.
+# $patch and the request's object with the patch applied in $pod. The cluster's nodes (read by
+# `nativeSidecars: auto`) all run kubelet 1.33+ (fixtures/nodes/current.yaml).
 evaluate() {
   local request="$FIXTURES/requests/$1.json"
-  local args=(run --request-path "$request")
+  local args=(run --request-path "$request" --allow-context-aware
+    --replay-host-capabilities-interactions "$FIXTURES/sessions/nodes-current.yml")
   if [ -n "${2:-}" ]; then
     args+=(--settings-json "$2")
   fi

@@ -9,25 +9,21 @@
 
 bats_require_minimum_version 1.5.0
 
+load kwctl
+
 setup() {
-  command -v kwctl >/dev/null 2>&1 || skip "kwctl is not installed"
-  command -v jq >/dev/null 2>&1 || skip "jq is not installed"
-  FIXTURES="${BATS_TEST_DIRNAME}/fixtures"
-  POLICY="${POLICY:-${BATS_TEST_DIRNAME}/../annotated-policy.wasm}"
-  if [ ! -f "$POLICY" ]; then
-    echo "no policy at $POLICY: run 'make annotated-policy.wasm' first" >&2
-    return 1
-  fi
+  kwctl_setup
 }
 
-# evaluate FIXTURE SETTINGS_JSON: replays the lookup of the request's namespace; the response
-# line is in $output and the request's object with the patch applied in $pod.
+# evaluate FIXTURE SETTINGS_JSON: replays the lookup of the request's namespace, then, for
+# injected pods, the node list `nativeSidecars: auto` reads; the response line is in $output
+# and the request's object with the patch applied in $pod.
 evaluate() {
   local request="$FIXTURES/requests/$1.json"
   local namespace
   namespace="$(jq -r '.namespace' "$request")"
   run --separate-stderr kwctl run --allow-context-aware \
-    --replay-host-capabilities-interactions "$FIXTURES/sessions/namespace-$namespace.yml" \
+    --replay-host-capabilities-interactions "$(session "namespace-$namespace" nodes-current)" \
     --request-path "$request" --settings-json "$2" "$POLICY"
   echo "output = ${output}"
   echo "stderr = ${stderr}"

@@ -1,7 +1,8 @@
 //! One admission request, decided: the policy's behaviour without the waPC plumbing.
 
 use crate::cluster::Cluster;
-use crate::settings::{InlineConfig, NamespaceSelection, Platform, Settings};
+use crate::native_sidecars;
+use crate::settings::{InlineConfig, NamespaceSelection, NativeSidecars, Platform, Settings};
 use injector::config::{InjectorConfig, MeshConfig, Values};
 use injector::decide::{self, WebhookSelection};
 use injector::{InjectError, Injector, PodContext};
@@ -104,7 +105,7 @@ pub fn evaluate(
     // validate_settings, and a broken template in a live ConfigMap fails only the pods that
     // select it (istiod, likewise, keeps injecting with what it has when a new config does
     // not load), with the ConfigMap named so an operator can find it.
-    let injector =
+    let mut injector =
         Injector::with_lazy_templates(config.injector, config.values, config.mesh, options);
     let decision = injector.inject_required(pod, pod_namespace);
     if let Some(err) = decision.invalid_pod() {
@@ -113,6 +114,16 @@ pub fn evaluate(
     let mut warnings = decision.warnings.clone();
     if !decision.inject {
         return Outcome::Accept { warnings };
+    }
+    // Nodes are read only for pods that are injected, as istiod does.
+    if settings.native_sidecars == NativeSidecars::Auto {
+        let node_name = pod
+            .pointer("/spec/nodeName")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let detection = native_sidecars::detect(cluster, node_name);
+        warnings.extend(detection.warning);
+        injector.set_native_sidecars(detection.native);
     }
 
     let namespace_annotations = namespace
@@ -290,9 +301,16 @@ mod tests {
         }
     }
 
+    fn node(name: &str, kubelet: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+               "status": {"nodeInfo": {"kubeletVersion": kubelet}}})
+    }
+
     #[test]
-    fn injects_a_native_sidecar_by_default() {
-        let cluster = FixtureCluster::default();
+    fn injects_a_native_sidecar_when_every_node_runs_kubelet_1_33() {
+        let cluster = FixtureCluster::default()
+            .with(node("a", "v1.33.1"))
+            .with(node("b", "v1.34.0"));
         let req = request("CREATE", "Pod", "demo", web_pod());
         let pod = mutated(evaluate(&req, &settings(json!({})), &cluster));
         assert_eq!(
@@ -318,10 +336,112 @@ mod tests {
             pod["metadata"]["labels"]["security.istio.io/tlsMode"],
             "istio"
         );
-        assert!(
-            cluster.lookups.borrow().is_empty(),
-            "webhook mode reads nothing"
+        assert_eq!(
+            cluster.lookups.borrow().as_slice(),
+            ["v1/Node list"],
+            "webhook mode reads only the nodes"
         );
+    }
+
+    #[test]
+    fn auto_injects_a_classic_sidecar_when_a_node_is_older() {
+        let cluster = FixtureCluster::default()
+            .with(node("a", "v1.33.1"))
+            .with(node("b", "v1.32.4"));
+        let req = request("CREATE", "Pod", "demo", web_pod());
+        let pod = mutated(evaluate(&req, &settings(json!({})), &cluster));
+        assert_eq!(container_names(&pod, "initContainers"), ["istio-init"]);
+        assert_eq!(container_names(&pod, "containers"), ["web", "istio-proxy"]);
+    }
+
+    #[test]
+    fn auto_asks_the_pods_own_node_when_it_is_scheduled() {
+        let cluster = FixtureCluster::default()
+            .with(node("new", "v1.33.1"))
+            .with(node("old", "v1.30.0"));
+        let mut scheduled = web_pod();
+        scheduled["spec"]["nodeName"] = json!("new");
+        let pod = mutated(evaluate(
+            &request("CREATE", "Pod", "demo", scheduled),
+            &settings(json!({})),
+            &cluster,
+        ));
+        assert_eq!(
+            container_names(&pod, "initContainers"),
+            ["istio-init", "istio-proxy"]
+        );
+        assert_eq!(cluster.lookups.borrow().as_slice(), ["v1/Node /new"]);
+    }
+
+    #[test]
+    fn auto_without_access_to_nodes_injects_a_classic_sidecar_and_says_why() {
+        let mut cluster = FixtureCluster::default();
+        cluster.fail = true;
+        let outcome = evaluate(
+            &request("CREATE", "Pod", "demo", web_pod()),
+            &settings(json!({})),
+            &cluster,
+        );
+        let Outcome::Mutate { object, warnings } = outcome else {
+            panic!("expected a mutation, got {outcome:?}");
+        };
+        assert_eq!(
+            container_names(&object, "containers"),
+            ["web", "istio-proxy"]
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("cannot read the cluster's nodes")),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn forced_native_sidecars_and_pods_not_injected_read_no_nodes() {
+        let cluster = FixtureCluster::default().with(node("a", "v1.30.0"));
+        let pod = mutated(evaluate(
+            &request("CREATE", "Pod", "demo", web_pod()),
+            &settings(json!({"nativeSidecars": true})),
+            &cluster,
+        ));
+        assert_eq!(
+            container_names(&pod, "initContainers"),
+            ["istio-init", "istio-proxy"]
+        );
+        let opted_out = pod_with_inject_label("false");
+        let outcome = evaluate(
+            &request("CREATE", "Pod", "demo", opted_out),
+            &settings(json!({})),
+            &cluster,
+        );
+        assert!(matches!(outcome, Outcome::Accept { .. }), "{outcome:?}");
+        assert!(cluster.lookups.borrow().is_empty());
+    }
+
+    #[test]
+    fn the_pod_annotation_wins_over_auto() {
+        let cluster = FixtureCluster::default().with(node("a", "v1.30.0"));
+        let annotated = pod(
+            json!({"app": "web"}),
+            json!({"sidecar.istio.io/nativeSidecar": "true"}),
+        );
+        let pod = mutated(evaluate(
+            &request("CREATE", "Pod", "demo", annotated),
+            &settings(json!({})),
+            &cluster,
+        ));
+        assert_eq!(
+            container_names(&pod, "initContainers"),
+            ["istio-init", "istio-proxy"]
+        );
+    }
+
+    fn pod_with_inject_label(value: &str) -> Value {
+        pod(
+            json!({"app": "web", "sidecar.istio.io/inject": value}),
+            json!({}),
+        )
     }
 
     #[test]
@@ -335,6 +455,7 @@ mod tests {
         ));
         assert_eq!(container_names(&pod, "initContainers"), ["istio-init"]);
         assert_eq!(container_names(&pod, "containers"), ["web", "istio-proxy"]);
+        assert!(cluster.lookups.borrow().is_empty());
     }
 
     #[test]
@@ -434,7 +555,12 @@ mod tests {
                 injected,
                 "namespace {ns_labels} pod {pod_labels}: {outcome:?}"
             );
-            assert_eq!(*cluster.lookups.borrow(), ["v1/Namespace /demo"]);
+            // Nodes are read (nativeSidecars: auto) only for pods that are injected.
+            let mut expected = vec!["v1/Namespace /demo"];
+            if injected {
+                expected.push("v1/Node list");
+            }
+            assert_eq!(*cluster.lookups.borrow(), expected);
         }
     }
 
@@ -529,7 +655,7 @@ mod tests {
                 "istio",
                 json!({"mesh": "trustDomain: example.org\n"}),
             ));
-        let s = settings(json!({"configMaps": {}}));
+        let s = settings(json!({"configMaps": {}, "nativeSidecars": true}));
         let pod = mutated(evaluate(
             &request("CREATE", "Pod", "demo", web_pod()),
             &s,

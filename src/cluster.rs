@@ -23,6 +23,26 @@ pub trait Cluster {
     fn config_map(&self, namespace: &str, name: &str) -> Result<Option<Value>, String> {
         self.get("v1", "ConfigMap", Some(namespace), name)
     }
+
+    /// Fetches one cluster-scoped object trimmed to `field_masks` (dotted paths), so the host
+    /// does not serialise what the policy never reads. Without masking, the whole object.
+    fn get_fields(
+        &self,
+        api_version: &str,
+        kind: &str,
+        name: &str,
+        _field_masks: &[&str],
+    ) -> Result<Option<Value>, String> {
+        self.get(api_version, kind, None, name)
+    }
+
+    /// Lists every object of a cluster-scoped kind, each trimmed to `field_masks`.
+    fn list_all(
+        &self,
+        api_version: &str,
+        kind: &str,
+        field_masks: &[&str],
+    ) -> Result<Vec<Value>, String>;
 }
 
 /// The policy server, reached through waPC host calls.
@@ -36,28 +56,83 @@ impl Cluster for HostCluster {
         namespace: Option<&str>,
         name: &str,
     ) -> Result<Option<Value>, String> {
-        use kubewarden_policy_sdk::host_capabilities::kubernetes::{
-            GetResourceRequest, get_resource,
-        };
-        let request = GetResourceRequest {
+        host_get(api_version, kind, namespace, name, None)
+    }
+
+    fn get_fields(
+        &self,
+        api_version: &str,
+        kind: &str,
+        name: &str,
+        field_masks: &[&str],
+    ) -> Result<Option<Value>, String> {
+        host_get(api_version, kind, None, name, Some(masks(field_masks)))
+    }
+
+    fn list_all(
+        &self,
+        api_version: &str,
+        kind: &str,
+        field_masks: &[&str],
+    ) -> Result<Vec<Value>, String> {
+        use kubewarden_policy_sdk::host_capabilities::kubernetes::ListAllResourcesRequest;
+        let request = ListAllResourcesRequest {
             api_version: api_version.to_string(),
             kind: kind.to_string(),
-            name: name.to_string(),
-            namespace: namespace.map(str::to_string),
-            disable_cache: false,
-            field_masks: None,
+            label_selector: None,
+            field_selector: None,
+            field_masks: Some(masks(field_masks)),
         };
-        match get_resource::<Value>(&request) {
-            Ok(object) => Ok(Some(object)),
-            Err(err) => {
-                let text = err.to_string();
-                // The host reports a missing object as an error; tell it apart from a failure.
-                if text.contains("NotFound") || text.contains("not found") {
-                    Ok(None)
-                } else {
-                    let place = namespace.map(|ns| format!("{ns}/")).unwrap_or_default();
-                    Err(format!("cannot read {kind} {place}{name}: {text}"))
-                }
+        // The SDK's typed list would decode whole k8s-openapi objects; the raw call keeps the
+        // masked items as they come.
+        let payload = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
+        let answer = kubewarden_policy_sdk::wapc_guest::host_call(
+            "kubewarden",
+            "kubernetes",
+            "list_resources_all",
+            &payload,
+        )
+        .map_err(|e| format!("cannot list {kind}s: {e}"))?;
+        let list: Value = serde_json::from_slice(&answer)
+            .map_err(|e| format!("cannot list {kind}s: invalid answer: {e}"))?;
+        match list.get("items") {
+            Some(Value::Array(items)) => Ok(items.clone()),
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(_) => Err(format!("cannot list {kind}s: items is not a list")),
+        }
+    }
+}
+
+fn masks(field_masks: &[&str]) -> std::collections::BTreeSet<String> {
+    field_masks.iter().map(|m| m.to_string()).collect()
+}
+
+fn host_get(
+    api_version: &str,
+    kind: &str,
+    namespace: Option<&str>,
+    name: &str,
+    field_masks: Option<std::collections::BTreeSet<String>>,
+) -> Result<Option<Value>, String> {
+    use kubewarden_policy_sdk::host_capabilities::kubernetes::{GetResourceRequest, get_resource};
+    let request = GetResourceRequest {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        name: name.to_string(),
+        namespace: namespace.map(str::to_string),
+        disable_cache: false,
+        field_masks,
+    };
+    match get_resource::<Value>(&request) {
+        Ok(object) => Ok(Some(object)),
+        Err(err) => {
+            let text = err.to_string();
+            // The host reports a missing object as an error; tell it apart from a failure.
+            if text.contains("NotFound") || text.contains("not found") {
+                Ok(None)
+            } else {
+                let place = namespace.map(|ns| format!("{ns}/")).unwrap_or_default();
+                Err(format!("cannot read {kind} {place}{name}: {text}"))
             }
         }
     }
@@ -121,6 +196,26 @@ pub mod fixtures {
                 name.to_string(),
             );
             Ok(self.objects.get(&key).cloned())
+        }
+
+        fn list_all(
+            &self,
+            api_version: &str,
+            kind: &str,
+            _field_masks: &[&str],
+        ) -> Result<Vec<Value>, String> {
+            self.lookups
+                .borrow_mut()
+                .push(format!("{api_version}/{kind} list"));
+            if self.fail {
+                return Err("connection refused".to_string());
+            }
+            Ok(self
+                .objects
+                .iter()
+                .filter(|((v, k, _, _), _)| v == api_version && k == kind)
+                .map(|(_, object)| object.clone())
+                .collect())
         }
     }
 }

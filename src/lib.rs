@@ -7,6 +7,7 @@
 pub mod admission;
 pub mod cluster;
 pub mod dry_run;
+pub mod native_sidecars;
 pub mod settings;
 
 use admission::Outcome;

@@ -34,6 +34,48 @@ pub enum Platform {
     Openshift,
 }
 
+/// Whether `istio-proxy` is injected as a native sidecar (an init container with
+/// `restartPolicy: Always`), as istiod's `ENABLE_NATIVE_SIDECARS` decides it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NativeSidecars {
+    /// istiod's default: native when the pod's node (or, unscheduled, every node) runs a
+    /// kubelet of Kubernetes 1.33 or later, read through the host.
+    #[default]
+    Auto,
+    #[serde(rename = "true")]
+    Enabled,
+    #[serde(rename = "false")]
+    Disabled,
+}
+
+impl<'de> Deserialize<'de> for NativeSidecars {
+    /// `auto`, `true` or `false`, as istiod's environment variable takes them; the booleans
+    /// may also be written as YAML/JSON booleans.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Given {
+            Bool(bool),
+            Text(String),
+        }
+        match Given::deserialize(deserializer)
+            .map_err(|_| serde::de::Error::custom("expected `auto`, `true` or `false`"))?
+        {
+            Given::Bool(true) => Ok(NativeSidecars::Enabled),
+            Given::Bool(false) => Ok(NativeSidecars::Disabled),
+            Given::Text(text) => match text.as_str() {
+                "auto" => Ok(NativeSidecars::Auto),
+                "true" => Ok(NativeSidecars::Enabled),
+                "false" => Ok(NativeSidecars::Disabled),
+                other => Err(serde::de::Error::custom(format!(
+                    "{other:?} is not one of `auto`, `true`, `false`"
+                ))),
+            },
+        }
+    }
+}
+
 /// Reading Istio's ConfigMaps live from the cluster instead of inline settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -92,7 +134,7 @@ pub struct Settings {
     pub enable_namespaces_by_default: bool,
     /// Inject `istio-proxy` as a native sidecar (an init container with `restartPolicy:
     /// Always`); the pod annotation `sidecar.istio.io/nativeSidecar` still wins.
-    pub native_sidecars: Option<bool>,
+    pub native_sidecars: NativeSidecars,
     /// The `values` of ConfigMap `istio-sidecar-injector`, as its string or as an object.
     pub values: Option<Value>,
     /// The `mesh` of ConfigMap `istio`, as its string or as an object.
@@ -145,15 +187,13 @@ impl Settings {
             .unwrap_or_else(|| self.revision() == DEFAULT_REVISION)
     }
 
-    pub fn native_sidecars(&self) -> bool {
-        self.native_sidecars.unwrap_or(true)
-    }
-
-    /// The injector's options these settings give (webhook mode).
+    /// The injector's options these settings give (webhook mode). With `nativeSidecars:
+    /// auto` the nodes decide later, per pod; until then the classic sidecar, which every
+    /// kubelet runs.
     pub fn injector_options(&self) -> Options {
         Options {
             revision: self.revision().to_string(),
-            native_sidecars: self.native_sidecars(),
+            native_sidecars: self.native_sidecars == NativeSidecars::Enabled,
             compliance_policy: self.compliance_policy.clone().unwrap_or_default(),
             openshift: self.platform == Platform::Openshift,
             mode: Mode::Webhook,
@@ -248,6 +288,8 @@ pub fn parse_input<T>(
 ) -> Result<Option<T>, ConfigError> {
     match input {
         None | Some(Value::Null) => Ok(None),
+        // Forms (Rancher's UI among them) send an untouched text field as "": not given.
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
         Some(Value::String(text)) => from_str(text).map(Some).map_err(|e| e.within(field)),
         Some(obj @ Value::Object(_)) => from_json(obj.clone())
             .map(Some)
@@ -313,7 +355,7 @@ mod tests {
         assert_eq!(s.namespace_selection, NamespaceSelection::Webhook);
         assert_eq!(s.revision(), "default");
         assert!(s.default_revision());
-        assert!(s.native_sidecars());
+        assert_eq!(s.native_sidecars, NativeSidecars::Auto);
         s.check().unwrap();
         let null = Settings::from_json(&Value::Null).unwrap();
         assert_eq!(null, s);
@@ -372,6 +414,25 @@ mod tests {
         }}}))
         .unwrap();
         s.check().unwrap();
+    }
+
+    #[test]
+    fn native_sidecars_take_auto_and_booleans_as_istiod_does() {
+        for (given, expected) in [
+            (json!("auto"), NativeSidecars::Auto),
+            (json!(true), NativeSidecars::Enabled),
+            (json!("true"), NativeSidecars::Enabled),
+            (json!(false), NativeSidecars::Disabled),
+            (json!("false"), NativeSidecars::Disabled),
+        ] {
+            let s = Settings::from_json(&json!({"nativeSidecars": given})).unwrap();
+            assert_eq!(s.native_sidecars, expected, "{given}");
+        }
+        let err = Settings::from_json(&json!({"nativeSidecars": "sometimes"})).unwrap_err();
+        assert!(
+            err.contains("nativeSidecars") && err.contains("sometimes"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -434,6 +495,19 @@ mod tests {
         assert_eq!(named.injector_name("canary"), "inj");
         assert_eq!(named.mesh_name("canary"), "m");
         assert_eq!(named.namespace(), "mesh");
+    }
+
+    #[test]
+    fn empty_configuration_strings_mean_istios_defaults() {
+        let s =
+            Settings::from_json(&json!({"values": "", "meshConfig": " \n", "injectorConfig": ""}))
+                .unwrap();
+        s.check().unwrap();
+        let config = s.inline_config().unwrap();
+        assert!(
+            config.injector.templates.is_empty(),
+            "the built-in renderer"
+        );
     }
 
     #[test]

@@ -57,7 +57,26 @@ fn metadata_declares_a_mutating_context_aware_pod_policy() {
         .iter()
         .map(|r| r["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["Namespace", "ConfigMap"]);
+    // Namespace: lookup mode and OpenShift; ConfigMap: configMaps mode; Node: nativeSidecars auto.
+    assert_eq!(kinds, ["Namespace", "ConfigMap", "Node"]);
+    // What the policy calls, so that `kwctl annotate` has nothing to warn about.
+    let capabilities: Vec<&str> = metadata["hostCapabilities"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        capabilities,
+        ["kubernetes/get_resource", "kubernetes/list_resources_all"]
+    );
+    assert!(metadata["minimumKubewardenVersion"].as_str().is_some());
+    // kwctl scaffold artifacthub wants "name <email>" authors.
+    let author = annotation(&metadata, "io.kubewarden.policy.author");
+    assert!(
+        author.contains(" <") && author.ends_with('>'),
+        "{author}: not `name <email>`"
+    );
     for key in [
         "io.kubewarden.policy.title",
         "io.kubewarden.policy.description",
@@ -90,5 +109,48 @@ fn artifacthub_annotations_mirror_the_metadata() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(context, metadata["contextAwareResources"]);
+    // kwctl sorts them.
+    let sorted = |v: &Value| {
+        let mut items: Vec<String> = v
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}/{}",
+                    r["apiVersion"].as_str().unwrap(),
+                    r["kind"].as_str().unwrap()
+                )
+            })
+            .collect();
+        items.sort();
+        items
+    };
+    assert_eq!(sorted(&context), sorted(&metadata["contextAwareResources"]));
+    let questions = read_yaml("questions-ui.yml");
+    let embedded: Value =
+        serde_yaml_ng::from_str(annotations["kubewarden/questions-ui"].as_str().unwrap()).unwrap();
+    assert_eq!(embedded, questions);
+}
+
+/// Every question of the Rancher UI is a setting the policy takes, with a default it accepts.
+#[test]
+fn questions_ui_asks_for_real_settings() {
+    let questions = read_yaml("questions-ui.yml");
+    let mut settings = serde_json::Map::new();
+    for question in questions["questions"].as_sequence().unwrap() {
+        let variable = question["variable"].as_str().unwrap();
+        if variable == "description" {
+            continue;
+        }
+        let default: serde_json::Value =
+            serde_json::to_value(&question["default"]).expect("a JSON-able default");
+        settings.insert(variable.to_string(), default);
+    }
+    let settings = serde_json::Value::Object(settings);
+    let parsed = istio_sidecar_injector::settings::Settings::from_json(&settings)
+        .unwrap_or_else(|e| panic!("questions-ui defaults: {e}"));
+    parsed
+        .check()
+        .unwrap_or_else(|e| panic!("questions-ui defaults: {e}"));
 }

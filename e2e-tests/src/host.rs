@@ -2,7 +2,8 @@
 //!
 //! The policy server routes guest `host_call(binding, namespace, operation, payload)` by its
 //! three names. Only what a Pod-mutating policy may use is answered here:
-//! `kubewarden/kubernetes/get_resource` from the fixture store and `kubewarden/tracing/log`
+//! `kubewarden/kubernetes/get_resource` and `list_resources_all` from the fixture store and
+//! `kubewarden/tracing/log`
 //! (the SDK's log drain). Everything else fails the way an unsupported capability does, so a
 //! policy that starts depending on something new is noticed.
 
@@ -172,6 +173,45 @@ impl FixtureHost {
         };
         serde_json::to_vec(&answer).map_err(|e| format!("cannot serialise {key}: {e}"))
     }
+
+    /// `list_resources_all`: every stored object of the kind, in key order, as a List.
+    fn list_resources_all(&self, payload: &[u8]) -> std::result::Result<Vec<u8>, String> {
+        let request: ListAllResourcesRequest = serde_json::from_slice(payload)
+            .map_err(|e| format!("invalid list_resources_all request: {e}"))?;
+        if request.label_selector.is_some() || request.field_selector.is_some() {
+            return Err("the test host does not filter lists by selectors".to_owned());
+        }
+        let items: Vec<Value> = self
+            .objects
+            .iter()
+            .filter(|(key, _)| key.api_version == request.api_version && key.kind == request.kind)
+            .map(|(_, object)| match &request.field_masks {
+                Some(masks) if !masks.is_empty() => mask_fields(object, masks),
+                _ => object.clone(),
+            })
+            .collect();
+        let list = serde_json::json!({
+            "apiVersion": request.api_version,
+            "kind": format!("{}List", request.kind),
+            "metadata": {},
+            "items": items,
+        });
+        serde_json::to_vec(&list).map_err(|e| format!("cannot serialise the list: {e}"))
+    }
+}
+
+/// The payload of `kubewarden/kubernetes/list_resources_all` (kubewarden-policy-sdk
+/// `ListAllResourcesRequest`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ListAllResourcesRequest {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(default)]
+    pub label_selector: Option<String>,
+    #[serde(default)]
+    pub field_selector: Option<String>,
+    #[serde(default)]
+    pub field_masks: Option<BTreeSet<String>>,
 }
 
 /// The text a real cluster's 404 surfaces as, through kube-rs, to the guest.
@@ -251,6 +291,9 @@ pub(crate) fn callback(host: FixtureHost, log: Arc<Mutex<CallLog>>) -> Box<wapc:
         move |_id: u64, binding: &str, namespace: &str, operation: &str, payload: &[u8]| {
             let answer = match (binding, namespace, operation) {
                 ("kubewarden", "kubernetes", "get_resource") => host.get_resource(payload),
+                ("kubewarden", "kubernetes", "list_resources_all") => {
+                    host.list_resources_all(payload)
+                }
                 ("kubewarden", "tracing", "log") => {
                     let entry = decode_payload(payload);
                     log.lock()
@@ -344,6 +387,36 @@ mod tests {
         assert_eq!(
             mask_fields(&ns, &masks),
             json!({"kind": "Namespace", "metadata": {"labels": {"a": "1"}}})
+        );
+    }
+
+    #[test]
+    fn list_resources_all_answers_every_object_of_the_kind_masked() {
+        let node = |name: &str, version: &str| {
+            json!({"apiVersion": "v1", "kind": "Node",
+                   "metadata": {"name": name, "labels": {"zone": "a"}},
+                   "status": {"nodeInfo": {"kubeletVersion": version, "osImage": "x"}}})
+        };
+        let host = FixtureHost::new()
+            .with(node("b", "v1.33.0"))
+            .unwrap()
+            .with(node("a", "v1.32.0"))
+            .unwrap()
+            .with(namespace("mesh", json!({})))
+            .unwrap();
+        let payload = json!({"api_version": "v1", "kind": "Node",
+                             "field_masks": ["metadata.name", "status.nodeInfo.kubeletVersion"]});
+        let answer = host
+            .list_resources_all(payload.to_string().as_bytes())
+            .unwrap();
+        let list: Value = serde_json::from_slice(&answer).unwrap();
+        assert_eq!(list["kind"], "NodeList");
+        assert_eq!(
+            list["items"],
+            json!([
+                {"metadata": {"name": "a"}, "status": {"nodeInfo": {"kubeletVersion": "v1.32.0"}}},
+                {"metadata": {"name": "b"}, "status": {"nodeInfo": {"kubeletVersion": "v1.33.0"}}},
+            ])
         );
     }
 

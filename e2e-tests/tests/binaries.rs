@@ -187,12 +187,16 @@ fn policy_run_turns_workloads_into_pod_create_requests() {
 #[test]
 fn policy_run_prints_the_verdict_as_a_comment_over_the_injected_pod_yaml() {
     let workload = e2e_tests::fixtures_dir().join("workloads/hello-deployment.yaml");
+    let cluster = e2e_tests::workspace_root().join("examples/cluster");
     let policy = policy_wasm_path();
     let (ok, stdout, stderr) = run(
         env!("CARGO_BIN_EXE_policy-run"),
         &[
             "--workload",
             workload.to_str().unwrap(),
+            // The example cluster's kubelets are 1.33+: `nativeSidecars: auto` goes native.
+            "--cluster-fixtures",
+            cluster.to_str().unwrap(),
             "--output",
             "yaml",
             policy.to_str().unwrap(),

@@ -96,7 +96,7 @@ fn live_config_maps_inject_exactly_like_the_same_config_inline() {
         .evaluate(
             &request,
             &json!({"injectorConfig": config, "values": values, "meshConfig": mesh}),
-            &FixtureHost::new(),
+            &host,
         )
         .unwrap();
     assert!(inline.allowed(), "{:?}", inline.message());

@@ -31,7 +31,7 @@ fn files(dir: &Path, extension: &str) -> Vec<PathBuf> {
 }
 
 fn demo_host() -> FixtureHost {
-    FixtureHost::from_dir(&examples().join("namespaces")).unwrap()
+    FixtureHost::from_dir(&examples().join("cluster")).unwrap()
 }
 
 fn container_names(pod: &Value, list: &str) -> Vec<String> {
@@ -134,20 +134,69 @@ fn the_sample_request_is_injected_in_lookup_mode() {
     );
 }
 
+/// The replay session answers, in order, what the policy asks in lookup mode on the sample
+/// request: the Namespace, then the Nodes, with exactly the objects of `examples/cluster/`.
 #[test]
-fn the_replay_session_answers_with_the_example_namespace() {
-    let text = std::fs::read_to_string(examples().join("sessions/demo-namespace.yml")).unwrap();
+fn the_replay_session_answers_with_the_example_cluster() {
+    let text = std::fs::read_to_string(examples().join("sessions/demo-cluster.yml")).unwrap();
     let exchanges: Vec<Value> = serde_yaml_ng::from_str(&text).unwrap();
-    assert_eq!(exchanges.len(), 1);
-    let request = exchanges[0]["request"].as_str().unwrap();
+    assert_eq!(exchanges.len(), 2);
+    let recorded = |i: usize| -> (&str, Value) {
+        let payload = exchanges[i]["response"]["payload"].as_str().unwrap();
+        (
+            exchanges[i]["request"].as_str().unwrap(),
+            serde_json::from_str(payload).unwrap(),
+        )
+    };
+
+    let (request, namespace) = recorded(0);
     assert!(request.starts_with("!KubernetesGetResource\n"), "{request}");
     assert!(request.contains("kind: Namespace\n") && request.contains("name: demo\n"));
-    let payload: Value =
-        serde_json::from_str(exchanges[0]["response"]["payload"].as_str().unwrap()).unwrap();
     assert_eq!(
-        payload,
-        read_value(&examples().join("namespaces/demo.json")).unwrap()
+        namespace,
+        read_value(&examples().join("cluster/demo.json")).unwrap()
     );
+
+    let (request, nodes) = recorded(1);
+    assert!(
+        request.starts_with("!KubernetesListResourceAll\n"),
+        "{request}"
+    );
+    assert!(request.contains("kind: Node\n"), "{request}");
+    let expected = read_documents(&examples().join("cluster/nodes.yaml")).unwrap();
+    let names = |items: &[Value]| -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|n| {
+                (
+                    n["metadata"]["name"].as_str().unwrap().to_string(),
+                    n["status"]["nodeInfo"]["kubeletVersion"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(names(nodes["items"].as_array().unwrap()), names(&expected));
+
+    // What the policy really asks, through the harness, is what the session records.
+    let sample = read_value(&examples().join("requests/pod-create.json")).unwrap();
+    let settings = read_value(&examples().join("settings/lookup.json")).unwrap();
+    let evaluation = policy().evaluate(&sample, &settings, &demo_host()).unwrap();
+    let operations: Vec<&str> = evaluation
+        .host_calls
+        .iter()
+        .map(|call| call.operation.as_str())
+        .collect();
+    assert_eq!(operations, ["get_resource", "list_resources_all"]);
+    let list = &evaluation.host_calls[1].payload;
+    for mask in list["field_masks"].as_array().unwrap() {
+        assert!(
+            request.contains(&format!("- {}\n", mask.as_str().unwrap())),
+            "{mask} not in the session's request"
+        );
+    }
 }
 
 #[test]
@@ -162,7 +211,7 @@ fn every_sample_workload_is_injected_once() {
             let what = format!("{} {}", path.display(), doc["metadata"]["name"]);
             let request = pod_create_request(&doc, "demo").unwrap();
             let evaluation = policy()
-                .evaluate(&request, &json!({}), &FixtureHost::new())
+                .evaluate(&request, &json!({}), &demo_host())
                 .unwrap();
             assert!(evaluation.allowed(), "{what}: {:?}", evaluation.message());
             let pod = evaluation.patched_object.clone().expect("injected");
@@ -172,9 +221,7 @@ fn every_sample_workload_is_injected_once() {
             );
             let mut again = request.clone();
             again["object"] = pod;
-            let second = policy()
-                .evaluate(&again, &json!({}), &FixtureHost::new())
-                .unwrap();
+            let second = policy().evaluate(&again, &json!({}), &demo_host()).unwrap();
             assert!(
                 second.allowed() && second.patch.is_none(),
                 "{what}: re-injection changed it"

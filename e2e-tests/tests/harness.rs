@@ -343,8 +343,8 @@ struct ExchangeResponse {
     payload: String,
 }
 
-/// kwctl's `CallbackRequestType`, the variant the sessions use (YAML tag
-/// `!KubernetesGetResource`).
+/// kwctl's `CallbackRequestType`, the variants the sessions use (YAML tags
+/// `!KubernetesGetResource`, `!KubernetesListResourceAll`).
 #[derive(serde::Deserialize, Debug)]
 enum CallbackRequest {
     KubernetesGetResource {
@@ -355,10 +355,38 @@ enum CallbackRequest {
         disable_cache: bool,
         field_masks: Option<Vec<String>>,
     },
+    KubernetesListResourceAll {
+        api_version: String,
+        kind: String,
+        label_selector: Option<String>,
+        field_selector: Option<String>,
+        field_masks: Option<Vec<String>>,
+    },
+}
+
+/// The node fields `nativeSidecars: auto` asks for, in the order kwctl writes a set.
+const NODE_MASKS: [&str; 2] = ["metadata.name", "status.nodeInfo.kubeletVersion"];
+
+/// What a node answer must carry: its name and kubelet version.
+fn node_facts(node: &Value) -> (String, String) {
+    let text = |pointer: &str| {
+        node.pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    (
+        text("/metadata/name").expect("metadata.name"),
+        text("/status/nodeInfo/kubeletVersion").expect("kubeletVersion"),
+    )
+}
+
+fn node_fixtures(file: &str) -> Vec<Value> {
+    let path = e2e_tests::fixtures_dir().join("nodes").join(file);
+    e2e_tests::documents::read_documents(&path).unwrap()
 }
 
 #[test]
-fn replay_sessions_parse_as_kwctl_reads_them_and_match_the_namespace_fixtures() {
+fn replay_sessions_parse_as_kwctl_reads_them_and_match_the_fixtures() {
     let sessions = e2e_tests::fixtures_dir().join("sessions");
     let mut seen = 0;
     for entry in std::fs::read_dir(&sessions).unwrap() {
@@ -374,25 +402,73 @@ fn replay_sessions_parse_as_kwctl_reads_them_and_match_the_namespace_fixtures() 
         );
         let request: CallbackRequest = serde_yaml_ng::from_str(&exchange.request)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let CallbackRequest::KubernetesGetResource {
-            api_version,
-            kind,
-            name,
-            namespace,
-            disable_cache,
-            field_masks,
-        } = request;
-        assert_eq!((api_version.as_str(), kind.as_str()), ("v1", "Namespace"));
-        assert_eq!((namespace, disable_cache, field_masks), (None, false, None));
-        let stem = path.file_stem().unwrap().to_str().unwrap();
-        assert_eq!(stem, format!("namespace-{name}"));
-        let fixture = e2e_tests::fixtures_dir().join(format!("namespaces/{name}.json"));
-        let expected = e2e_tests::documents::read_value(&fixture).unwrap();
         let payload: Value = serde_json::from_str(&exchange.response.payload).unwrap();
-        assert_eq!(payload, expected, "{}", path.display());
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        let masks = Some(NODE_MASKS.map(String::from).to_vec());
+        match request {
+            CallbackRequest::KubernetesGetResource {
+                api_version,
+                kind,
+                name,
+                namespace,
+                disable_cache,
+                field_masks,
+            } if kind == "Namespace" => {
+                assert_eq!(api_version, "v1");
+                assert_eq!((namespace, disable_cache, field_masks), (None, false, None));
+                assert_eq!(stem, format!("namespace-{name}"));
+                let fixture = e2e_tests::fixtures_dir().join(format!("namespaces/{name}.json"));
+                let expected = e2e_tests::documents::read_value(&fixture).unwrap();
+                assert_eq!(payload, expected, "{}", path.display());
+            }
+            CallbackRequest::KubernetesGetResource {
+                api_version,
+                kind,
+                name,
+                namespace,
+                disable_cache,
+                field_masks,
+            } => {
+                assert_eq!((api_version.as_str(), kind.as_str()), ("v1", "Node"));
+                assert_eq!((namespace, disable_cache), (None, false));
+                assert_eq!(field_masks, masks, "{}", path.display());
+                assert_eq!(stem, format!("node-{name}"));
+                let expected = ["current.yaml", "mixed.yaml"]
+                    .iter()
+                    .flat_map(|file| node_fixtures(file))
+                    .find(|node| node["metadata"]["name"] == name.as_str())
+                    .unwrap_or_else(|| panic!("{}: no fixture node {name}", path.display()));
+                assert_eq!(
+                    node_facts(&payload),
+                    node_facts(&expected),
+                    "{}",
+                    path.display()
+                );
+            }
+            CallbackRequest::KubernetesListResourceAll {
+                api_version,
+                kind,
+                label_selector,
+                field_selector,
+                field_masks,
+            } => {
+                assert_eq!((api_version.as_str(), kind.as_str()), ("v1", "Node"));
+                assert_eq!((label_selector, field_selector), (None, None));
+                assert_eq!(field_masks, masks, "{}", path.display());
+                let file = stem.strip_prefix("nodes-").expect("nodes-<fixture>.yml");
+                let expected = node_fixtures(&format!("{file}.yaml"));
+                let items = payload["items"].as_array().expect("items");
+                assert_eq!(
+                    items.iter().map(node_facts).collect::<Vec<_>>(),
+                    expected.iter().map(node_facts).collect::<Vec<_>>(),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
         seen += 1;
     }
-    assert!(seen >= 7, "{seen} sessions");
+    assert!(seen >= 10, "{seen} sessions");
 }
 
 #[test]

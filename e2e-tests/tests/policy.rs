@@ -290,10 +290,16 @@ fn webhook_mode_injects_pods_the_webhook_sends() {
     ] {
         let evaluation = evaluate(fixture, &webhook());
         injected(&evaluation, fixture, true);
-        assert!(
-            evaluation.host_calls.is_empty(),
-            "{fixture}: webhook mode must not call the host: {:?}",
-            evaluation.host_calls
+        // No Namespace look-up: only the nodes, for `nativeSidecars: auto`.
+        let operations: Vec<&str> = evaluation
+            .host_calls
+            .iter()
+            .map(|call| call.operation.as_str())
+            .collect();
+        assert_eq!(
+            operations,
+            ["list_resources_all"],
+            "{fixture}: webhook mode reads only the nodes"
         );
     }
 }
@@ -423,6 +429,49 @@ fn native_sidecars_can_be_switched_off() {
         names(pod.pointer("/spec/containers")),
         vec!["hello", "istio-proxy"]
     );
+}
+
+/// `nativeSidecars: auto` (the default) asks the nodes, through the host, with only the
+/// fields it reads.
+#[test]
+fn native_sidecars_auto_follows_the_kubelets() {
+    let current = evaluate("pod-deployment-owned", &webhook());
+    injected(&current, "every kubelet 1.33+", true);
+    let list = current
+        .host_calls
+        .iter()
+        .find(|call| call.operation == "list_resources_all")
+        .expect("the nodes are listed");
+    assert_eq!(
+        list.payload,
+        json!({"api_version": "v1", "kind": "Node", "label_selector": null,
+               "field_selector": null,
+               "field_masks": ["metadata.name", "status.nodeInfo.kubeletVersion"]})
+    );
+
+    let mixed = fixtures::cluster_host("mixed").expect("node fixtures");
+    let request = fixtures::request("pod-deployment-owned").expect("fixture");
+    let run = |request: Value, what: &str| Run {
+        evaluation: policy()
+            .evaluate(&request, &webhook(), &mixed)
+            .unwrap_or_else(|e| panic!("{what}: {e}")),
+        request,
+    };
+    let unscheduled = run(request.clone(), "unscheduled");
+    injected(&unscheduled, "unscheduled, one kubelet 1.32", false);
+
+    for (node, native) in [("worker-new", true), ("worker-old", false)] {
+        let mut bound = request.clone();
+        bound["object"]["spec"]["nodeName"] = json!(node);
+        let evaluation = run(bound, node);
+        injected(&evaluation, node, native);
+        let calls = evaluation.get_resource_calls();
+        assert_eq!(calls.len(), 1, "{node}: {calls:?}");
+        assert_eq!(
+            (calls[0].kind.as_str(), calls[0].name.as_str()),
+            ("Node", node)
+        );
+    }
 }
 
 #[test]

@@ -175,6 +175,12 @@ impl Injector {
         &self.options
     }
 
+    /// Settles the cluster's native-sidecar support once it is known: the policy asks the
+    /// cluster's nodes only for pods that are injected.
+    pub fn set_native_sidecars(&mut self, native: bool) {
+        self.options.native_sidecars = native;
+    }
+
     /// Istio's `injectRequired`. In webhook mode with the config's policy and selectors, the
     /// pod's namespace taken from the request when the pod has none; in kube-inject mode with
     /// policy `enabled` and no selectors.

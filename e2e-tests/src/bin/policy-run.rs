@@ -3,7 +3,7 @@
 //! does, and prints the kwctl-style admission response line.
 //!
 //! ```text
-//! policy-run [--settings-json JSON | --settings-path FILE] [--namespace-fixtures DIR]
+//! policy-run [--settings-json JSON | --settings-path FILE] [--cluster-fixtures DIR]
 //!            (--request-path FILE | --workload FILE.yaml) [--namespace NS]
 //!            [--output json|yaml|patch] [--emit-request] [WASM]
 //! ```
@@ -38,9 +38,10 @@ struct Args {
     /// File holding the policy settings (JSON or YAML).
     #[arg(long)]
     settings_path: Option<PathBuf>,
-    /// Directory of objects (Namespaces, ConfigMaps …) served to `get_resource`.
-    #[arg(long)]
-    namespace_fixtures: Option<PathBuf>,
+    /// Directory of cluster objects (Namespaces, Nodes, ConfigMaps …) served to the policy's
+    /// `get_resource` and `list_resources_all` calls.
+    #[arg(long, alias = "namespace-fixtures")]
+    cluster_fixtures: Option<PathBuf>,
     /// A bare AdmissionRequest (JSON or YAML).
     #[arg(
         short = 'r',
@@ -92,7 +93,7 @@ fn run(args: &Args) -> Result<(), HarnessError> {
     } else {
         settings
     };
-    let host = match &args.namespace_fixtures {
+    let host = match &args.cluster_fixtures {
         Some(dir) => FixtureHost::from_dir(dir)?,
         None => FixtureHost::new(),
     };

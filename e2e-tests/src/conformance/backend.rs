@@ -117,6 +117,22 @@ impl Cluster for Fixtures<'_> {
             })
             .cloned())
     }
+
+    fn list_all(
+        &self,
+        api_version: &str,
+        kind: &str,
+        _field_masks: &[&str],
+    ) -> Result<Vec<Value>, String> {
+        Ok(self
+            .0
+            .iter()
+            .filter(|object| {
+                field(object, "/apiVersion") == api_version && field(object, "/kind") == kind
+            })
+            .cloned()
+            .collect())
+    }
 }
 
 fn field<'v>(object: &'v Value, pointer: &str) -> &'v str {
