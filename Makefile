@@ -58,7 +58,7 @@ e2e-tests: annotated-policy.wasm noop-policy
 	NOOP_WASM=$(NOOP_WASM) $(CARGO) test -p e2e-tests
 	$(MAKE) conformance
 	@if [ -z "$(KWCTL)" ]; then echo "kwctl not found (KWCTL, PATH, ../shared/bin): the bats files will skip"; fi
-	bats e2e-tests/e2e.bats e2e-tests/lookup.bats e2e-tests/nodes.bats e2e-tests/packaging.bats
+	bats e2e-tests/e2e.bats e2e-tests/lookup.bats e2e-tests/nodes.bats e2e-tests/proxyconfigs.bats e2e-tests/examples.bats e2e-tests/packaging.bats
 
 .PHONY: conformance
 conformance: policy.wasm

@@ -2,6 +2,7 @@
 
 use crate::cluster::Cluster;
 use crate::native_sidecars;
+use crate::proxy_config;
 use crate::settings::{InlineConfig, NamespaceSelection, NativeSidecars, Platform, Settings};
 use injector::config::{InjectorConfig, MeshConfig, Values};
 use injector::decide::{self, WebhookSelection};
@@ -114,6 +115,13 @@ pub fn evaluate(
     let mut warnings = decision.warnings.clone();
     if !decision.inject {
         return Outcome::Accept { warnings };
+    }
+    if settings.proxy_configs {
+        let root = injector.mesh().root_namespace().to_string();
+        match proxy_config::read(cluster, &root, pod_namespace) {
+            Ok(resources) => injector.set_proxy_configs(resources),
+            Err(message) => return Outcome::reject(message, Some(500)),
+        }
     }
     // Nodes are read only for pods that are injected, as istiod does.
     if settings.native_sidecars == NativeSidecars::Auto {
@@ -442,6 +450,123 @@ mod tests {
             json!({"app": "web", "sidecar.istio.io/inject": value}),
             json!({}),
         )
+    }
+
+    fn proxy_config_resource(namespace: &str, name: &str, created: &str, spec: Value) -> Value {
+        json!({
+            "apiVersion": "networking.istio.io/v1beta1", "kind": "ProxyConfig",
+            "metadata": {"name": name, "namespace": namespace, "creationTimestamp": created},
+            "spec": spec
+        })
+    }
+
+    fn proxy_env(pod: &Value, name: &str) -> Option<String> {
+        ["initContainers", "containers"]
+            .iter()
+            .filter_map(|list| pod["spec"][list].as_array())
+            .flatten()
+            .find(|c| c["name"] == "istio-proxy")?["env"]
+            .as_array()?
+            .iter()
+            .find(|e| e["name"] == name)?["value"]
+            .as_str()
+            .map(str::to_string)
+    }
+
+    #[test]
+    fn proxy_config_resources_apply_in_istiods_order() {
+        let cluster = FixtureCluster::default()
+            .with(proxy_config_resource(
+                "istio-system",
+                "mesh-wide",
+                "2025-01-01T00:00:00Z",
+                json!({"concurrency": 2, "environmentVariables": {"LEVEL": "root", "ROOT": "1"}}),
+            ))
+            .with(proxy_config_resource(
+                "demo",
+                "demo-wide",
+                "2025-01-02T00:00:00Z",
+                json!({"environmentVariables": {"LEVEL": "namespace"}}),
+            ))
+            .with(proxy_config_resource(
+                "demo",
+                "web",
+                "2025-01-03T00:00:00Z",
+                json!({"selector": {"matchLabels": {"app": "web"}},
+                       "environmentVariables": {"LEVEL": "workload"},
+                       "image": {"imageType": "distroless"}}),
+            ));
+        let s = settings(json!({"proxyConfigs": true, "nativeSidecars": true}));
+
+        let annotated = pod(
+            json!({"app": "db"}),
+            json!({"proxy.istio.io/config": "proxyMetadata:\n  LEVEL: annotation\n"}),
+        );
+        let db = mutated(evaluate(
+            &request("CREATE", "Pod", "demo", annotated),
+            &s,
+            &cluster,
+        ));
+        assert_eq!(proxy_env(&db, "LEVEL").as_deref(), Some("annotation"));
+        assert_eq!(proxy_env(&db, "ROOT").as_deref(), Some("1"));
+        let proxy_config = proxy_env(&db, "PROXY_CONFIG").unwrap();
+        assert!(
+            proxy_config.contains(r#""concurrency":2"#),
+            "{proxy_config}"
+        );
+        let image = db["spec"]["initContainers"][1]["image"].as_str().unwrap();
+        assert!(!image.ends_with("-distroless"), "{image}");
+
+        let mut web = web_pod();
+        web["metadata"]["annotations"] =
+            json!({"proxy.istio.io/config": "proxyMetadata:\n  LEVEL: annotation\n"});
+        let web = mutated(evaluate(
+            &request("CREATE", "Pod", "demo", web),
+            &s,
+            &cluster,
+        ));
+        assert_eq!(proxy_env(&web, "LEVEL").as_deref(), Some("workload"));
+        let image = web["spec"]["initContainers"][1]["image"].as_str().unwrap();
+        assert!(image.ends_with("-distroless"), "{image}");
+        assert!(
+            cluster
+                .lookups
+                .borrow()
+                .iter()
+                .any(|l| l == "networking.istio.io/v1beta1/ProxyConfig list istio-system"),
+            "{:?}",
+            cluster.lookups.borrow()
+        );
+    }
+
+    #[test]
+    fn proxy_configs_are_only_read_when_asked_for() {
+        let cluster = FixtureCluster::default().with(proxy_config_resource(
+            "demo",
+            "demo-wide",
+            "2025-01-02T00:00:00Z",
+            json!({"environmentVariables": {"LEVEL": "namespace"}}),
+        ));
+        let s = settings(json!({"nativeSidecars": true}));
+        let pod = mutated(evaluate(
+            &request("CREATE", "Pod", "demo", web_pod()),
+            &s,
+            &cluster,
+        ));
+        assert_eq!(proxy_env(&pod, "LEVEL"), None);
+        assert!(cluster.lookups.borrow().is_empty());
+    }
+
+    #[test]
+    fn unreadable_proxy_configs_reject_rather_than_inject_another_proxy() {
+        let mut cluster = FixtureCluster::default();
+        cluster.fail = true;
+        let s = settings(json!({"proxyConfigs": true, "nativeSidecars": true}));
+        let outcome = evaluate(&request("CREATE", "Pod", "demo", web_pod()), &s, &cluster);
+        assert!(
+            matches!(&outcome, Outcome::Reject { message, code: Some(500) } if message.contains("ProxyConfig")),
+            "{outcome:?}"
+        );
     }
 
     #[test]

@@ -36,6 +36,16 @@ pub trait Cluster {
         self.get(api_version, kind, None, name)
     }
 
+    /// Lists the objects of a kind in one namespace, each trimmed to `field_masks`. A kind the
+    /// cluster does not serve (its CRD is not installed) lists as empty.
+    fn list_in_namespace(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        field_masks: &[&str],
+    ) -> Result<Vec<Value>, String>;
+
     /// Lists every object of a cluster-scoped kind, each trimmed to `field_masks`.
     fn list_all(
         &self,
@@ -69,6 +79,28 @@ impl Cluster for HostCluster {
         host_get(api_version, kind, None, name, Some(masks(field_masks)))
     }
 
+    fn list_in_namespace(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        field_masks: &[&str],
+    ) -> Result<Vec<Value>, String> {
+        use kubewarden_policy_sdk::host_capabilities::kubernetes::ListResourcesByNamespaceRequest;
+        let request = ListResourcesByNamespaceRequest {
+            api_version: api_version.to_string(),
+            kind: kind.to_string(),
+            namespace: namespace.to_string(),
+            label_selector: None,
+            field_selector: None,
+            field_masks: Some(masks(field_masks)),
+        };
+        match host_list("list_resources_by_namespace", &request, kind) {
+            Err(err) if err.contains("NotFound") || err.contains("not found") => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
     fn list_all(
         &self,
         api_version: &str,
@@ -83,23 +115,31 @@ impl Cluster for HostCluster {
             field_selector: None,
             field_masks: Some(masks(field_masks)),
         };
-        // The SDK's typed list would decode whole k8s-openapi objects; the raw call keeps the
-        // masked items as they come.
-        let payload = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
-        let answer = kubewarden_policy_sdk::wapc_guest::host_call(
-            "kubewarden",
-            "kubernetes",
-            "list_resources_all",
-            &payload,
-        )
-        .map_err(|e| format!("cannot list {kind}s: {e}"))?;
-        let list: Value = serde_json::from_slice(&answer)
-            .map_err(|e| format!("cannot list {kind}s: invalid answer: {e}"))?;
-        match list.get("items") {
-            Some(Value::Array(items)) => Ok(items.clone()),
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(_) => Err(format!("cannot list {kind}s: items is not a list")),
-        }
+        host_list("list_resources_all", &request, kind)
+    }
+}
+
+/// A list host call. The SDK's typed lists would decode whole k8s-openapi objects; the raw
+/// call keeps the masked items as they come.
+fn host_list(
+    operation: &str,
+    request: &impl serde::Serialize,
+    kind: &str,
+) -> Result<Vec<Value>, String> {
+    let payload = serde_json::to_vec(request).map_err(|e| e.to_string())?;
+    let answer = kubewarden_policy_sdk::wapc_guest::host_call(
+        "kubewarden",
+        "kubernetes",
+        operation,
+        &payload,
+    )
+    .map_err(|e| format!("cannot list {kind}s: {e}"))?;
+    let list: Value = serde_json::from_slice(&answer)
+        .map_err(|e| format!("cannot list {kind}s: invalid answer: {e}"))?;
+    match list.get("items") {
+        Some(Value::Array(items)) => Ok(items.clone()),
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(_) => Err(format!("cannot list {kind}s: items is not a list")),
     }
 }
 
@@ -196,6 +236,35 @@ pub mod fixtures {
                 name.to_string(),
             );
             Ok(self.objects.get(&key).cloned())
+        }
+
+        fn list_in_namespace(
+            &self,
+            api_version: &str,
+            kind: &str,
+            namespace: &str,
+            _field_masks: &[&str],
+        ) -> Result<Vec<Value>, String> {
+            self.lookups
+                .borrow_mut()
+                .push(format!("{api_version}/{kind} list {namespace}"));
+            if self.fail {
+                return Err("connection refused".to_string());
+            }
+            // As the host answers with field masks: no apiVersion or kind.
+            Ok(self
+                .objects
+                .iter()
+                .filter(|((v, k, ns, _), _)| v == api_version && k == kind && ns == namespace)
+                .map(|(_, object)| {
+                    let mut masked = object.clone();
+                    if let Some(fields) = masked.as_object_mut() {
+                        fields.remove("apiVersion");
+                        fields.remove("kind");
+                    }
+                    masked
+                })
+                .collect())
         }
 
         fn list_all(

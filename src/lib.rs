@@ -8,6 +8,7 @@ pub mod admission;
 pub mod cluster;
 pub mod dry_run;
 pub mod native_sidecars;
+pub mod proxy_config;
 pub mod settings;
 
 use admission::Outcome;

@@ -146,6 +146,9 @@ pub struct Settings {
     /// istiod's `COMPLIANCE_POLICY` (e.g. `fips-140-3`).
     pub compliance_policy: Option<String>,
     pub platform: Platform,
+    /// Read `networking.istio.io` `ProxyConfig` resources (the mesh's root namespace and the
+    /// pod's namespace) and merge them into the proxy config as istiod does.
+    pub proxy_configs: bool,
 }
 
 /// The Istio configuration the settings stand for, parsed and checked.

@@ -57,8 +57,9 @@ fn metadata_declares_a_mutating_context_aware_pod_policy() {
         .iter()
         .map(|r| r["kind"].as_str().unwrap())
         .collect();
-    // Namespace: lookup mode and OpenShift; ConfigMap: configMaps mode; Node: nativeSidecars auto.
-    assert_eq!(kinds, ["Namespace", "ConfigMap", "Node"]);
+    // Namespace: lookup mode and OpenShift; ConfigMap: configMaps mode; Node: nativeSidecars
+    // auto; ProxyConfig: proxyConfigs.
+    assert_eq!(kinds, ["Namespace", "ConfigMap", "Node", "ProxyConfig"]);
     // What the policy calls, so that `kwctl annotate` has nothing to warn about.
     let capabilities: Vec<&str> = metadata["hostCapabilities"]
         .as_sequence()
@@ -68,7 +69,11 @@ fn metadata_declares_a_mutating_context_aware_pod_policy() {
         .collect();
     assert_eq!(
         capabilities,
-        ["kubernetes/get_resource", "kubernetes/list_resources_all"]
+        [
+            "kubernetes/get_resource",
+            "kubernetes/list_resources_all",
+            "kubernetes/list_resources_by_namespace"
+        ]
     );
     assert!(metadata["minimumKubewardenVersion"].as_str().is_some());
     // kwctl scaffold artifacthub wants "name <email>" authors.

@@ -178,6 +178,27 @@ impl FixtureHost {
     fn list_resources_all(&self, payload: &[u8]) -> std::result::Result<Vec<u8>, String> {
         let request: ListAllResourcesRequest = serde_json::from_slice(payload)
             .map_err(|e| format!("invalid list_resources_all request: {e}"))?;
+        self.list(&request, None)
+    }
+
+    /// `list_resources_by_namespace`: the stored objects of the kind in one namespace.
+    fn list_resources_by_namespace(&self, payload: &[u8]) -> std::result::Result<Vec<u8>, String> {
+        #[derive(Deserialize)]
+        struct ByNamespace {
+            #[serde(flatten)]
+            all: ListAllResourcesRequest,
+            namespace: String,
+        }
+        let request: ByNamespace = serde_json::from_slice(payload)
+            .map_err(|e| format!("invalid list_resources_by_namespace request: {e}"))?;
+        self.list(&request.all, Some(&request.namespace))
+    }
+
+    fn list(
+        &self,
+        request: &ListAllResourcesRequest,
+        namespace: Option<&str>,
+    ) -> std::result::Result<Vec<u8>, String> {
         if request.label_selector.is_some() || request.field_selector.is_some() {
             return Err("the test host does not filter lists by selectors".to_owned());
         }
@@ -185,6 +206,7 @@ impl FixtureHost {
             .objects
             .iter()
             .filter(|(key, _)| key.api_version == request.api_version && key.kind == request.kind)
+            .filter(|(key, _)| namespace.is_none_or(|ns| key.namespace.as_deref() == Some(ns)))
             .map(|(_, object)| match &request.field_masks {
                 Some(masks) if !masks.is_empty() => mask_fields(object, masks),
                 _ => object.clone(),
@@ -293,6 +315,9 @@ pub(crate) fn callback(host: FixtureHost, log: Arc<Mutex<CallLog>>) -> Box<wapc:
                 ("kubewarden", "kubernetes", "get_resource") => host.get_resource(payload),
                 ("kubewarden", "kubernetes", "list_resources_all") => {
                     host.list_resources_all(payload)
+                }
+                ("kubewarden", "kubernetes", "list_resources_by_namespace") => {
+                    host.list_resources_by_namespace(payload)
                 }
                 ("kubewarden", "tracing", "log") => {
                     let entry = decode_payload(payload);

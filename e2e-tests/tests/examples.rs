@@ -100,6 +100,23 @@ fn every_example_policy_is_a_valid_mutating_pod_policy() {
         if settings.get("configMaps").is_some() {
             assert!(context.contains(&"ConfigMap"), "{name} reads ConfigMaps");
         }
+        if matches!(
+            settings.get("nativeSidecars"),
+            None | Some(Value::String(_))
+        ) && settings["nativeSidecars"] != "true"
+            && settings["nativeSidecars"] != "false"
+        {
+            assert!(
+                context.contains(&"Node"),
+                "{name} reads Nodes (nativeSidecars auto)"
+            );
+        }
+        if settings["proxyConfigs"] == true {
+            assert!(
+                context.contains(&"ProxyConfig"),
+                "{name} reads ProxyConfigs"
+            );
+        }
     }
 }
 

@@ -344,8 +344,10 @@ struct ExchangeResponse {
 }
 
 /// kwctl's `CallbackRequestType`, the variants the sessions use (YAML tags
-/// `!KubernetesGetResource`, `!KubernetesListResourceAll`).
+/// `!KubernetesGetResource`, `!KubernetesListResourceAll`, `!KubernetesListResourceNamespace`):
+/// the names are kwctl's.
 #[derive(serde::Deserialize, Debug)]
+#[allow(clippy::enum_variant_names)]
 enum CallbackRequest {
     KubernetesGetResource {
         api_version: String,
@@ -358,6 +360,14 @@ enum CallbackRequest {
     KubernetesListResourceAll {
         api_version: String,
         kind: String,
+        label_selector: Option<String>,
+        field_selector: Option<String>,
+        field_masks: Option<Vec<String>>,
+    },
+    KubernetesListResourceNamespace {
+        api_version: String,
+        kind: String,
+        namespace: String,
         label_selector: Option<String>,
         field_selector: Option<String>,
         field_masks: Option<Vec<String>>,
@@ -385,6 +395,57 @@ fn node_fixtures(file: &str) -> Vec<Value> {
     e2e_tests::documents::read_documents(&path).unwrap()
 }
 
+/// A ProxyConfig session lists the root namespace's, then the pod's namespace's resources, with
+/// the policy's field masks, answering exactly the fixture's objects of each namespace.
+fn check_proxy_config_session(path: &std::path::Path, fixture: &str, exchanges: &[Exchange]) {
+    let file = e2e_tests::fixtures_dir().join(format!("proxyconfigs/{fixture}.yaml"));
+    let objects = e2e_tests::documents::read_documents(&file).unwrap();
+    assert_eq!(exchanges.len(), 2, "{}", path.display());
+    for (exchange, expected_namespace) in exchanges.iter().zip(["istio-system", fixture]) {
+        let request: CallbackRequest = serde_yaml_ng::from_str(&exchange.request)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let CallbackRequest::KubernetesListResourceNamespace {
+            api_version,
+            kind,
+            namespace,
+            label_selector,
+            field_selector,
+            field_masks,
+        } = request
+        else {
+            panic!("{}: not a namespaced list: {request:?}", path.display());
+        };
+        assert_eq!(
+            (api_version.as_str(), kind.as_str(), namespace.as_str()),
+            (
+                "networking.istio.io/v1beta1",
+                "ProxyConfig",
+                expected_namespace
+            )
+        );
+        assert_eq!((label_selector, field_selector), (None, None));
+        let masks = field_masks.unwrap_or_default();
+        assert!(masks.contains(&"spec.environmentVariables".to_string()));
+        let payload: Value = serde_json::from_str(&exchange.response.payload).unwrap();
+        let names = |items: &[Value]| -> Vec<String> {
+            items
+                .iter()
+                .map(|o| o["metadata"]["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let expected: Vec<Value> = objects
+            .iter()
+            .filter(|o| o["metadata"]["namespace"] == expected_namespace)
+            .cloned()
+            .collect();
+        let items = payload["items"].as_array().unwrap();
+        assert_eq!(names(items), names(&expected), "{}", path.display());
+        for (item, object) in items.iter().zip(&expected) {
+            assert_eq!(item["spec"], object["spec"], "{}", path.display());
+        }
+    }
+}
+
 #[test]
 fn replay_sessions_parse_as_kwctl_reads_them_and_match_the_fixtures() {
     let sessions = e2e_tests::fixtures_dir().join("sessions");
@@ -394,6 +455,12 @@ fn replay_sessions_parse_as_kwctl_reads_them_and_match_the_fixtures() {
         let text = std::fs::read_to_string(&path).unwrap();
         let exchanges: Vec<Exchange> =
             serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        if let Some(fixture) = stem.strip_prefix("proxyconfigs-") {
+            check_proxy_config_session(&path, fixture, &exchanges);
+            seen += 1;
+            continue;
+        }
         assert_eq!(exchanges.len(), 1, "{}", path.display());
         let exchange = &exchanges[0];
         assert_eq!(
@@ -403,7 +470,6 @@ fn replay_sessions_parse_as_kwctl_reads_them_and_match_the_fixtures() {
         let request: CallbackRequest = serde_yaml_ng::from_str(&exchange.request)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let payload: Value = serde_json::from_str(&exchange.response.payload).unwrap();
-        let stem = path.file_stem().unwrap().to_str().unwrap();
         let masks = Some(NODE_MASKS.map(String::from).to_vec());
         match request {
             CallbackRequest::KubernetesGetResource {
@@ -465,6 +531,7 @@ fn replay_sessions_parse_as_kwctl_reads_them_and_match_the_fixtures() {
                     path.display()
                 );
             }
+            other => panic!("{}: unexpected {other:?}", path.display()),
         }
         seen += 1;
     }

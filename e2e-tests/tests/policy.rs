@@ -474,6 +474,79 @@ fn native_sidecars_auto_follows_the_kubelets() {
     }
 }
 
+/// `proxyConfigs: true`: the root namespace's and the pod's namespace's ProxyConfig resources,
+/// read through the host with only the fields injection uses, merged in istiod's order.
+#[test]
+fn proxy_config_resources_shape_the_proxy() {
+    let mut host = host();
+    let path = e2e_tests::fixtures_dir().join("proxyconfigs/mesh.yaml");
+    for object in e2e_tests::documents::read_documents(&path).unwrap() {
+        host.insert(object).unwrap();
+    }
+    let settings = json!({"proxyConfigs": true});
+    let run = |fixture: &str, annotation: Option<&str>| {
+        let mut request = fixtures::request(fixture).unwrap();
+        if let Some(text) = annotation {
+            request["object"]["metadata"]["annotations"]["proxy.istio.io/config"] = json!(text);
+        }
+        let evaluation = policy().evaluate(&request, &settings, &host).unwrap();
+        Run {
+            request,
+            evaluation,
+        }
+    };
+
+    let sleep = run(
+        "pod-ns-injection-enabled",
+        Some("proxyMetadata:\n  LEVEL: annotation\n"),
+    );
+    let pod = injected(&sleep, "sleep, annotated", true);
+    let proxy = proxy_of(pod);
+    assert_eq!(env_value(proxy, "LEVEL"), Some("annotation"));
+    assert_eq!(env_value(proxy, "MESH_WIDE"), Some("on"));
+    assert!(
+        env_value(proxy, "PROXY_CONFIG")
+            .unwrap()
+            .contains(r#""concurrency":2"#)
+    );
+    assert!(!proxy["image"].as_str().unwrap().ends_with("-distroless"));
+    let lists: Vec<&Value> = sleep
+        .host_calls
+        .iter()
+        .filter(|call| call.operation == "list_resources_by_namespace")
+        .map(|call| &call.payload)
+        .collect();
+    assert_eq!(lists.len(), 2, "{:?}", sleep.host_calls);
+    assert_eq!(lists[0]["namespace"], "istio-system");
+    assert_eq!(lists[1]["namespace"], "mesh");
+    assert_eq!(lists[0]["kind"], "ProxyConfig");
+    assert_eq!(lists[0]["api_version"], "networking.istio.io/v1beta1");
+    assert!(
+        lists[0]["field_masks"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("spec.environmentVariables"))
+    );
+
+    let hello = run(
+        "pod-deployment-owned",
+        Some("proxyMetadata:\n  LEVEL: annotation\n"),
+    );
+    let pod = injected(&hello, "hello, annotated", true);
+    let proxy = proxy_of(pod);
+    assert_eq!(
+        env_value(proxy, "LEVEL"),
+        Some("workload"),
+        "the workload resource wins"
+    );
+    assert!(
+        env_value(proxy, "PROXY_CONFIG")
+            .unwrap()
+            .contains(r#""concurrency":4"#)
+    );
+    assert!(proxy["image"].as_str().unwrap().ends_with("-distroless"));
+}
+
 #[test]
 fn injection_is_idempotent() {
     let first = evaluate("pod-deployment-owned", &webhook());

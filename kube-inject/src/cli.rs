@@ -127,6 +127,20 @@ pub struct Args {
     pub operator_file: Option<PathBuf>,
 
     #[arg(
+        long = "proxyConfigFile",
+        value_name = "FILE",
+        help = "ProxyConfig resources (networking.istio.io) to merge, as istiod's webhook does",
+        long_help = "ProxyConfig resources (networking.istio.io/v1beta1), e.g. saved with\n\
+                     `kubectl get proxyconfigs -A -o yaml`: a List or YAML documents (other\n\
+                     kinds are skipped). As istiod does, the mesh's root namespace's and the\n\
+                     workload's namespace's resources without a selector, the\n\
+                     proxy.istio.io/config annotation, then the first resource whose selector\n\
+                     matches the pod's labels are laid over the mesh's defaultConfig. A\n\
+                     workload's namespace is its metadata.namespace."
+    )]
+    pub proxy_config_file: Option<PathBuf>,
+
+    #[arg(
         short = 'r',
         long = "revision",
         value_name = "REVISION",

@@ -10,6 +10,7 @@ mod config_files;
 mod files;
 mod inject_documents;
 mod progress;
+mod proxy_configs;
 mod run;
 mod sink;
 mod switches;

@@ -10,6 +10,7 @@ use crate::config_files::{self, ConfigFiles, Loaded};
 use crate::files;
 use crate::inject_documents::{self, Failure};
 use crate::progress::Progress;
+use crate::proxy_configs;
 use crate::sink::Sink;
 use crate::switches;
 
@@ -50,9 +51,20 @@ pub fn run(args: &Args, notes: &mut dyn Write) -> Result<Vec<String>, Failure> {
         compliance_policy,
         ..Options::default()
     };
+    let proxy_configs = match args.proxy_config_file.as_deref() {
+        Some(path) => Some(proxy_configs::load(path)?),
+        None => None,
+    };
+    let build = || {
+        let mut injector = build_injector(&loaded, &options)?;
+        if let Some(resources) = &proxy_configs {
+            injector.set_proxy_configs(resources.clone());
+        }
+        Ok::<_, String>(injector)
+    };
     // Built here even when workers build their own: a template that does not parse is
     // reported once, before any document is read.
-    let injector = build_injector(&loaded, &options)?;
+    let injector = build()?;
 
     let documents = split_documents(&input);
     let mut sink = Sink::open(args.output.as_deref(), input.len().saturating_mul(GROWTH))?;
@@ -61,13 +73,7 @@ pub fn run(args: &Args, notes: &mut dyn Write) -> Result<Vec<String>, Failure> {
     let warnings = if jobs <= 1 {
         inject_documents::serial(&injector, &documents, &mut sink, &mut progress)
     } else {
-        inject_documents::parallel(
-            || build_injector(&loaded, &options),
-            jobs,
-            &documents,
-            &mut sink,
-            &mut progress,
-        )
+        inject_documents::parallel(build, jobs, &documents, &mut sink, &mut progress)
     };
     progress.finish();
     let warnings = warnings?;

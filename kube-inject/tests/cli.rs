@@ -606,3 +606,75 @@ fn the_readme_shows_the_help_the_binary_prints() {
         "README.md's kube-inject --help block is out of date"
     );
 }
+
+const PROXY_CONFIGS: &str = "\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: networking.istio.io/v1beta1
+  kind: ProxyConfig
+  metadata: {name: mesh-wide, namespace: istio-system, creationTimestamp: '2025-01-01T00:00:00Z'}
+  spec:
+    environmentVariables: {LEVEL: root, FROM_ROOT: '1'}
+- apiVersion: networking.istio.io/v1beta1
+  kind: ProxyConfig
+  metadata: {name: shop-wide, namespace: shop, creationTimestamp: '2025-01-02T00:00:00Z'}
+  spec:
+    environmentVariables: {LEVEL: namespace}
+- apiVersion: networking.istio.io/v1beta1
+  kind: ProxyConfig
+  metadata: {name: hello, namespace: shop, creationTimestamp: '2025-01-03T00:00:00Z'}
+  spec:
+    selector: {matchLabels: {app: hello}}
+    image: {imageType: distroless}
+";
+
+#[test]
+fn proxy_config_files_apply_like_istiods_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let configs = write(dir.path(), "proxyconfigs.yaml", PROXY_CONFIGS);
+    let out = run(&["-f", "-", "--proxyConfigFile", &configs], DEPLOYMENT, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    // The workload resource of namespace `shop` selects app=hello: distroless image.
+    assert!(out.stdout.contains("proxyv2:"), "{}", out.stdout);
+    assert!(out.stdout.contains("-distroless\n"), "{}", out.stdout);
+    // The namespace's resource wins over the root namespace's; both merge key by key.
+    assert!(
+        out.stdout
+            .contains("- name: LEVEL\n          value: namespace"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("- name: FROM_ROOT\n          value: \"1\""),
+        "{}",
+        out.stdout
+    );
+
+    // Another namespace gets only the root namespace's.
+    let elsewhere = DEPLOYMENT.replace("namespace: shop", "namespace: other");
+    let out = run(&["-f", "-", "--proxyConfigFile", &configs], &elsewhere, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(!out.stdout.contains("-distroless"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("- name: LEVEL\n          value: root"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_broken_proxy_config_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let configs = write(
+        dir.path(),
+        "bad.yaml",
+        "kind: ProxyConfig\nmetadata: {name: x, namespace: shop}\nspec: {concurrency: many}\n",
+    );
+    let out = run(&["-f", "-", "--proxyConfigFile", &configs], DEPLOYMENT, &[]);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(out.stderr.contains("--proxyConfigFile"), "{}", out.stderr);
+    assert!(out.stderr.contains("ProxyConfig shop/x"), "{}", out.stderr);
+}

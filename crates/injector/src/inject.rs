@@ -30,7 +30,9 @@ pub mod select;
 pub mod strip;
 pub(crate) mod typed;
 
-use crate::config::{InjectorConfig, InterceptionMode, MeshConfig, ProxyConfig, Values};
+use crate::config::{
+    InjectorConfig, InterceptionMode, MeshConfig, ProxyConfig, ProxyConfigResources, Values,
+};
 use crate::decide::{self, Decision};
 use crate::deploymeta::{self, DeployMeta};
 use crate::error::{ConfigError, InjectError};
@@ -108,6 +110,7 @@ pub struct Injector {
     mesh: MeshConfig,
     options: Options,
     renderer: Box<dyn Renderer>,
+    proxy_configs: Option<ProxyConfigResources>,
 }
 
 impl std::fmt::Debug for Injector {
@@ -139,6 +142,7 @@ impl Injector {
             mesh,
             options,
             renderer,
+            proxy_configs: None,
         })
     }
 
@@ -164,6 +168,7 @@ impl Injector {
             mesh,
             options,
             renderer,
+            proxy_configs: None,
         }
     }
 
@@ -175,10 +180,20 @@ impl Injector {
         &self.options
     }
 
+    pub fn mesh(&self) -> &MeshConfig {
+        &self.mesh
+    }
+
     /// Settles the cluster's native-sidecar support once it is known: the policy asks the
     /// cluster's nodes only for pods that are injected.
     pub fn set_native_sidecars(&mut self, native: bool) {
         self.options.native_sidecars = native;
+    }
+
+    /// The cluster's `ProxyConfig` resources, merged into each pod's proxy config as istiod's
+    /// webhook does. Without them (the default), the mesh default and the pod's annotation.
+    pub fn set_proxy_configs(&mut self, resources: ProxyConfigResources) {
+        self.proxy_configs = Some(resources);
     }
 
     /// Istio's `injectRequired`. In webhook mode with the config's policy and selectors, the
@@ -235,11 +250,16 @@ impl Injector {
             metadata.insert("namespace".into(), Value::String(ctx.namespace.to_string()));
         }
 
-        let proxy_config = self.proxy_config_for(&pod);
         let deploy_meta = match workload {
             Some(meta) => meta.clone(),
             None => deploymeta::deploy_meta(&pod),
         };
+        // A pod template (kube-inject) has no namespace of its own: its workload's.
+        let namespace = match pod_namespace(&pod) {
+            "" => deploy_meta.namespace.as_str(),
+            own => own,
+        };
+        let proxy_config = self.proxy_config_for(&pod, namespace);
         let (proxy_uid, proxy_gid) = if self.options.openshift {
             reset_sidecar_user_matching_app(&mut pod);
             openshift::proxy_ids(ctx.namespace_annotations)
@@ -297,14 +317,32 @@ impl Injector {
         })
     }
 
-    /// The ProxyConfig of this pod: the mesh default with the pod's `proxy.istio.io/config`
-    /// applied. An invalid annotation is ignored here, as Istio does; annotation validation
-    /// then refuses the pod with the reason.
-    fn proxy_config_for(&self, pod: &Value) -> ProxyConfig {
+    /// The ProxyConfig of this pod: the mesh default, the cluster's ProxyConfig resources when
+    /// given, and the pod's `proxy.istio.io/config`, in istiod's order. An invalid annotation
+    /// is ignored here, as Istio does; annotation validation then refuses the pod with the
+    /// reason.
+    fn proxy_config_for(&self, pod: &Value, namespace: &str) -> ProxyConfig {
         let default = self.mesh.default_config();
-        match containers::annotation(pod, PROXY_CONFIG_ANNOTATION) {
-            Some(text) => default.apply_yaml(text).unwrap_or_else(|_| default.clone()),
-            None => default.clone(),
+        let annotation = containers::annotation(pod, PROXY_CONFIG_ANNOTATION);
+        match &self.proxy_configs {
+            Some(resources) => {
+                let empty = Map::new();
+                let labels = pod
+                    .pointer("/metadata/labels")
+                    .and_then(Value::as_object)
+                    .unwrap_or(&empty);
+                resources.effective(
+                    default,
+                    self.mesh.root_namespace(),
+                    namespace,
+                    labels,
+                    annotation,
+                )
+            }
+            None => match annotation {
+                Some(text) => default.apply_yaml(text).unwrap_or_else(|_| default.clone()),
+                None => default.clone(),
+            },
         }
     }
 

@@ -118,6 +118,25 @@ impl Cluster for Fixtures<'_> {
             .cloned())
     }
 
+    fn list_in_namespace(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        _field_masks: &[&str],
+    ) -> Result<Vec<Value>, String> {
+        Ok(self
+            .0
+            .iter()
+            .filter(|object| {
+                field(object, "/apiVersion") == api_version
+                    && field(object, "/kind") == kind
+                    && field(object, "/metadata/namespace") == namespace
+            })
+            .cloned()
+            .collect())
+    }
+
     fn list_all(
         &self,
         api_version: &str,

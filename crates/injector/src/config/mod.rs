@@ -14,6 +14,7 @@ mod injector_config;
 mod mesh;
 pub mod proto;
 mod proxy_config;
+mod proxy_config_resources;
 mod text;
 mod validation;
 mod values;
@@ -27,6 +28,7 @@ pub use duration::Duration;
 pub use injector_config::{InjectionPolicy, InjectorConfig, SIDECAR_TEMPLATE};
 pub use mesh::{MESH_CONFIG_SCHEMA, MeshConfig};
 pub use proxy_config::{InterceptionMode, PROXY_CONFIG_SCHEMA, ProxyConfig};
+pub use proxy_config_resources::{ProxyConfigResource, ProxyConfigResources};
 pub use text::parse_document;
 pub use values::Values;
 
