@@ -124,3 +124,16 @@ PROXY_ENV='.spec.initContainers[] | select(.name == "istio-proxy") | .env[]'
   [ "$status" -ne 0 ]
   [[ "${output}${stderr}" == *namespaceSelector* ]]
 }
+
+@test "records its decision and the reason as audit annotations on every Pod CREATE" {
+  evaluate pod-ns-injection-enabled
+  [ "$(echo "$output" | jq -r '.auditAnnotations.injection')" = "injected" ]
+  [ "$(echo "$output" | jq -r '.auditAnnotations.reason')" = "injection policy enabled" ]
+  evaluate pod-inject-label-false
+  [ "$(echo "$output" | jq -r '.auditAnnotations.injection')" = "not-injected" ]
+  [ "$(echo "$output" | jq -r '.auditAnnotations.reason')" = "sidecar injection disabled by label" ]
+  evaluate pod-host-network
+  [ "$(echo "$output" | jq -r '.auditAnnotations.reason')" = "host networking enabled" ]
+  evaluate pod-update
+  [ "$(echo "$output" | jq -r '.auditAnnotations')" = "null" ]
+}

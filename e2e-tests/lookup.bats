@@ -96,3 +96,10 @@ CANARY='{"namespaceSelection": "lookup", "revision": "canary"}'
   evaluate pod-ns-unlabelled '{"namespaceSelection": "lookup", "enableNamespacesByDefault": true}'
   injected
 }
+
+@test "says in an audit annotation why a pod of an unlabelled namespace is left alone" {
+  evaluate pod-ns-unlabelled "$LOOKUP"
+  not_patched
+  [ "$(echo "$output" | jq -r '.auditAnnotations.injection')" = "not-injected" ]
+  [[ "$(echo "$output" | jq -r '.auditAnnotations.reason')" == "No matching namespace labels ("* ]]
+}

@@ -4,6 +4,7 @@ use crate::cluster::Cluster;
 use crate::native_sidecars;
 use crate::proxy_config;
 use crate::settings::{InlineConfig, NamespaceSelection, NativeSidecars, Platform, Settings};
+use injector::checkinject;
 use injector::config::{InjectorConfig, MeshConfig, Values};
 use injector::decide::{self, WebhookSelection};
 use injector::{InjectError, Injector, PodContext};
@@ -37,11 +38,63 @@ impl Outcome {
     }
 }
 
+/// Why a Pod CREATE was injected or not, for the response's `auditAnnotations` (the API
+/// server records them under the webhook's name in its audit log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audit {
+    /// `injected`, `not-injected` or `rejected`.
+    pub injection: &'static str,
+    pub reason: String,
+}
+
+impl Audit {
+    fn new(injection: &'static str, reason: impl Into<String>) -> Option<Audit> {
+        Some(Audit {
+            injection,
+            reason: reason.into(),
+        })
+    }
+
+    /// The annotations, keyed as Kubernetes wants audit annotation keys (a qualified name; the
+    /// API server prefixes the webhook's name).
+    pub fn annotations(&self) -> std::collections::HashMap<String, String> {
+        std::collections::HashMap::from([
+            ("injection".to_string(), self.injection.to_string()),
+            ("reason".to_string(), self.reason.clone()),
+        ])
+    }
+}
+
 /// Decides one request: whether the pod is injected, and how.
 pub fn evaluate(
     request: &KubernetesAdmissionRequest,
     settings: &Settings,
     cluster: &dyn Cluster,
+) -> Outcome {
+    evaluate_audited(request, settings, cluster).0
+}
+
+/// [`evaluate`], with the decision and its reason for every Pod CREATE.
+pub fn evaluate_audited(
+    request: &KubernetesAdmissionRequest,
+    settings: &Settings,
+    cluster: &dyn Cluster,
+) -> (Outcome, Option<Audit>) {
+    let mut audit = None;
+    let outcome = decide_and_inject(request, settings, cluster, &mut audit);
+    if let Outcome::Reject { message, .. } = &outcome
+        && is_pod_create(request)
+    {
+        audit = Audit::new("rejected", message.clone());
+    }
+    (outcome, audit)
+}
+
+fn decide_and_inject(
+    request: &KubernetesAdmissionRequest,
+    settings: &Settings,
+    cluster: &dyn Cluster,
+    audit: &mut Option<Audit>,
 ) -> Outcome {
     if !is_pod_create(request) {
         return Outcome::accept();
@@ -92,9 +145,15 @@ pub fn evaluate(
             .pointer("/metadata/labels")
             .and_then(Value::as_object)
             .unwrap_or(&empty);
+        let hooks = checkinject::istio_webhooks(&selection);
+        let (why, selected) = checkinject::match_status(&hooks, pod_labels, ns_labels);
+        // The chart's webhooks as data select what webhook_selects does (tested in both
+        // directions); the selection itself stays with the decision code.
         if !decide::webhook_selects(&selection, ns_labels, pod_labels) {
+            *audit = Audit::new("not-injected", why);
             return Outcome::accept();
         }
+        *audit = Audit::new("injected", if selected { why } else { String::new() });
     }
 
     let (config, source) = match load_config(settings, cluster) {
@@ -113,9 +172,16 @@ pub fn evaluate(
         return Outcome::reject(err.to_string(), Some(400));
     }
     let mut warnings = decision.warnings.clone();
+    let selected_by = audit.take().map(|a| a.reason).unwrap_or_default();
+    let reason = match selected_by.as_str() {
+        "" => decision.reason.to_string(),
+        by => format!("{by}; {}", decision.reason),
+    };
     if !decision.inject {
+        *audit = Audit::new("not-injected", reason);
         return Outcome::Accept { warnings };
     }
+    *audit = Audit::new("injected", reason);
     if settings.proxy_configs {
         let root = injector.mesh().root_namespace().to_string();
         match proxy_config::read(cluster, &root, pod_namespace) {
@@ -146,6 +212,9 @@ pub fn evaluate(
         Ok(injected) => {
             warnings.extend(injected.warnings);
             if injected.pod == *pod {
+                if let Some(audit) = audit.as_mut() {
+                    audit.reason.push_str("; already injected, nothing changed");
+                }
                 Outcome::Accept { warnings }
             } else {
                 Outcome::Mutate {
@@ -566,6 +635,79 @@ mod tests {
         assert!(
             matches!(&outcome, Outcome::Reject { message, code: Some(500) } if message.contains("ProxyConfig")),
             "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn every_pod_create_is_audited_with_its_reason() {
+        let cluster = FixtureCluster::default()
+            .with(namespace("demo", json!({"istio-injection": "enabled"})))
+            .with(namespace("plain", json!({})));
+        let webhook = settings(json!({"nativeSidecars": false}));
+        let (_, audit) = evaluate_audited(
+            &request("CREATE", "Pod", "demo", web_pod()),
+            &webhook,
+            &cluster,
+        );
+        assert_eq!(audit, Audit::new("injected", "injection policy enabled"));
+        let (_, audit) = evaluate_audited(
+            &request("CREATE", "Pod", "demo", pod_with_inject_label("false")),
+            &webhook,
+            &cluster,
+        );
+        assert_eq!(
+            audit,
+            Audit::new("not-injected", "sidecar injection disabled by label")
+        );
+
+        let lookup = settings(json!({"namespaceSelection": "lookup", "nativeSidecars": false}));
+        let (_, audit) = evaluate_audited(
+            &request("CREATE", "Pod", "demo", web_pod()),
+            &lookup,
+            &cluster,
+        );
+        assert_eq!(
+            audit,
+            Audit::new(
+                "injected",
+                "Namespace label istio-injection=enabled matches; injection policy enabled"
+            )
+        );
+        let mut elsewhere = web_pod();
+        elsewhere["metadata"]["namespace"] = json!("plain");
+        let (outcome, audit) = evaluate_audited(
+            &request("CREATE", "Pod", "plain", elsewhere),
+            &lookup,
+            &cluster,
+        );
+        assert_eq!(outcome, Outcome::accept());
+        let audit = audit.unwrap();
+        assert_eq!(audit.injection, "not-injected");
+        assert!(
+            audit.reason.starts_with("No matching namespace labels ("),
+            "{}",
+            audit.reason
+        );
+
+        let mut bad = web_pod();
+        bad["metadata"]["annotations"] =
+            json!({"traffic.sidecar.istio.io/includeOutboundIPRanges": "300.0.0.0/8"});
+        let (_, audit) =
+            evaluate_audited(&request("CREATE", "Pod", "demo", bad), &webhook, &cluster);
+        assert_eq!(audit.unwrap().injection, "rejected");
+
+        let (_, audit) = evaluate_audited(
+            &request("UPDATE", "Pod", "demo", web_pod()),
+            &webhook,
+            &cluster,
+        );
+        assert_eq!(audit, None, "only Pod CREATE is audited");
+        assert_eq!(
+            Audit::new("injected", "x").unwrap().annotations(),
+            std::collections::HashMap::from([
+                ("injection".to_string(), "injected".to_string()),
+                ("reason".to_string(), "x".to_string())
+            ])
         );
     }
 

@@ -28,16 +28,21 @@ pub extern "C" fn wapc_init() {
 
 /// Decides one AdmissionRequest (`{"request": …, "settings": …}`).
 pub fn validate(payload: &[u8]) -> guest::CallResult {
-    let outcome = match decode_request(payload) {
+    let (outcome, audit) = match decode_request(payload) {
         Ok((request, settings)) => {
-            admission::evaluate(&request.request, &settings, &cluster::HostCluster)
+            admission::evaluate_audited(&request.request, &settings, &cluster::HostCluster)
         }
-        Err(message) => Outcome::Reject {
-            message,
-            code: Some(400),
-        },
+        Err(message) => (
+            Outcome::Reject {
+                message,
+                code: Some(400),
+            },
+            None,
+        ),
     };
-    Ok(serde_json::to_vec(&response(outcome))?)
+    let mut response = response(outcome);
+    response.audit_annotations = audit.map(|audit| audit.annotations());
+    Ok(serde_json::to_vec(&response)?)
 }
 
 /// Checks settings before the policy server accepts the policy.

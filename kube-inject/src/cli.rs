@@ -57,7 +57,10 @@ Examples:
     --valuesFile inject-values.yaml
 
   # Take values and mesh settings from an IstioOperator file.
-  kube-inject -f app.yaml --operatorFileName my-istio.yaml";
+  kube-inject -f app.yaml --operatorFileName my-istio.yaml
+
+  # Which of the injector's Kubewarden policies would inject this pod, and why (not)?
+  kube-inject check-inject -f pod.yaml --namespace-labels istio-injection=enabled";
 
 /// `kube-inject`'s arguments.
 #[derive(Debug, Clone, Parser)]

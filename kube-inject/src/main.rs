@@ -5,6 +5,7 @@
 //! every document ([`run`], [`inject_documents`]) → the output ([`sink`]). Exit status: 0 on success, 1 on any error (printed as
 //! istioctl prints it, `Error: ...`), 2 for arguments clap cannot parse.
 
+mod check_inject;
 mod cli;
 mod config_files;
 mod files;
@@ -21,6 +22,18 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    let mut argv = std::env::args().skip(1).peekable();
+    if argv.peek().map(String::as_str) == Some("check-inject") {
+        argv.next();
+        let stdout = std::io::stdout();
+        return match check_inject::main(argv, &mut stdout.lock()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("Error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let args = cli::Args::parse();
     let stderr = std::io::stderr();
     let mut stderr = stderr.lock();

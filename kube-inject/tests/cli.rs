@@ -678,3 +678,147 @@ fn a_broken_proxy_config_file_is_named() {
     assert!(out.stderr.contains("--proxyConfigFile"), "{}", out.stderr);
     assert!(out.stderr.contains("ProxyConfig shop/x"), "{}", out.stderr);
 }
+
+const CHECK_POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: web, image: nginx}]}
+";
+
+/// The row of `webhook` in check-inject's table: (injected mark, reason).
+fn check_row(table: &str, webhook: &str) -> (String, String) {
+    let line = table
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(webhook))
+        .unwrap_or_else(|| panic!("no row {webhook} in\n{table}"));
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    (cells[2].to_string(), cells[3..].join(" "))
+}
+
+#[test]
+fn check_inject_explains_four_pods_as_istioctl_would() {
+    let namespace = "clusterwide-istio-injector-namespace";
+    let object = "clusterwide-istio-injector-object";
+    let enabled = [
+        "check-inject",
+        "-f",
+        "-",
+        "--namespace-labels",
+        "istio-injection=enabled",
+    ];
+
+    let out = run(&enabled, CHECK_POD, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.starts_with("WEBHOOK "), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .contains("REVISION  INJECTED  REASON")
+    );
+    assert_eq!(
+        check_row(&out.stdout, namespace),
+        (
+            "✔".into(),
+            "Namespace label istio-injection=enabled matches".into()
+        )
+    );
+    assert_eq!(out.stdout.matches('✔').count(), 1, "{}", out.stdout);
+
+    let opted_out = CHECK_POD.replace("app: web}", "app: web, sidecar.istio.io/inject: 'false'}");
+    let out = run(&enabled, &opted_out, &[]);
+    assert_eq!(
+        check_row(&out.stdout, namespace),
+        (
+            "✘".into(),
+            "Pod has sidecar.istio.io/inject=false label, preventing injection".into()
+        )
+    );
+
+    let opted_in = CHECK_POD.replace("app: web}", "app: web, sidecar.istio.io/inject: 'true'}");
+    let out = run(&["check-inject", "-f", "-"], &opted_in, &[]);
+    assert_eq!(
+        check_row(&out.stdout, object),
+        (
+            "✔".into(),
+            "Pod label sidecar.istio.io/inject=true matches".into()
+        )
+    );
+
+    let host_network =
+        CHECK_POD.replace("spec: {containers", "spec: {hostNetwork: true, containers");
+    let out = run(&enabled, &host_network, &[]);
+    assert_eq!(
+        check_row(&out.stdout, namespace),
+        (
+            "✘".into(),
+            "Namespace label istio-injection=enabled matches, but host networking enabled".into()
+        )
+    );
+    assert!(!out.stdout.contains('✔'), "{}", out.stdout);
+}
+
+#[test]
+fn check_inject_reads_the_policies_and_config_given() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let lookup = root.join("examples/policies/lookup-mode.yaml");
+    let lookup = lookup.to_str().unwrap();
+    let out = run(
+        &[
+            "check-inject",
+            "-f",
+            "-",
+            "--policies",
+            lookup,
+            "--namespace-labels",
+            "istio.io/rev=default",
+        ],
+        CHECK_POD,
+        &[],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        check_row(&out.stdout, "clusterwide-istio-sidecar-injector"),
+        (
+            "✔".into(),
+            "Namespace label istio.io/rev=default matches".into()
+        )
+    );
+
+    // injectRequired with the injector config's policy: disabled unless the pod asks.
+    let dir = tempfile::tempdir().unwrap();
+    // A whole injector config (with templates: a file without is a bare template).
+    let config = write(
+        dir.path(),
+        "config.yaml",
+        "policy: disabled\ntemplates:\n  sidecar: |\n    spec: {}\n",
+    );
+    let out = run(
+        &[
+            "check-inject",
+            "-f",
+            "-",
+            "--injectConfigFile",
+            &config,
+            "--namespace-labels",
+            "istio-injection=enabled",
+        ],
+        CHECK_POD,
+        &[],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        check_row(&out.stdout, "clusterwide-istio-injector-namespace").1,
+        "Namespace label istio-injection=enabled matches, but injection policy disabled"
+    );
+
+    let out = run(
+        &["check-inject", "-f", "-", "--namespace-labels", "nonsense"],
+        CHECK_POD,
+        &[],
+    );
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("--namespace-labels"), "{}", out.stderr);
+}
