@@ -137,3 +137,24 @@ PROXY_ENV='.spec.initContainers[] | select(.name == "istio-proxy") | .env[]'
   evaluate pod-update
   [ "$(echo "$output" | jq -r '.auditAnnotations')" = "null" ]
 }
+
+@test "guard rails refuse a swapped proxy image and a privileged istio-proxy override" {
+  local rails='{"allowedProxyImages": ["docker.io/istio/proxyv2:*"], "proxyOverrides": "deny-privilege"}'
+  evaluate pod-ns-injection-enabled "$rails"
+  allowed
+  local swapped="$BATS_TEST_TMPDIR/swapped.json"
+  jq '.object.metadata.annotations["sidecar.istio.io/proxyImage"] = "evil.example.com/proxy:1"' \
+    "$FIXTURES/requests/pod-ns-injection-enabled.json" >"$swapped"
+  run --separate-stderr kwctl run --request-path "$swapped" --settings-json "$rails" "$POLICY"
+  echo "output = ${output}"
+  [ "$(echo "$output" | jq -r '.allowed')" = "false" ]
+  [ "$(echo "$output" | jq -r '.status.code')" = "403" ]
+  [[ "$(echo "$output" | jq -r '.status.message')" == "annotation sidecar.istio.io/proxyImage:"*"allowedProxyImages"* ]]
+  local privileged="$BATS_TEST_TMPDIR/privileged.json"
+  jq '.object.spec.containers += [{"name": "istio-proxy", "securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}]' \
+    "$FIXTURES/requests/pod-ns-injection-enabled.json" >"$privileged"
+  run --separate-stderr kwctl run --request-path "$privileged" --settings-json "$rails" "$POLICY"
+  echo "output = ${output}"
+  [ "$(echo "$output" | jq -r '.allowed')" = "false" ]
+  [[ "$(echo "$output" | jq -r '.status.message')" == *"capabilities.add: the policy's proxyOverrides is deny-privilege" ]]
+}

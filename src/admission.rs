@@ -182,6 +182,10 @@ fn decide_and_inject(
         return Outcome::Accept { warnings };
     }
     *audit = Audit::new("injected", reason);
+    let guard_rails = settings.guard_rails();
+    if let Err(violation) = guard_rails.check_request(pod) {
+        return Outcome::reject(violation, Some(403));
+    }
     if settings.proxy_configs {
         let root = injector.mesh().root_namespace().to_string();
         match proxy_config::read(cluster, &root, pod_namespace) {
@@ -210,6 +214,9 @@ fn decide_and_inject(
     };
     match injector.inject(pod, &context) {
         Ok(injected) => {
+            if let Err(violation) = guard_rails.check_injected(pod, &injected.pod) {
+                return Outcome::reject(violation, Some(403));
+            }
             warnings.extend(injected.warnings);
             if injected.pod == *pod {
                 if let Some(audit) = audit.as_mut() {
@@ -709,6 +716,100 @@ mod tests {
                 ("reason".to_string(), "x".to_string())
             ])
         );
+    }
+
+    #[test]
+    fn guard_rails_refuse_what_pod_authors_may_not_steer() {
+        let cluster = FixtureCluster::default();
+        let rails = settings(json!({
+            "nativeSidecars": true,
+            "allowedProxyImages": ["docker.io/istio/proxyv2:*"],
+            "allowedUserVolumeTypes": ["configMap", "secret"],
+            "proxyOverrides": "deny-privilege",
+        }));
+        let reject = |pod: Value, s: &Settings| match evaluate(
+            &request("CREATE", "Pod", "demo", pod),
+            s,
+            &cluster,
+        ) {
+            Outcome::Reject { message, code } => {
+                assert_eq!(code, Some(403));
+                message
+            }
+            other => panic!("expected a rejection, got {other:?}"),
+        };
+
+        // Istio's own image passes; every other setting of the pod too.
+        mutated(evaluate(
+            &request("CREATE", "Pod", "demo", web_pod()),
+            &rails,
+            &cluster,
+        ));
+
+        let mut swapped = web_pod();
+        swapped["metadata"]["annotations"] =
+            json!({"sidecar.istio.io/proxyImage": "evil.example.com/proxy:1"});
+        let message = reject(swapped, &rails);
+        assert!(
+            message.starts_with("annotation sidecar.istio.io/proxyImage:"),
+            "{message}"
+        );
+        assert!(message.contains("allowedProxyImages"), "{message}");
+
+        let mut host_path = web_pod();
+        host_path["metadata"]["annotations"] = json!({
+            "sidecar.istio.io/userVolume": r#"{"host":{"hostPath":{"path":"/"}}}"#,
+            "sidecar.istio.io/userVolumeMount": r#"{"host":{"mountPath":"/host"}}"#,
+        });
+        let message = reject(host_path.clone(), &rails);
+        assert!(
+            message.contains("hostPath") && message.contains("allowedUserVolumeTypes"),
+            "{message}"
+        );
+        let mut config_map = web_pod();
+        config_map["metadata"]["annotations"] = json!({
+            "sidecar.istio.io/userVolume": r#"{"extra":{"configMap":{"name":"extra"}}}"#,
+            "sidecar.istio.io/userVolumeMount": r#"{"extra":{"mountPath":"/etc/extra"}}"#,
+        });
+        mutated(evaluate(
+            &request("CREATE", "Pod", "demo", config_map.clone()),
+            &rails,
+            &cluster,
+        ));
+        let forbid = settings(json!({"nativeSidecars": true, "forbidUserVolumes": true}));
+        let message = reject(config_map, &forbid);
+        assert!(
+            message.contains("sidecar.istio.io/userVolume")
+                && message.contains("forbidUserVolumes"),
+            "{message}"
+        );
+
+        let mut privileged = web_pod();
+        privileged["spec"]["containers"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "istio-proxy", "securityContext": {"privileged": true}}));
+        let message = reject(privileged.clone(), &rails);
+        assert_eq!(
+            message,
+            "spec.containers[name=istio-proxy].securityContext.privileged: the policy's proxyOverrides is deny-privilege"
+        );
+        // A re-injection: the user's override lives in the overrides annotation.
+        let mut reinjected = web_pod();
+        reinjected["metadata"]["annotations"] = json!({
+            "sidecar.istio.io/status": "{\"containers\":[\"istio-proxy\"]}",
+            "proxy.istio.io/overrides": "{\"containers\":[{\"name\":\"istio-proxy\",\"securityContext\":{\"runAsUser\":0}}]}",
+        });
+        let message = reject(reinjected, &rails);
+        assert!(message.starts_with("annotation proxy.istio.io/overrides: containers[name=istio-proxy].securityContext.runAsUser"), "{message}");
+        // Off by default: istiod's behaviour.
+        mutated(evaluate(
+            &request("CREATE", "Pod", "demo", privileged),
+            &settings(json!({"nativeSidecars": true})),
+            &cluster,
+        ));
+        let err = Settings::from_json(&json!({"proxyOverrides": "sometimes"})).unwrap_err();
+        assert!(err.contains("proxyOverrides"), "{err}");
     }
 
     #[test]

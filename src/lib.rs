@@ -7,6 +7,7 @@
 pub mod admission;
 pub mod cluster;
 pub mod dry_run;
+pub mod guard_rails;
 pub mod native_sidecars;
 pub mod proxy_config;
 pub mod settings;

@@ -5,6 +5,7 @@
 //! `kubectl get cm … -o jsonpath` prints or as the same data written out as an object, so that a
 //! platform team can paste what their cluster already has.
 
+use crate::guard_rails::{GuardRails, ProxyOverrides};
 use injector::config::{InjectorConfig, MeshConfig, Values};
 use injector::{ConfigError, Mode, Options};
 use serde::{Deserialize, Serialize};
@@ -149,6 +150,15 @@ pub struct Settings {
     /// Read `networking.istio.io` `ProxyConfig` resources (the mesh's root namespace and the
     /// pod's namespace) and merge them into the proxy config as istiod does.
     pub proxy_configs: bool,
+    /// Guard rail: the images the injected containers may run (`*` globs); empty: any.
+    pub allowed_proxy_images: Vec<String>,
+    /// Guard rail: refuse pods with `sidecar.istio.io/userVolume` or `userVolumeMount`.
+    pub forbid_user_volumes: bool,
+    /// Guard rail: the volume types `sidecar.istio.io/userVolume` may use (`configMap`,
+    /// `secret`, `emptyDir` …); unset: any.
+    pub allowed_user_volume_types: Option<Vec<String>>,
+    /// Guard rail: what a user `istio-proxy` container may change.
+    pub proxy_overrides: ProxyOverrides,
 }
 
 /// The Istio configuration the settings stand for, parsed and checked.
@@ -204,6 +214,16 @@ impl Settings {
         }
     }
 
+    /// The guard rails on what pod authors steer; all off unless set.
+    pub fn guard_rails(&self) -> GuardRails<'_> {
+        GuardRails {
+            allowed_proxy_images: &self.allowed_proxy_images,
+            forbid_user_volumes: self.forbid_user_volumes,
+            allowed_user_volume_types: self.allowed_user_volume_types.as_deref(),
+            proxy_overrides: self.proxy_overrides,
+        }
+    }
+
     /// Whether the Istio configuration is read from the cluster at evaluation time.
     pub fn reads_config_maps(&self) -> bool {
         self.config_maps.is_some()
@@ -211,6 +231,11 @@ impl Settings {
 
     /// Checks everything that can be checked without a cluster.
     pub fn check(&self) -> Result<(), String> {
+        for (i, pattern) in self.allowed_proxy_images.iter().enumerate() {
+            if pattern.trim().is_empty() {
+                return Err(format!("allowedProxyImages[{i}]: must not be empty"));
+            }
+        }
         if let Some(rev) = &self.revision {
             check_dns_label("revision", rev, true)?;
         }
