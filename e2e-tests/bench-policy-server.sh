@@ -66,6 +66,31 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# policy-server wants annotated modules (protocol version, execution mode): annotate copies with
+# kwctl, or with the e2e-tests `annotate` binary where kwctl is missing.
+kwctl="$(find_tool KWCTL kwctl)"
+annotate() {
+  local module="$1" metadata="$2" out="$3"
+  if [ -n "$kwctl" ]; then
+    "$kwctl" annotate -m "$metadata" -o "$out" "$module" 2>/dev/null
+  else
+    (cd "$root" && cargo run --quiet -p e2e-tests --bin annotate -- -m "$metadata" -o "$out" "$module")
+  fi
+}
+cat >"$work/noop-metadata.yml" <<EOF
+rules:
+  - apiGroups: [""]
+    apiVersions: ["v1"]
+    resources: ["pods"]
+    operations: ["CREATE"]
+mutating: true
+executionMode: kubewarden-wapc
+EOF
+annotate "$noop_wasm" "$work/noop-metadata.yml" "$work/noop.wasm"
+annotate "$policy_wasm" "$root/policy-metadata.yml" "$work/policy.wasm"
+noop_wasm="$work/noop.wasm"
+policy_wasm="$work/policy.wasm"
+
 # The policies: name → module and settings. policies.yml is written as JSON (valid YAML).
 names=(noop)
 jq -n --arg noop "file://$noop_wasm" --arg policy "file://$policy_wasm" \
