@@ -19,6 +19,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Profiled: glibc's malloc and free were a quarter of an injection run (every document becomes
+// several JSON trees and YAML event streams); mimalloc allocates and frees them faster.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Args::parse();
     let stderr = std::io::stderr();
