@@ -426,11 +426,13 @@ mod owned {
         mode: Mode,
         path: &Path<'_>,
     ) -> Result<Map<String, Value>, SchemaError> {
-        let mut present: Vec<(usize, &'static Field, Value)> = Vec::with_capacity(map.len());
+        // The input's key strings are reused for the output.
+        let mut present: Vec<(usize, &'static Field, String, Value)> =
+            Vec::with_capacity(map.len());
         let mut unknown = Vec::new();
         for (key, value) in map {
             match ty.field_position(&key) {
-                Some((position, field)) => present.push((position, field, value)),
+                Some((position, field)) => present.push((position, field, key, value)),
                 None => unknown.push((key, value)),
             }
         }
@@ -441,12 +443,12 @@ mod owned {
         if mode.opts.emit_zero_structs {
             let mut given = present.into_iter().peekable();
             for (position, field) in ty.flat_fields().enumerate() {
-                let value = given.next_if(|p| p.0 == position).map(|p| p.2);
+                let value = given.next_if(|p| p.0 == position).map(|p| (p.2, p.3));
                 struct_field(field, value, &mut out, mode, path)?;
             }
         } else {
-            for (_, field, value) in present {
-                struct_field(field, Some(value), &mut out, mode, path)?;
+            for (_, field, key, value) in present {
+                struct_field(field, Some((key, value)), &mut out, mode, path)?;
             }
         }
         if mode.opts.keep_unknown {
@@ -457,17 +459,17 @@ mod owned {
 
     fn struct_field(
         field: &'static Field,
-        value: Option<Value>,
+        value: Option<(String, Value)>,
         out: &mut Map<String, Value>,
         mode: Mode,
         path: &Path<'_>,
     ) -> Result<(), SchemaError> {
         match value {
-            Some(value) if !value.is_null() => {
+            Some((key, value)) if !value.is_null() => {
                 let here = Path::Key(path, field.json);
                 let normalized = kind_value(field.kind, value, mode, &here)?;
                 if !field.omits(&normalized) {
-                    out.insert(field.json.to_string(), normalized);
+                    out.insert(key, normalized);
                 }
                 Ok(())
             }
