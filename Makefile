@@ -78,6 +78,13 @@ check: test e2e-tests fuzz
 bench: policy.wasm noop-policy
 	$(CARGO) run --quiet --profile bench -p e2e-tests --bin bench -- --policy policy.wasm --noop $(NOOP_WASM) --istio-templates
 
+# Latency and throughput through the real policy-server on loopback under wrk (skips, saying
+# why, when policy-server or wrk is missing): the no-op, Kubewarden's pod-privileged-policy and
+# this policy with default settings and with Istio's templates inline.
+.PHONY: bench-policy-server
+bench-policy-server: policy.wasm noop-policy
+	NOOP_WASM=$(NOOP_WASM) e2e-tests/bench-policy-server.sh policy.wasm
+
 # Throughput and peak RSS of the kube-inject CLI on 10,000 generated Deployments
 # (KUBE_INJECT_WORKLOADS=N to change the size).
 KUBE_INJECT_WORKLOADS ?= 10000

@@ -31,6 +31,11 @@ fn engine() -> Result<wasmtime::Engine> {
         .get_or_init(|| {
             let mut config = wasmtime::Config::default();
             config.epoch_interruption(true);
+            // `perf record` can only name JIT-compiled guest functions when wasmtime writes a
+            // perf map; opt in with WASM_PROFILER=perfmap (the module must keep its name section).
+            if std::env::var_os("WASM_PROFILER").is_some_and(|v| v == "perfmap") {
+                config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+            }
             let engine = wasmtime::Engine::new(&config).map_err(|e| e.to_string())?;
             let ticker = engine.clone();
             std::thread::Builder::new()

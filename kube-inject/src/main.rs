@@ -21,6 +21,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Profiled: glibc's malloc and free were a quarter of an injection run (every document becomes
+// several JSON trees and YAML event streams); mimalloc allocates and frees them faster.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let mut argv = std::env::args().skip(1).peekable();
     if argv.peek().map(String::as_str) == Some("check-inject") {

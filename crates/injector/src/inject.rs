@@ -308,7 +308,7 @@ impl Injector {
                 || self.values.hold_application_until_proxy_starts(),
         };
         postprocess::post_process_pod(&mut merged, &template_pod, &settings)?;
-        let merged = typed::normalize_pod(&merged)
+        let merged = typed::normalize_owned_pod(merged)
             .map_err(|e| InjectError::PostProcess(format!("injected pod is invalid: {e}")))?;
 
         Ok(Injected {

@@ -3,8 +3,11 @@
 //!
 //! ```text
 //! cargo run -p e2e-tests --profile bench --bin bench -- [--policy WASM] [--noop WASM]
-//!     [--iterations N] [--warmup N] [--settings LABEL=JSON|@FILE]... [--istio-templates]
+//!     [--iterations N] [--warmup N] [--seconds S] [--case TEXT]...
+//!     [--settings LABEL=JSON|@FILE]... [--istio-templates]
 //! ```
+//! Each row stops after `--iterations` evaluations or `--seconds` seconds, whichever comes
+//! first (at least five), so the 20,000-env-var rows stay affordable.
 //! The no-op module is `e2e-tests/noop-policy` built with
 //! `cargo build -p noop-policy --target wasm32-wasip1 --release`.
 
@@ -37,11 +40,18 @@ struct Args {
     /// Untimed evaluations before each row.
     #[arg(long, default_value_t = 20)]
     warmup: usize,
+    /// Time budget of one row, in seconds (the warm-up gets a quarter of it on top).
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f64,
+    /// Only the cases whose name contains one of these texts (repeatable).
+    #[arg(long = "case", value_name = "TEXT")]
+    case: Vec<String>,
     /// Extra settings to benchmark, as `LABEL=JSON` or `LABEL=@FILE` (repeatable).
     #[arg(long = "settings", value_name = "LABEL=JSON|@FILE")]
     settings: Vec<String>,
-    /// Add rows with Istio's own templates, values and mesh config as settings (from the
-    /// conformance data set's `base/`, when present).
+    /// Add rows with Istio's own templates, values and mesh config (from the conformance data
+    /// set's `base/`, when present): inline as the ConfigMaps' strings, inline as YAML objects,
+    /// and read live from ConfigMaps answered by the host.
     #[arg(long)]
     istio_templates: bool,
 }
@@ -67,15 +77,18 @@ fn run(args: &Args) -> Result<(), HarnessError> {
     let policy = Policy::load_with_hint(&policy_path, POLICY_HINT)?;
     let noop = Policy::load_with_hint(&noop_path, NOOP_HINT)?;
     let settings_sets = settings_sets(args)?;
-    let cases = cases()?;
-    let host = FixtureHost::new();
+    let cases = cases()?
+        .into_iter()
+        .filter(|case| args.case.is_empty() || args.case.iter().any(|c| case.name.contains(c)))
+        .collect::<Vec<_>>();
     let empty = json!({});
+    let bare_host = FixtureHost::new();
 
     println!("policy: {}", policy_path.display());
     println!("no-op:  {}", noop_path.display());
     println!(
-        "{} timed evaluations per row after {} warm-up ones; fresh instance per evaluation.\n",
-        args.iterations, args.warmup
+        "Up to {} timed evaluations or {} s per row after up to {} warm-up ones; fresh instance per evaluation.\n",
+        args.iterations, args.seconds, args.warmup
     );
     println!("| case | mean µs | p50 | p95 | ratio to no-op |");
     println!("|---|---:|---:|---:|---:|");
@@ -94,7 +107,12 @@ fn run(args: &Args) -> Result<(), HarnessError> {
     );
 
     let mut growth = Vec::new();
-    for (label, settings) in &settings_sets {
+    for SettingsSet {
+        label,
+        settings,
+        host,
+    } in &settings_sets
+    {
         let verdict = policy.validate_settings(settings)?;
         if !verdict.valid {
             println!(
@@ -104,8 +122,8 @@ fn run(args: &Args) -> Result<(), HarnessError> {
             continue;
         }
         for case in &cases {
-            let baseline = measure(args, || noop.evaluate(&case.request, &empty, &host))?;
-            let timed = measure(args, || policy.evaluate(&case.request, settings, &host))?;
+            let baseline = measure(args, || noop.evaluate(&case.request, &empty, &bare_host))?;
+            let timed = measure(args, || policy.evaluate(&case.request, settings, host))?;
             row(&format!("{} (no-op)", case.name), &baseline, &baseline);
             row(&format!("{}, {label}", case.name), &timed, &baseline);
             growth.push((
@@ -119,8 +137,9 @@ fn run(args: &Args) -> Result<(), HarnessError> {
     Ok(())
 }
 
-/// The evaluation cost above the no-op, per unit of pod size: if it stays flat as the pod
-/// grows, the cost grows linearly.
+/// How the evaluation cost above the no-op grows with the pod: for each series (env vars,
+/// containers), the cost at each size and its ratio to the previous size. Linear growth keeps
+/// the cost ratio near the size ratio (a doubling should cost at most 2.2×).
 fn print_growth(growth: &[(String, String, f64)]) {
     let cost = |label: &str, case: &str| {
         growth
@@ -131,23 +150,28 @@ fn print_growth(growth: &[(String, String, f64)]) {
     let mut labels = growth.iter().map(|(l, _, _)| l.clone()).collect::<Vec<_>>();
     labels.dedup();
     println!();
-    for label in labels {
-        if let (Some(small), Some(large)) =
-            (cost(&label, "500 env vars"), cost(&label, "2,000 env vars"))
-        {
-            println!(
-                "{label}: {:.1} µs per env var up to 500, {:.1} µs per env var from 500 to 2,000",
-                small / 500.0,
-                (large - small) / 1500.0
-            );
-        }
-        if let (Some(one), Some(ten)) = (cost(&label, "typical pod"), cost(&label, "10 containers"))
-        {
-            println!(
-                "{label}: {:.0} µs for the first container, {:.0} µs per further container",
-                one,
-                (ten - one) / 9.0
-            );
+    println!("| settings | series | size | µs above no-op | × size | × cost | µs per unit |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for label in &labels {
+        for (series, sizes) in [("env vars", ENV_SIZES), ("containers", CONTAINER_SIZES)] {
+            let mut previous: Option<(usize, f64)> = None;
+            for &size in sizes {
+                let Some(us) = cost(label, &case_name(series, size)) else {
+                    continue;
+                };
+                let (size_ratio, cost_ratio) = match previous {
+                    Some((p_size, p_us)) => (
+                        format!("{:.2}", size as f64 / p_size as f64),
+                        format!("{:.2}", us / p_us),
+                    ),
+                    None => (String::new(), String::new()),
+                };
+                println!(
+                    "| {label} | {series} | {size} | {us:.0} | {size_ratio} | {cost_ratio} | {:.2} |",
+                    us / size as f64
+                );
+                previous = Some((size, us));
+            }
         }
     }
 }
@@ -162,18 +186,29 @@ fn row(name: &str, summary: &Summary, baseline: &Summary) {
     );
 }
 
+/// Times `run` after a warm-up: at most `--iterations` runs or `--seconds` of them, at least
+/// five.
 fn measure<T>(
     args: &Args,
     mut run: impl FnMut() -> Result<T, HarnessError>,
 ) -> Result<Summary, HarnessError> {
+    const MIN_SAMPLES: usize = 5;
+    let warmup_start = Instant::now();
     for _ in 0..args.warmup {
         run()?;
+        if warmup_start.elapsed().as_secs_f64() > args.seconds / 4.0 {
+            break;
+        }
     }
     let mut timings = Vec::with_capacity(args.iterations);
-    for _ in 0..args.iterations.max(1) {
+    let row_start = Instant::now();
+    while timings.len() < args.iterations.max(1) {
         let start = Instant::now();
         run()?;
         timings.push(start.elapsed());
+        if timings.len() >= MIN_SAMPLES && row_start.elapsed().as_secs_f64() > args.seconds {
+            break;
+        }
     }
     Summary::of(&timings).ok_or_else(|| HarnessError::Input {
         what: "benchmark".to_owned(),
@@ -181,8 +216,25 @@ fn measure<T>(
     })
 }
 
-fn settings_sets(args: &Args) -> Result<Vec<(String, Value)>, HarnessError> {
-    let mut sets = vec![("default settings".to_owned(), json!({}))];
+/// Settings to benchmark, with the host that answers the policy's look-ups under them.
+struct SettingsSet {
+    label: String,
+    settings: Value,
+    host: FixtureHost,
+}
+
+impl SettingsSet {
+    fn new(label: &str, settings: Value) -> SettingsSet {
+        SettingsSet {
+            label: label.to_owned(),
+            settings,
+            host: FixtureHost::new(),
+        }
+    }
+}
+
+fn settings_sets(args: &Args) -> Result<Vec<SettingsSet>, HarnessError> {
+    let mut sets = vec![SettingsSet::new("default settings", json!({}))];
     for spec in &args.settings {
         let (label, value) = spec.split_once('=').ok_or_else(|| HarnessError::Input {
             what: format!("--settings {spec}"),
@@ -192,20 +244,21 @@ fn settings_sets(args: &Args) -> Result<Vec<(String, Value)>, HarnessError> {
             Some(path) => read_value(&PathBuf::from(path))?,
             None => parse_value(value, "--settings")?,
         };
-        sets.push((label.to_owned(), settings));
+        sets.push(SettingsSet::new(label, settings));
     }
     if args.istio_templates {
-        match istio_template_settings()? {
-            Some(settings) => sets.push(("Istio templates".to_owned(), settings)),
+        match istio_template_sets()? {
+            Some(istio) => sets.extend(istio),
             None => eprintln!("bench: no conformance data set; skipping the Istio template rows"),
         }
     }
     Ok(sets)
 }
 
-/// Settings that make the policy render Istio's own chart templates with the chart's
-/// default values and mesh config, as the in-cluster ConfigMaps would hold them.
-fn istio_template_settings() -> Result<Option<Value>, HarnessError> {
+/// Istio's own chart templates with the chart's default values and mesh config, three ways:
+/// inline as the in-cluster ConfigMaps hold them (strings), inline as YAML objects, and read
+/// live from those ConfigMaps through the host (`configMaps`).
+fn istio_template_sets() -> Result<Option<Vec<SettingsSet>>, HarnessError> {
     let Some(dir) = conformance_dir() else {
         return Ok(None);
     };
@@ -213,15 +266,63 @@ fn istio_template_settings() -> Result<Option<Value>, HarnessError> {
         let path = dir.join("base").join(name);
         std::fs::read_to_string(&path).map_err(|e| HarnessError::Io { path, source: e })
     };
-    Ok(Some(json!({
-        "injectorConfig": read("injector-config.yaml")?,
-        "values": read("values.json")?,
-        "meshConfig": read("mesh.yaml")?,
-    })))
+    let (config, values, mesh) = (
+        read("injector-config.yaml")?,
+        read("values.json")?,
+        read("mesh.yaml")?,
+    );
+    let object = |what: &str, text: &str| {
+        serde_yaml_ng::from_str::<Value>(text).map_err(|e| HarnessError::Input {
+            what: what.to_owned(),
+            message: e.to_string(),
+        })
+    };
+    let inline = json!({"injectorConfig": config, "values": values, "meshConfig": mesh});
+    let objects = json!({
+        "injectorConfig": object("injector-config.yaml", &config)?,
+        "values": object("values.json", &values)?,
+        "meshConfig": object("mesh.yaml", &mesh)?,
+    });
+    let config_map = |name: &str, data: Value| {
+        json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": "istio-system"},
+            "data": data,
+        })
+    };
+    let live_host = FixtureHost::new()
+        .with(config_map(
+            "istio-sidecar-injector",
+            json!({"config": config, "values": values}),
+        ))?
+        .with(config_map("istio", json!({"mesh": mesh})))?;
+    Ok(Some(vec![
+        SettingsSet::new("Istio templates", inline),
+        SettingsSet::new("Istio templates as objects", objects),
+        SettingsSet {
+            label: "Istio templates from live ConfigMaps".to_owned(),
+            settings: json!({"configMaps": {}}),
+            host: live_host,
+        },
+    ]))
+}
+
+/// Env var counts of the single-container series (consecutive rows mostly double).
+const ENV_SIZES: &[usize] = &[500, 1_000, 2_000, 5_000, 10_000, 20_000];
+/// Container counts of the many-container series (three env vars each).
+const CONTAINER_SIZES: &[usize] = &[10, 100, 250, 500, 1_000];
+
+fn case_name(series: &str, size: usize) -> String {
+    let mut digits = size.to_string();
+    if size >= 1_000 {
+        digits.insert(digits.len() - 3, ',');
+    }
+    format!("{digits} {series}")
 }
 
 fn cases() -> Result<Vec<Case>, HarnessError> {
-    let container = |name: &str, port: u16, env: usize| {
+    let container = |name: &str, port: usize, env: usize| {
         let env = (0..env)
             .map(|i| json!({"name": format!("VAR_{i}"), "value": format!("value-{i}")}))
             .collect::<Vec<_>>();
@@ -248,34 +349,31 @@ fn cases() -> Result<Vec<Case>, HarnessError> {
             },
         })
     };
-    let specs = vec![
-        (
-            "typical pod",
-            deployment("productpage", vec![container("productpage", 9080, 3)]),
-        ),
-        (
-            "10 containers",
-            deployment(
-                "sidecars",
-                (0..10u16)
-                    .map(|i| container(&format!("worker-{i}"), 8080 + i, 3))
-                    .collect(),
-            ),
-        ),
-        (
-            "500 env vars",
-            deployment("config-heavy", vec![container("app", 8080, 500)]),
-        ),
-        (
-            "2,000 env vars",
-            deployment("config-heavier", vec![container("app", 8080, 2000)]),
-        ),
-    ];
+    let mut specs = vec![(
+        "typical pod".to_owned(),
+        deployment("productpage", vec![container("productpage", 9080, 3)]),
+    )];
+    for &count in CONTAINER_SIZES {
+        // Ports stay distinct and valid however many containers there are.
+        let containers = (0..count)
+            .map(|i| container(&format!("worker-{i}"), 8080 + i, 3))
+            .collect();
+        specs.push((
+            case_name("containers", count),
+            deployment("sidecars", containers),
+        ));
+    }
+    for &count in ENV_SIZES {
+        specs.push((
+            case_name("env vars", count),
+            deployment("config-heavy", vec![container("app", 8080, count)]),
+        ));
+    }
     specs
         .into_iter()
         .map(|(name, workload)| {
             Ok(Case {
-                name: name.to_owned(),
+                name,
                 request: pod_create_request(&workload, "default")?,
             })
         })

@@ -88,7 +88,36 @@ impl InjectorConfig {
     /// Parses the ConfigMap string (YAML or JSON).
     #[allow(clippy::should_implement_trait)] // the agreed API name; FromStr delegates here
     pub fn from_str(text: &str) -> Result<InjectorConfig, ConfigError> {
+        if let Some(config) = InjectorConfig::from_chart_shaped(text) {
+            return config;
+        }
         InjectorConfig::from_json(parse_document(text)?)
+    }
+
+    /// [`InjectorConfig::from_str`] for text whose `templates:` section has the chart's shape
+    /// (see [`super::block_templates`]): the templates are cut out by lines and only the rest
+    /// goes through the YAML reader. `None` when the text is not of that shape, or the rest
+    /// does not read as a mapping (the whole text is then read, for the reader's error).
+    fn from_chart_shaped(text: &str) -> Option<Result<InjectorConfig, ConfigError>> {
+        if text.trim_start().starts_with(['{', '[']) {
+            return None;
+        }
+        let (rest, templates) = super::block_templates::split(text)?;
+        let Ok(Value::Object(mut object)) = parse_document(&rest) else {
+            return None;
+        };
+        if object
+            .keys()
+            .any(|key| go_field_name(key, FIELDS) == Some("templates"))
+        {
+            return None;
+        }
+        let templates = templates
+            .into_iter()
+            .map(|(name, text)| (name, Value::String(text)))
+            .collect();
+        object.insert("templates".into(), Value::Object(templates));
+        Some(InjectorConfig::from_json(Value::Object(object)))
     }
 
     /// Reads the config from JSON. `null` gives Go's zero `Config`: an empty policy (which
@@ -216,6 +245,19 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    #[test]
+    fn the_charts_config_reads_the_same_with_and_without_the_fast_path() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/istio-conformance/base/injector-config.yaml");
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return;
+        };
+        let fast = InjectorConfig::from_chart_shaped(&text).expect("chart-shaped");
+        let full = InjectorConfig::from_json(parse_document(&text).unwrap());
+        assert_eq!(fast, full);
+        assert_eq!(fast.unwrap().templates.len(), 8);
+    }
 
     #[test]
     fn builtin_config() {

@@ -14,8 +14,6 @@
 //! * `trustDomainAliases` are de-duplicated and sorted;
 //! * the result is validated (`ValidateMeshConfig`).
 
-use std::sync::OnceLock;
-
 use serde_json::{Map, Value, json};
 
 use super::duration::Duration;
@@ -396,6 +394,7 @@ const SPECIAL_FIELDS: &[&str] = &[
 ];
 
 /// The mesh YAML of a default install (the `mesh` key the default chart renders).
+#[cfg(test)]
 const DEFAULT_INSTALL_MESH: &str = "\
 defaultConfig:
   discoveryAddress: istiod.istio-system.svc:15012
@@ -406,6 +405,17 @@ enablePrometheusMerge: true
 rootNamespace: istio-system
 trustDomain: cluster.local
 ";
+
+/// [`DEFAULT_INSTALL_MESH`] as JSON.
+fn default_install_mesh() -> Value {
+    json!({
+        "defaultConfig": {"discoveryAddress": "istiod.istio-system.svc:15012"},
+        "defaultProviders": {"metrics": ["prometheus"]},
+        "enablePrometheusMerge": true,
+        "rootNamespace": "istio-system",
+        "trustDomain": "cluster.local",
+    })
+}
 
 /// A `meshconfig.MeshConfig` after `ApplyMeshConfig`, as canonical proto JSON, with its
 /// effective default ProxyConfig.
@@ -419,14 +429,11 @@ impl MeshConfig {
     /// What a default install's `istio` ConfigMap gives: the chart's mesh YAML applied over
     /// `mesh.DefaultMeshConfig()`.
     pub fn istio_defaults() -> MeshConfig {
-        static DEFAULTS: OnceLock<MeshConfig> = OnceLock::new();
-        DEFAULTS
-            .get_or_init(|| {
-                // The literal above is known-good; falling back to the bare built-in defaults
-                // keeps this infallible without a panic path.
-                MeshConfig::from_str(DEFAULT_INSTALL_MESH).unwrap_or_else(|_| builtin_mesh())
-            })
-            .clone()
+        // Built from the chart's mesh as JSON, not cached: a policy instance lives for one
+        // request, where the YAML reader cost more than the rest and a cache a deep copy (a
+        // test checks the JSON against the chart's YAML). The literal is known-good; falling
+        // back to the bare built-in defaults keeps this infallible without a panic path.
+        MeshConfig::from_json(default_install_mesh()).unwrap_or_else(|_| builtin_mesh())
     }
 
     /// `ApplyMeshConfig(text, DefaultMeshConfig())` for mesh YAML or JSON text.
@@ -732,10 +739,8 @@ impl Default for MeshConfig {
 
 /// `mesh.DefaultMeshConfig()` in canonical form (before `defaultConfig` is filled in).
 fn builtin_mesh() -> MeshConfig {
-    static RAW: OnceLock<Value> = OnceLock::new();
     let default_config = ProxyConfig::istio_defaults();
-    let raw = RAW.get_or_init(|| {
-        json!({
+    let raw = json!({
             "proxyListenPort": 15001,
             "proxyInboundListenPort": 15006,
             "connectTimeout": "10s",
@@ -744,7 +749,7 @@ fn builtin_mesh() -> MeshConfig {
             "ingressService": "istio-ingressgateway",
             "ingressControllerMode": "STRICT",
             "enableTracing": true,
-            "defaultConfig": ProxyConfig::istio_defaults().raw().clone(),
+            "defaultConfig": default_config.raw().clone(),
             "outboundTrafficPolicy": {"mode": "ALLOW_ANY"},
             "enableAutoMtls": true,
             "trustDomain": "cluster.local",
@@ -761,10 +766,9 @@ fn builtin_mesh() -> MeshConfig {
                 {"name": "envoy", "envoyFileAccessLog": {"path": "/dev/stdout"}}
             ],
             "defaultProviders": {}
-        })
     });
     MeshConfig {
-        raw: raw.clone(),
+        raw,
         default_config,
     }
 }
@@ -848,6 +852,14 @@ fn merge_trust_domain_aliases(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_default_install_mesh_json_is_the_charts_yaml() {
+        assert_eq!(
+            MeshConfig::from_str(DEFAULT_INSTALL_MESH).unwrap(),
+            MeshConfig::istio_defaults()
+        );
+    }
 
     #[test]
     fn istio_defaults_are_a_default_install() {

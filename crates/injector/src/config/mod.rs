@@ -9,6 +9,7 @@
 //! Each can be given as the ConfigMap string or as the same data as a JSON object; see
 //! [`split_string_or_object`] and the `from_setting` constructors.
 
+mod block_templates;
 mod duration;
 mod injector_config;
 mod mesh;

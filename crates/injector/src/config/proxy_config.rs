@@ -7,7 +7,6 @@
 //! merged by key with the previous metadata.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
@@ -577,9 +576,8 @@ pub struct ProxyConfig {
 impl ProxyConfig {
     /// `mesh.DefaultProxyConfig()`.
     pub fn istio_defaults() -> ProxyConfig {
-        static DEFAULTS: OnceLock<Value> = OnceLock::new();
-        let raw = DEFAULTS.get_or_init(|| {
-            json!({
+        // Not cached: a policy instance lives for one request (see `Values::istio_defaults`).
+        let raw = json!({
                 "configPath": DEFAULT_CONFIG_PATH,
                 "binaryPath": DEFAULT_BINARY_PATH,
                 "serviceCluster": DEFAULT_SERVICE_CLUSTER,
@@ -590,9 +588,8 @@ impl ProxyConfig {
                 "statNameLength": DEFAULT_STAT_NAME_LENGTH,
                 "statusPort": DEFAULT_STATUS_PORT,
                 "terminationDrainDuration": DEFAULT_TERMINATION_DRAIN_DURATION,
-            })
         });
-        ProxyConfig { raw: raw.clone() }
+        ProxyConfig { raw }
     }
 
     /// Overlays ProxyConfig YAML or JSON text (for example a `proxy.istio.io/config`

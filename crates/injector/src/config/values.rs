@@ -7,8 +7,6 @@
 //! type-checked as `protomarshal.ApplyYAML` would: a wrong type there makes Istio reject the
 //! whole document.
 
-use std::sync::OnceLock;
-
 use serde_json::{Value, json};
 
 use super::proto::{parse_integer, type_error};
@@ -114,9 +112,10 @@ impl Values {
     /// The default chart's values (the `values` of a default install's injector ConfigMap),
     /// with hub `docker.io/istio` and tag `1.30.0`.
     pub fn istio_defaults() -> Values {
-        static DEFAULTS: OnceLock<Value> = OnceLock::new();
+        // Built, not cached: a policy instance lives for one request, where a cache would cost
+        // a build and a deep copy.
         Values {
-            raw: DEFAULTS.get_or_init(default_values).clone(),
+            raw: default_values(),
         }
     }
 

@@ -29,6 +29,12 @@ pub fn normalize_pod(pod: &Value) -> Result<Value, InjectError> {
     k8s::normalize_pod(pod, &KEEP_UNKNOWN).map_err(|e| InjectError::InvalidPod(e.to_string()))
 }
 
+/// [`normalize_pod`] of a pod the caller is done with (moved, not copied).
+pub fn normalize_owned_pod(pod: Value) -> Result<Value, InjectError> {
+    k8s::normalize_owned(&k8s::POD, pod, &KEEP_UNKNOWN)
+        .map_err(|e| InjectError::InvalidPod(e.to_string()))
+}
+
 /// A container decoded into Go's `corev1.Container` (unknown fields dropped); the error names
 /// the offending field.
 pub fn go_container(container: &Value) -> Result<Value, String> {
@@ -46,7 +52,8 @@ pub fn container_go_json(container: &Value) -> Result<String, InjectError> {
 pub fn merge_overlay(pod: &Value, overlay: &Value) -> Result<Value, InjectError> {
     let merged =
         merge::strategic_merge_pod(pod, overlay).map_err(|e| InjectError::Merge(e.to_string()))?;
-    k8s::normalize_pod(&merged, &KEEP_UNKNOWN).map_err(|e| InjectError::Render(e.to_string()))
+    k8s::normalize_owned(&k8s::POD, merged, &KEEP_UNKNOWN)
+        .map_err(|e| InjectError::Render(e.to_string()))
 }
 
 /// `applyOverlayYAML` onto the template pod, which Go builds from nothing: fields it does not
@@ -54,5 +61,6 @@ pub fn merge_overlay(pod: &Value, overlay: &Value) -> Result<Value, InjectError>
 pub fn merge_template(template_pod: &Value, rendered: &Value) -> Result<Value, InjectError> {
     let merged = merge::strategic_merge_pod(template_pod, rendered)
         .map_err(|e| InjectError::Merge(e.to_string()))?;
-    k8s::normalize_pod(&merged, &LIKE_GO).map_err(|e| InjectError::Render(e.to_string()))
+    k8s::normalize_owned(&k8s::POD, merged, &LIKE_GO)
+        .map_err(|e| InjectError::Render(e.to_string()))
 }

@@ -40,7 +40,9 @@ pub use meta::{
     LABEL_SELECTOR, LABEL_SELECTOR_REQUIREMENT, LOCAL_OBJECT_REFERENCE, OBJECT_META,
     OWNER_REFERENCE, TYPE_META,
 };
-pub use normalize::{NormalizeOptions, SchemaError, normalize, normalize_kind, normalize_pod};
+pub use normalize::{
+    NormalizeOptions, SchemaError, normalize, normalize_kind, normalize_owned, normalize_pod,
+};
 pub use pod::*;
 pub use scheduling::*;
 pub use schema::{Elem, Field, FlatFields, Kind, Omit, PatchStrategy, Struct};

@@ -302,6 +302,11 @@ impl Struct {
         self.flat_fields().find(|f| f.json == json)
     }
 
+    /// [`Struct::field`] with its position among [`Struct::flat_fields`].
+    pub fn field_position(&'static self, json: &str) -> Option<(usize, &'static Field)> {
+        self.flat_fields().enumerate().find(|(_, f)| f.json == json)
+    }
+
     /// The field with Go name `go`, as a template would access it (`.Spec`, `.Containers`).
     ///
     /// An embedded struct is found by its type name (`.VolumeSource`, `.ProbeHandler`) and

@@ -549,3 +549,51 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn normalizing_by_value_gives_the_same_json_as_by_reference() {
+    let pods = [
+        json!({
+            "apiVersion": "v1", "kind": "Pod", "x-unknown": {"b": 1, "a": null},
+            "metadata": {"name": "p", "labels": {"z": "1", "a": "2"}, "annotations": null,
+                         "creationTimestamp": null, "managedFields": [{"manager": "m", "fieldsV1": {"f:x": {}}}]},
+            "spec": {
+                "volumes": [{"name": "v", "emptyDir": {}}, null],
+                "containers": [{
+                    "resources": {"limits": {"memory": "1Gi", "cpu": "2000m"}},
+                    "name": "app", "image": "i", "extra": [1, 2],
+                    "ports": [{"containerPort": 80.0, "protocol": "TCP"}],
+                    "env": [{"name": "A", "value": ""}, {"value": "x", "name": "B"}],
+                    "readinessProbe": {"httpGet": {"port": "http", "path": "/"}}
+                }],
+                "hostNetwork": false,
+                "nodeSelector": {"b": "1", "a": "2"}
+            }
+        }),
+        json!(null),
+        json!({"spec": {"containers": null, "initContainers": []}}),
+    ];
+    for opts in [
+        NormalizeOptions::default(),
+        NormalizeOptions::go(),
+        NormalizeOptions {
+            keep_unknown: false,
+            ..NormalizeOptions::default()
+        },
+    ] {
+        for pod in &pods {
+            let by_ref = normalize_pod(pod, &opts).unwrap();
+            let by_value = normalize_owned(&POD, pod.clone(), &opts).unwrap();
+            assert_eq!(
+                serde_json::to_string(&by_ref).unwrap(),
+                serde_json::to_string(&by_value).unwrap(),
+                "{opts:?}"
+            );
+        }
+    }
+    let bad = json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": "80"}]}]}});
+    assert_eq!(
+        normalize_pod(&bad, &NormalizeOptions::default()).unwrap_err(),
+        normalize_owned(&POD, bad, &NormalizeOptions::default()).unwrap_err()
+    );
+}

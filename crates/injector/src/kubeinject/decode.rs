@@ -54,7 +54,7 @@ pub fn registered_kind(value: &Value) -> Result<Option<Kind>, KubeInjectError> {
 pub fn decode_as(kind: Kind, mut value: Value) -> Result<Value, KubeInjectError> {
     let ty = kind.go_type();
     coerce_struct(ty, &mut value);
-    k8s::normalize(ty, &value, &NormalizeOptions::go())
+    k8s::normalize_owned(ty, value, &NormalizeOptions::go())
         .map_err(|e| KubeInjectError::Decode(e.to_string()))
 }
 

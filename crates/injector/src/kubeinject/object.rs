@@ -92,7 +92,7 @@ pub fn into_object(
     }
 
     put_pod(&mut object, location, pod)?;
-    k8s::normalize(kind.go_type(), &object, &NormalizeOptions::go())
+    k8s::normalize_owned(kind.go_type(), object, &NormalizeOptions::go())
         .map_err(|e| KubeInjectError::Serialize(format!("injected object is invalid: {e}")))
 }
 

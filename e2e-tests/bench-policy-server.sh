@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# Latency and throughput through Kubewarden's real policy-server, on loopback, under wrk.
+#
+#   make bench-policy-server        (builds policy.wasm and the no-op policy first)
+#   e2e-tests/bench-policy-server.sh [POLICY_WASM] [NOOP_WASM]
+#
+# One policy-server on 127.0.0.1 serves four policies: the no-op (e2e-tests/noop-policy), Kubewarden's
+# pod-privileged-policy as a peer, and this policy with default settings and with Istio's
+# templates, values and mesh config inline as the ConfigMaps' strings (from the conformance data
+# set's base/). Each is driven with wrk for ROUND_SECONDS, in ROUNDS interleaved rounds, with the
+# same Pod CREATE AdmissionReview; the table gives the median over rounds of p50, p99 and req/s,
+# and the ratios to the no-op (latency) and to the peer (throughput).
+#
+# Binaries: $POLICY_SERVER or policy-server on PATH or ../shared/bin/policy-server; wrk on PATH;
+# the peer at $PEER_POLICY or ../shared/bin/pod-privileged-policy-1.0.8.wasm. Whatever is
+# missing is named and skipped (exit 0). Live-ConfigMap mode needs a Kubernetes API server and
+# is not benchmarked here.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+shared="$(cd "$root/.." && pwd)/shared"
+policy_wasm="$(realpath -m "${1:-$root/policy.wasm}")"
+noop_wasm="$(realpath -m "${2:-${NOOP_WASM:-$root/target/wasm32-wasip1/release/noop_policy.wasm}}")"
+rounds="${ROUNDS:-3}"
+round_seconds="${ROUND_SECONDS:-4}"
+connections="${CONNECTIONS:-2}"
+port="${PORT:-3300}"
+readiness_port="$((port + 1))"
+conformance="${ISTIO_CONFORMANCE_DIR:-$shared/istio-conformance}"
+
+skip() {
+  echo "bench-policy-server: skipped: $*"
+  exit 0
+}
+
+find_tool() {
+  local var="$1" name="$2"
+  if [ -n "${!var:-}" ]; then
+    echo "${!var}"
+  elif command -v "$name" >/dev/null 2>&1; then
+    command -v "$name"
+  elif [ -x "$shared/bin/$name" ]; then
+    echo "$shared/bin/$name"
+  fi
+}
+
+policy_server="$(find_tool POLICY_SERVER policy-server)"
+[ -n "$policy_server" ] || skip "no policy-server (set \$POLICY_SERVER, put it on PATH or in ../shared/bin)"
+command -v wrk >/dev/null 2>&1 || skip "wrk is not installed (Debian package wrk)"
+command -v jq >/dev/null 2>&1 || skip "jq is not installed"
+command -v curl >/dev/null 2>&1 || skip "curl is not installed"
+peer_wasm="${PEER_POLICY:-$shared/bin/pod-privileged-policy-1.0.8.wasm}"
+for module in "$policy_wasm" "$noop_wasm"; do
+  [ -f "$module" ] || { echo "bench-policy-server: $module is missing (make policy.wasm noop-policy)" >&2; exit 1; }
+done
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# policy-server wants annotated modules (protocol version, execution mode): annotate copies with
+# kwctl, or with the e2e-tests `annotate` binary where kwctl is missing.
+kwctl="$(find_tool KWCTL kwctl)"
+annotate() {
+  local module="$1" metadata="$2" out="$3"
+  if [ -n "$kwctl" ]; then
+    "$kwctl" annotate -m "$metadata" -o "$out" "$module" 2>/dev/null
+  else
+    (cd "$root" && cargo run --quiet -p e2e-tests --bin annotate -- -m "$metadata" -o "$out" "$module")
+  fi
+}
+cat >"$work/noop-metadata.yml" <<EOF
+rules:
+  - apiGroups: [""]
+    apiVersions: ["v1"]
+    resources: ["pods"]
+    operations: ["CREATE"]
+mutating: true
+executionMode: kubewarden-wapc
+EOF
+annotate "$noop_wasm" "$work/noop-metadata.yml" "$work/noop.wasm"
+annotate "$policy_wasm" "$root/policy-metadata.yml" "$work/policy.wasm"
+noop_wasm="$work/noop.wasm"
+policy_wasm="$work/policy.wasm"
+
+# The policies: name → module and settings. policies.yml is written as JSON (valid YAML).
+names=(noop)
+jq -n --arg noop "file://$noop_wasm" --arg policy "file://$policy_wasm" \
+  '{noop: {module: $noop, allowedToMutate: true, settings: {}},
+    "istio-default": {module: $policy, allowedToMutate: true, settings: {}}}' >"$work/policies.json"
+if [ -f "$peer_wasm" ]; then
+  names+=(peer)
+  jq --arg peer "file://$(realpath "$peer_wasm")" '. + {peer: {module: $peer, settings: {}}}' \
+    "$work/policies.json" >"$work/p.json" && mv "$work/p.json" "$work/policies.json"
+else
+  echo "bench-policy-server: no peer policy at $peer_wasm; skipping its rows"
+fi
+names+=(istio-default)
+if [ -d "$conformance/base" ]; then
+  names+=(istio-templates)
+  jq --arg policy "file://$policy_wasm" \
+    --rawfile config "$conformance/base/injector-config.yaml" \
+    --rawfile values "$conformance/base/values.json" \
+    --rawfile mesh "$conformance/base/mesh.yaml" \
+    '. + {"istio-templates": {module: $policy, allowedToMutate: true,
+            settings: {injectorConfig: $config, values: $values, meshConfig: $mesh}}}' \
+    "$work/policies.json" >"$work/p.json" && mv "$work/p.json" "$work/policies.json"
+else
+  echo "bench-policy-server: no conformance data set at $conformance; skipping the Istio template rows"
+fi
+echo "bench-policy-server: live-ConfigMap mode needs a Kubernetes API server; skipped"
+
+# A typical Pod CREATE, as an AdmissionReview.
+jq '{apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: .}' \
+  "$root/examples/requests/pod-create.json" >"$work/review.json"
+
+cat >"$work/post.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("$work/review.json", "rb")
+wrk.body = f:read("*a")
+f:close()
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format("RESULT %d %d %d %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), errors))
+end
+EOF
+
+echo "bench-policy-server: starting $policy_server on 127.0.0.1:$port (compiling ${#names[@]} policies)"
+"$policy_server" --addr 127.0.0.1 --port "$port" --readiness-probe-port "$readiness_port" \
+  --policies "$work/policies.json" --policies-download-dir "$work/dl" \
+  --sigstore-cache-dir "$work/sig" --ignore-kubernetes-connection-failure \
+  >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 240); do
+  if curl -sf "http://127.0.0.1:$readiness_port/readiness" >/dev/null 2>&1; then
+    break
+  fi
+  kill -0 "$server_pid" 2>/dev/null || { tail -20 "$work/server.log" >&2; echo "bench-policy-server: policy-server exited" >&2; exit 1; }
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$readiness_port/readiness" >/dev/null ||
+  { tail -20 "$work/server.log" >&2; echo "bench-policy-server: policy-server not ready after 120 s" >&2; exit 1; }
+
+# Every policy must answer the review before it is timed: allowed, and patched where it injects.
+for name in "${names[@]}"; do
+  answer="$(curl -s -X POST -H 'Content-Type: application/json' --data @"$work/review.json" \
+    "http://127.0.0.1:$port/validate/$name")"
+  allowed="$(jq -r '.response.allowed' <<<"$answer" 2>/dev/null || echo "?")"
+  patched="$(jq -r 'if .response.patch then "patched" else "unchanged" end' <<<"$answer" 2>/dev/null || echo "?")"
+  if [ "$allowed" != "true" ]; then
+    echo "bench-policy-server: $name did not allow the request: ${answer:0:300}" >&2
+    exit 1
+  fi
+  case "$name" in istio-*) [ "$patched" = patched ] || { echo "bench-policy-server: $name did not inject" >&2; exit 1; } ;; esac
+done
+
+echo "wrk: $connections connections, 1 thread, ${round_seconds}s per policy, $rounds interleaved rounds"
+for round in $(seq 1 "$rounds"); do
+  for name in "${names[@]}"; do
+    wrk -t1 -c"$connections" -d"${round_seconds}s" -s "$work/post.lua" \
+      "http://127.0.0.1:$port/validate/$name" | awk -v n="$name" '/^RESULT/ {print n, $2, $3, $4, $5, $6}' \
+      >>"$work/results"
+  done
+done
+
+# name requests duration_us p50_us p99_us errors → median over rounds.
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+stat() { awk -v n="$1" -v col="$2" '$1 == n {print $col}' "$work/results" | median; }
+rps() { awk -v n="$1" '$1 == n {printf "%.1f\n", $2 / ($3 / 1e6)}' "$work/results" | median; }
+errors() { awk -v n="$1" '$1 == n {s += $6} END {print s + 0}' "$work/results"; }
+
+noop_p50="$(stat noop 4)"
+peer_rps="$( [ -f "$peer_wasm" ] && rps peer || echo "")"
+echo
+echo "| policy | p50 ms | p99 ms | req/s | errors | p50 × no-op | req/s × peer |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for name in "${names[@]}"; do
+  p50="$(stat "$name" 4)" p99="$(stat "$name" 5)" r="$(rps "$name")"
+  awk -v n="$name" -v p50="$p50" -v p99="$p99" -v r="$r" -v e="$(errors "$name")" \
+    -v base="$noop_p50" -v peer="$peer_rps" 'BEGIN {
+      printf "| %s | %.2f | %.2f | %.0f | %d | %.2f | %s |\n", n, p50 / 1000, p99 / 1000, r, e,
+        p50 / base, (peer == "" ? "" : sprintf("%.2f", r / peer))
+    }'
+done
