@@ -116,6 +116,23 @@ pub fn template_start(config: &str, name: &str) -> Option<(usize, usize)> {
     None
 }
 
+/// The 1-based line in `document` of the first annotation Istio's validation names
+/// (`invalid value '…' for annotation 'NAME': …`).
+pub fn annotation_line(document: &str, message: &str) -> Option<usize> {
+    let name = message
+        .split("annotation '")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .filter(|name| !name.is_empty())?;
+    document
+        .lines()
+        .position(|line| {
+            let key = line.trim_start().trim_start_matches(['"', '\'']);
+            key.starts_with(name)
+        })
+        .map(|index| index + 1)
+}
+
 /// 1-based line of byte `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
@@ -169,6 +186,15 @@ mod tests {
         assert_eq!(template_start(config, "sidecar"), Some((6, 4)));
         assert_eq!(template_start(config, "gateway"), Some((4, 4)));
         assert_eq!(template_start(config, "grpc"), None);
+    }
+
+    #[test]
+    fn annotation_errors_point_at_the_annotation() {
+        let document =
+            "kind: Pod\nmetadata:\n  annotations:\n    \"sidecar.istio.io/proxyCPU\": lots\n";
+        let message = "1 error occurred:\n\t* invalid value 'lots' for annotation 'sidecar.istio.io/proxyCPU': nope";
+        assert_eq!(annotation_line(document, message), Some(4));
+        assert_eq!(annotation_line(document, "other"), None);
     }
 
     #[test]

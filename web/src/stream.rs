@@ -79,7 +79,8 @@ impl Stream {
                 }
                 Err(error) => {
                     let line = locate::line_of(&self.input, start);
-                    self.problem = Some(document_problem(session, &error, self.next, line));
+                    self.problem =
+                        Some(document_problem(session, &error, document, self.next, line));
                 }
             }
         }
@@ -110,6 +111,7 @@ pub fn inject(session: &Session, input: &str) -> Outcome {
 fn document_problem(
     session: &Session,
     error: &KubeInjectError,
+    document: &str,
     index: usize,
     first_line: usize,
 ) -> Problem {
@@ -132,6 +134,13 @@ fn document_problem(
             Some((line, column)) => (first_line + line - 1, column),
             None => (first_line, None),
         },
+        KubeInjectError::Inject {
+            source: InjectError::InvalidAnnotations(text),
+            ..
+        } => {
+            let at = locate::annotation_line(document, text).unwrap_or(1);
+            (first_line + at - 1, None)
+        }
         _ => (first_line, None),
     };
     Problem {
@@ -201,6 +210,6 @@ mod tests {
             error.message.contains("sidecar.istio.io/proxyCPU"),
             "{error:?}"
         );
-        assert_eq!(error.line, Some(1));
+        assert_eq!(error.line, Some(6));
     }
 }
