@@ -59,6 +59,7 @@ e2e-tests: annotated-policy.wasm noop-policy
 	$(MAKE) conformance
 	@if [ -z "$(KWCTL)" ]; then echo "kwctl not found (KWCTL, PATH, ../shared/bin): the bats files will skip"; fi
 	bats e2e-tests/e2e.bats e2e-tests/lookup.bats e2e-tests/nodes.bats e2e-tests/proxyconfigs.bats e2e-tests/examples.bats e2e-tests/packaging.bats
+	$(MAKE) playground-tests
 
 .PHONY: conformance
 conformance: policy.wasm
@@ -68,6 +69,63 @@ conformance: policy.wasm
 .PHONY: fuzz
 fuzz:
 	crates/gotemplate/fuzz/run.sh $(FUZZ_SECONDS)
+
+# The browser playground (web/): the injector compiled for wasm32-unknown-unknown with
+# wasm-bindgen, and a static page around it, assembled in $(PLAYGROUND_DIR). No wasm-opt:
+# Debian's binaryen (108) breaks the externref table wasm-bindgen 0.2.130 emits, and the
+# wasm is well inside its budget (1.5 MiB gzipped) without it.
+PLAYGROUND_DIR := $(TARGET_DIR)/playground
+PLAYGROUND_WASM_BUILT := $(TARGET_DIR)/wasm32-unknown-unknown/playground/web.wasm
+PLAYGROUND_PORT ?= 8000
+# wasm-bindgen-cli must be the exact version of the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell awk '$$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
+
+# The registry this project builds against lacks versions wasm-bindgen-cli's own lock file
+# pins, so it is installed unlocked; without default features it skips TLS (it never
+# downloads anything here) and builds in half the time.
+.PHONY: wasm-bindgen-cli
+wasm-bindgen-cli:
+	@rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@$(CARGO) install --list | grep -qx "wasm-bindgen-cli v$(WASM_BINDGEN_VERSION):" || \
+		$(CARGO) install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION) --no-default-features
+
+.PHONY: playground-build
+playground-build: wasm-bindgen-cli
+	$(CARGO) build -p web --lib --target wasm32-unknown-unknown --profile playground
+	rm -rf $(PLAYGROUND_DIR)
+	mkdir -p $(PLAYGROUND_DIR)
+	cp -R web/www/. $(PLAYGROUND_DIR)/
+	cp examples/sleep.yaml $(PLAYGROUND_DIR)/examples/sleep.yaml
+	wasm-bindgen --target web --no-typescript --out-dir $(PLAYGROUND_DIR)/pkg $(PLAYGROUND_WASM_BUILT)
+	@echo "playground wasm: $$(stat -c %s $(PLAYGROUND_DIR)/pkg/web_bg.wasm) bytes, $$(gzip -9c $(PLAYGROUND_DIR)/pkg/web_bg.wasm | wc -c) gzipped"
+
+# Builds the page and serves it on 127.0.0.1 (PLAYGROUND_PORT=8000).
+.PHONY: playground
+playground: playground-build
+	@echo "Playground: http://127.0.0.1:$(PLAYGROUND_PORT)/ (Ctrl-C stops it)"
+	python3 -m http.server $(PLAYGROUND_PORT) --bind 127.0.0.1 --directory $(PLAYGROUND_DIR)
+
+web/node_modules: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch web/node_modules
+
+# The page in headless chromium (skipped, saying why, where chromium is missing), against
+# the kube-inject binary for the expected output.
+.PHONY: playground-tests
+playground-tests: playground-build web/node_modules
+	$(CARGO) build -p kube-inject
+	cd web && PLAYGROUND_DIR=$(PLAYGROUND_DIR) KUBE_INJECT=$(TARGET_DIR)/debug/kube-inject npm test
+
+# The pictures in web/screenshots, retaken.
+.PHONY: playground-screenshots
+playground-screenshots: playground-build web/node_modules
+	$(CARGO) build -p kube-inject
+	cd web && SCREENSHOTS=screenshots PLAYGROUND_DIR=$(PLAYGROUND_DIR) KUBE_INJECT=$(TARGET_DIR)/debug/kube-inject npm test
+
+# Wasm size, time to first injection and the 10,000-Deployment file in the page.
+.PHONY: playground-budgets
+playground-budgets: playground-build web/node_modules
+	cd web && PLAYGROUND_DIR=$(PLAYGROUND_DIR) npm run budgets
 
 # Everything CI runs.
 .PHONY: check

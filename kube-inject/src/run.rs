@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use injector::kubeinject::config::revision;
 use injector::kubeinject::split_documents;
 use injector::{Injector, Mode, Options};
 
@@ -84,11 +85,6 @@ pub fn run(args: &Args, notes: &mut dyn Write) -> Result<Vec<String>, Failure> {
     Ok(warnings)
 }
 
-/// istioctl renders the `default` revision as no revision.
-pub fn revision(flag: &str) -> &str {
-    if flag == "default" { "" } else { flag }
-}
-
 /// Below this many documents per worker, starting workers (each parses the templates) costs
 /// more than it saves.
 const DOCUMENTS_PER_JOB: usize = 32;
@@ -128,13 +124,6 @@ fn build_injector(loaded: &Loaded, options: &Options) -> Result<Injector, String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_default_revision_is_rendered_as_none() {
-        assert_eq!(revision("default"), "");
-        assert_eq!(revision(""), "");
-        assert_eq!(revision("canary"), "canary");
-    }
 
     #[test]
     fn small_inputs_are_injected_by_one_worker() {

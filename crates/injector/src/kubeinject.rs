@@ -9,7 +9,10 @@
 //!    ([`object`]), and the whole typed object re-serialised: Go JSON, then go-yaml v2 text
 //!    ([`crate::goyaml`]);
 //! 4. every output document is followed by `---\n`.
+//!
+//! The configuration it injects with is read as istioctl reads its files ([`config`]).
 
+pub mod config;
 pub mod decode;
 pub mod documents;
 pub mod kinds;
