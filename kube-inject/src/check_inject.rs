@@ -136,7 +136,10 @@ pub fn main(args: impl IntoIterator<Item = String>, out: &mut dyn Write) -> Resu
     for (i, pod) in pods.iter().enumerate() {
         if pods.len() > 1 {
             let blank = if i > 0 { "\n" } else { "" };
-            writeln!(out, "{blank}{} ({})", pod.name, pod.namespace).map_err(|e| e.to_string())?;
+            match writeln!(out, "{blank}{} ({})", pod.name, pod.namespace) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+                other => other.map_err(|e| e.to_string())?,
+            }
         }
         let checks = checkinject::check(
             &policies,
@@ -145,8 +148,11 @@ pub fn main(args: impl IntoIterator<Item = String>, out: &mut dyn Write) -> Resu
             &pod.namespace,
             &namespace_labels,
         );
-        out.write_all(checkinject::render_table(&checks).as_bytes())
-            .map_err(|e| e.to_string())?;
+        match out.write_all(checkinject::render_table(&checks).as_bytes()) {
+            // The reader stopped reading (`| head`): nothing more to say.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            other => other.map_err(|e| e.to_string())?,
+        }
     }
     Ok(())
 }

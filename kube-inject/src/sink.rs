@@ -77,9 +77,12 @@ impl Sink {
         match &mut self.target {
             Target::Memory { path: None, text } => {
                 let mut out = io::stdout().lock();
-                out.write_all(text.as_bytes())
-                    .and_then(|()| out.flush())
-                    .map_err(|e| go_error("write", Path::new("/dev/stdout"), &e))
+                match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                    // The reader has seen enough (`kube-inject … | head`): as ripgrep does,
+                    // stop quietly; the output was complete, so it is not a failure.
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                    other => other.map_err(|e| go_error("write", Path::new("/dev/stdout"), &e)),
+                }
             }
             Target::Memory {
                 path: Some(path),

@@ -822,3 +822,23 @@ fn check_inject_reads_the_policies_and_config_given() {
     assert_eq!(out.code, Some(1));
     assert!(out.stderr.contains("--namespace-labels"), "{}", out.stderr);
 }
+
+/// `kube-inject -f app.yaml | head`: the reader going away is no error, as for ripgrep.
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "app.yaml", &format!("{DEPLOYMENT}---\n").repeat(50));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kube-inject"))
+        .args(["-f", &input])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before kube-inject writes anything.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("Error"), "{stderr}");
+}
