@@ -22,6 +22,8 @@ export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // Containers often have a small /dev/shm.
+  '--disable-dev-shm-usage',
 ];
 
 /** Why the browser tests cannot run here, or null. */
