@@ -44,7 +44,7 @@ pub fn answer(
     else {
         return Ok(None);
     };
-    let Some(found) = workload::pods(input, &namespace_name(namespace), 1)
+    let Some(found) = workload::pods(input, namespace.name(), 1)
         .into_iter()
         .next()
     else {
@@ -90,13 +90,6 @@ pub fn answer(
         }
     }
     Ok(Some(answer))
-}
-
-fn namespace_name(namespace: &Namespace) -> String {
-    match namespace.name.trim() {
-        "" => "default".to_string(),
-        name => name.to_string(),
-    }
 }
 
 #[cfg(test)]

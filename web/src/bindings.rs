@@ -12,6 +12,9 @@ use crate::stream::Stream;
 pub struct Playground {
     session: Session,
     stream: Option<Stream>,
+    /// The last injected YAML, handed over as a string of its own: as a JSON field it would
+    /// be escaped and parsed again, which for the 10,000-Deployment file costs seconds.
+    output: Option<String>,
 }
 
 #[wasm_bindgen]
@@ -23,6 +26,7 @@ impl Playground {
         Ok(Playground {
             session,
             stream: None,
+            output: None,
         })
     }
 
@@ -50,13 +54,21 @@ impl Playground {
         self.stream.as_ref().is_none_or(Stream::finished)
     }
 
-    /// The outcome's JSON; the file is forgotten.
+    /// The outcome's JSON, its `output` left out for [`Playground::take_output`]; the file
+    /// is forgotten.
     pub fn finish(&mut self) -> String {
         let stream = self
             .stream
             .take()
             .unwrap_or_else(|| Stream::new(String::new()));
-        api::to_json(&stream.finish(&self.session))
+        let mut outcome = stream.finish(&self.session);
+        self.output = outcome.output.take();
+        api::to_json(&outcome)
+    }
+
+    /// The injected YAML of the last [`Playground::finish`] (`undefined` when it failed).
+    pub fn take_output(&mut self) -> Option<String> {
+        self.output.take()
     }
 
     /// The cluster decision for the file's pods, as JSON.

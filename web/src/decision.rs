@@ -26,7 +26,8 @@ impl Namespace {
         serde_json::from_str(text).map_err(|e| format!("invalid namespace: {e}"))
     }
 
-    fn name(&self) -> &str {
+    /// The namespace's name; `default` when the field is empty.
+    pub fn name(&self) -> &str {
         match self.name.trim() {
             "" => "default",
             name => name,

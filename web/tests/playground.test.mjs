@@ -215,6 +215,23 @@ describe('playground', { skip: why ?? false }, () => {
     await page.close();
   });
 
+  test('a file over a megabyte is kept out of the editor and injected whole', async () => {
+    const page = await open(browser.context, server.url);
+    const service = (i) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-${i}\nspec:\n  ports:\n  - port: 80\n`;
+    const input = Array.from({ length: 14000 }, (_, i) => service(i)).join('---\n');
+    assert.ok(input.length > 1024 * 1024);
+    await paste(page, '#workload', input, 120_000);
+    assert.equal(await page.inputValue('#workload'), '');
+    assert.match(await page.textContent('#large'), /^1\.\d MiB of YAML \(about 14,000 documents\)/);
+    assert.equal(await page.evaluate(() => window.playground.lastOutput), kubeInject(input).stdout);
+    assert.match(await page.textContent('#output'), /more bytes\n$/);
+    assert.equal(await page.isDisabled('#share'), true);
+    await page.click('#clear-large');
+    await settled(page);
+    assert.equal(await page.isHidden('#large'), true);
+    await page.close();
+  });
+
   test('the page works offline once loaded', async () => {
     const page = await open(browser.context, server.url);
     await page.evaluate(async () => {

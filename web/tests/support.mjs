@@ -22,6 +22,8 @@ export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // Containers often have a small /dev/shm.
+  '--disable-dev-shm-usage',
 ];
 
 /** Why the browser tests cannot run here, or null. */
@@ -98,8 +100,8 @@ export async function launch() {
 }
 
 /** Waits until the answer to the latest edit is on screen. */
-export async function settled(page) {
-  await page.waitForFunction(() => window.playground && !window.playground.pending, null, { timeout: 20_000 });
+export async function settled(page, timeout = 20_000) {
+  await page.waitForFunction(() => window.playground && !window.playground.pending, null, { timeout });
 }
 
 /** Opens the page and waits for its first injection. */
@@ -117,7 +119,7 @@ export async function open(context, url) {
  * Replaces an editor's text the way a paste does (one input event). Typing a large text
  * through the keyboard emulation takes minutes, so large texts are set directly.
  */
-export async function paste(page, selector, text) {
+export async function paste(page, selector, text, timeout = 20_000) {
   if (text.length < 64 * 1024) {
     await page.fill(selector, text);
   } else {
@@ -127,7 +129,7 @@ export async function paste(page, selector, text) {
       el.dispatchEvent(new Event('input', { bubbles: true }));
     }, [selector, text]);
   }
-  await settled(page);
+  await settled(page, timeout);
 }
 
 /**

@@ -20,6 +20,9 @@ const DEFAULT_STATE = {
 // Past this size, the output is shown in part (the whole is kept for download) and the
 // state is not put in the URL.
 const SHOWN_BYTES = 256 * 1024;
+// A textarea holding tens of megabytes takes the page's thread for seconds at every layout:
+// larger workloads are kept aside and summarised instead.
+const EDITOR_MAX = 1024 * 1024;
 const URL_STATE_MAX = 64 * 1024;
 
 const $ = (id) => document.getElementById(id);
@@ -35,6 +38,8 @@ const metrics = { firstInjectionMs: null, runs: 0, last: null, lastOutput: null,
 window.playground = metrics;
 
 let state = { ...DEFAULT_STATE };
+// The workload when it is too large for the editor (see EDITOR_MAX), else null.
+let largeWorkload = null;
 let worker;
 let runId = 0;
 let debounce;
@@ -46,14 +51,28 @@ function readFields() {
   for (const [key, el] of Object.entries(fields)) {
     state[key] = el.type === 'checkbox' ? el.checked : el.value;
   }
+  if (largeWorkload !== null) state.workload = largeWorkload;
 }
 
 function writeFields() {
   for (const [key, el] of Object.entries(fields)) {
     if (el.type === 'checkbox') el.checked = Boolean(state[key]);
-    else el.value = state[key] ?? '';
+    else if (el !== fields.workload) el.value = state[key] ?? '';
   }
+  setWorkload(state.workload ?? '');
   $('example').value = state.example || '';
+}
+
+function setWorkload(text) {
+  const large = text.length > EDITOR_MAX;
+  largeWorkload = large ? text : null;
+  fields.workload.value = large ? '' : text;
+  const banner = $('large');
+  banner.hidden = !large;
+  if (large) {
+    const documents = text.split(/^---/m).length;
+    banner.querySelector('span').textContent = `${(text.length / 1048576).toFixed(1)} MiB of YAML (about ${documents.toLocaleString('en')} documents), too large to show in the editor: it is injected as it is. Type or paste here to replace it.`;
+  }
 }
 
 async function transform(bytes, stream) {
@@ -76,6 +95,7 @@ function fromBase64Url(text) {
 
 // Only what differs from the defaults goes into the link.
 async function encodeState() {
+  if (state.workload.length + state.config.length > URL_STATE_MAX) return null;
   const changed = {};
   for (const [key, value] of Object.entries(state)) {
     if (value !== DEFAULT_STATE[key]) changed[key] = value;
@@ -423,10 +443,27 @@ async function start() {
       if (el === fields.workload) {
         state.example = '';
         picker.value = '';
+        // A paste over the size limit is moved out of the editor; an edit replaces a large
+        // workload kept aside. (Setting the value of a small one would move the caret.)
+        if (el.value.length > EDITOR_MAX || largeWorkload !== null) setWorkload(el.value);
       }
       schedule();
     });
   }
+  $('file').addEventListener('change', async (event) => {
+    const [file] = event.target.files;
+    if (!file) return;
+    metrics.pending = true;
+    state.example = '';
+    picker.value = '';
+    setWorkload(await file.text());
+    event.target.value = '';
+    run();
+  });
+  $('clear-large').addEventListener('click', () => {
+    setWorkload('');
+    schedule(0);
+  });
   $('share').addEventListener('click', async () => {
     await updateUrl();
     try {

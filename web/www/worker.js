@@ -68,6 +68,7 @@ async function run({ id, settings, input, namespace }) {
     }
   }
   const outcome = JSON.parse(playground.finish());
+  outcome.output = playground.take_output() ?? null;
   const injectedMs = performance.now() - started;
   const ns = JSON.stringify(namespace);
   const decisions = JSON.parse(playground.explain(input, ns));
