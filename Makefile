@@ -58,7 +58,9 @@ e2e-tests: annotated-policy.wasm noop-policy
 	NOOP_WASM=$(NOOP_WASM) $(CARGO) test -p e2e-tests
 	$(MAKE) conformance
 	@if [ -z "$(KWCTL)" ]; then echo "kwctl not found (KWCTL, PATH, ../shared/bin): the bats files will skip"; fi
-	bats e2e-tests/e2e.bats e2e-tests/lookup.bats e2e-tests/nodes.bats e2e-tests/proxyconfigs.bats e2e-tests/examples.bats e2e-tests/packaging.bats
+	@if command -v bats >/dev/null 2>&1; then \
+		bats e2e-tests/e2e.bats e2e-tests/lookup.bats e2e-tests/nodes.bats e2e-tests/proxyconfigs.bats e2e-tests/examples.bats e2e-tests/packaging.bats; \
+	else echo "bats: SKIPPED: bats is not installed (apt-get install bats jq)"; fi
 	$(MAKE) playground-tests
 
 .PHONY: conformance
@@ -163,6 +165,9 @@ bench-kube-inject:
 # a sample AdmissionRequest, then inject the same workload with kube-inject.
 .PHONY: run
 run: policy.wasm
+	@echo "Building the waPC runner (wasmtime) and kube-inject; the first time takes several minutes."
+	$(CARGO) build -p e2e-tests --bin policy-run
+	$(CARGO) build --release -p kube-inject
 	$(E2E) policy-run -- --workload examples/sleep.yaml --cluster-fixtures examples/cluster --output yaml policy.wasm
 	$(E2E) policy-run -- --request-path examples/requests/pod-create.json --settings-path examples/settings/lookup.json --cluster-fixtures examples/cluster --output patch policy.wasm
 	$(CARGO) run --quiet --release -p kube-inject -- -f examples/sleep.yaml

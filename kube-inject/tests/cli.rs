@@ -828,7 +828,11 @@ fn check_inject_reads_the_policies_and_config_given() {
 fn a_closed_pipe_ends_the_run_quietly() {
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
-    let input = write(dir.path(), "app.yaml", &format!("{DEPLOYMENT}---\n").repeat(50));
+    let input = write(
+        dir.path(),
+        "app.yaml",
+        &format!("{DEPLOYMENT}---\n").repeat(50),
+    );
     let mut child = Command::new(env!("CARGO_BIN_EXE_kube-inject"))
         .args(["-f", &input])
         .stdout(Stdio::piped())
