@@ -815,7 +815,7 @@ fn check_inject_reads_the_policies_and_config_given() {
     );
 
     let out = run(
-        &["check-inject", "-f", "-", "--namespace-labels", "nonsense"],
+        &["check-inject", "-f", "-", "--namespace-labels", "=nonsense"],
         CHECK_POD,
         &[],
     );

@@ -2,6 +2,7 @@
 //! selectors (the namespace's and pod's labels) and then its `injectRequired`, as the policy
 //! evaluates them with `namespaceSelection: lookup`.
 
+use injector::checkinject;
 use injector::decide::{self, NAMESPACE_NAME_LABEL, WebhookSelection};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -91,7 +92,13 @@ pub fn explain(
             let (inject, reason) = if rejected || !decision.inject {
                 (false, decision.reason.to_string())
             } else if !selects {
-                (false, not_selected(pod_namespace, &selection.revision))
+                // istioctl x check-inject's words, as kube-inject check-inject and the
+                // policy's audit annotations say it.
+                let hooks = checkinject::istio_webhooks(&selection);
+                (
+                    false,
+                    checkinject::match_status(&hooks, pod_labels, &ns_labels).0,
+                )
             } else {
                 (true, decision.reason.to_string())
             };
@@ -109,40 +116,8 @@ pub fn explain(
     Ok(explained)
 }
 
-/// Why none of the webhooks of Istio's chart sends the pod to the injector.
-fn not_selected(namespace: &str, revision: &str) -> String {
-    let by_revision = format!("istio.io/rev={revision}");
-    if revision == "default" {
-        format!(
-            "no injection webhook selects the pod: namespace {namespace} is not labelled \
-             istio-injection=enabled or {by_revision}, and the pod is not labelled \
-             sidecar.istio.io/inject=true"
-        )
-    } else {
-        format!(
-            "no injection webhook of revision {revision} selects the pod: neither namespace \
-             {namespace} nor the pod is labelled {by_revision}"
-        )
-    }
-}
-
-/// `key=value` pairs, separated by commas or new lines; `key` alone is an empty value.
-pub fn parse_labels(text: &str) -> Result<Map<String, Value>, String> {
-    let mut labels = Map::new();
-    for pair in text
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = key.trim();
-        if key.is_empty() {
-            return Err(format!("namespace label {pair:?} has no key"));
-        }
-        labels.insert(key.to_string(), Value::String(value.trim().to_string()));
-    }
-    Ok(labels)
-}
+/// One label syntax for the page, `kube-inject check-inject` and the policy's tests.
+pub use injector::checkinject::parse_labels;
 
 #[cfg(test)]
 mod tests {
@@ -192,9 +167,9 @@ mod tests {
     fn an_unlabelled_namespace_is_not_selected() {
         let e = explain_one(Settings::default(), &pod("", ""), "");
         assert!(!e.inject && !e.webhook_selects);
-        assert!(
-            e.reason.starts_with("no injection webhook selects"),
-            "{e:?}"
+        assert_eq!(
+            e.reason,
+            "No matching namespace labels (istio.io/rev=default, istio-injection=enabled) or pod labels (istio.io/rev=default, sidecar.istio.io/inject=true)"
         );
         let canary = Settings {
             revision: "canary".into(),
@@ -213,5 +188,6 @@ mod tests {
         assert_eq!(labels["c"], "");
         assert_eq!(labels["d"], "");
         assert!(parse_labels("=x").is_err());
+        assert!(parse_labels("nokey").is_ok());
     }
 }

@@ -129,7 +129,7 @@ describe('playground', { skip: why ?? false }, () => {
     await settled(page);
     await paste(page, '#ns-labels', '');
     assert.equal(await page.textContent('#decision .badge'), 'not injected');
-    assert.match(await page.textContent('#decision .why'), /^no injection webhook selects the pod: namespace demo is not labelled istio-injection=enabled/);
+    assert.match(await page.textContent('#decision .why'), /^No matching namespace labels \(istio.io\/rev=default, istio-injection=enabled\)/);
     await page.close();
   });
 

@@ -338,17 +338,21 @@ pub fn render_table(checks: &[Check]) -> String {
     out
 }
 
-/// Parses `k=v,k2=v2` (istioctl's `--labels`).
+/// Parses labels as `k=v,k2=v2` (istioctl's `--labels`), also one per line; `key` alone is
+/// the empty value.
 pub fn parse_labels(text: &str) -> Result<Map<String, Value>, String> {
     let mut labels = Map::new();
-    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (key, value) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("{pair:?} is not a key=value label"))?;
-        labels.insert(
-            key.trim().to_string(),
-            Value::String(value.trim().to_string()),
-        );
+    for pair in text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(format!("label {pair:?} has no key"));
+        }
+        labels.insert(key.to_string(), Value::String(value.trim().to_string()));
     }
     Ok(labels)
 }

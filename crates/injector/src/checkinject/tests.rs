@@ -329,5 +329,9 @@ fn the_table_is_istioctls() {
         parse_labels("a=1, b=two").unwrap(),
         labels(&[("a", "1"), ("b", "two")])
     );
-    assert!(parse_labels("nope").is_err());
+    assert_eq!(
+        parse_labels("a=b, c=\n d").unwrap(),
+        labels(&[("a", "b"), ("c", ""), ("d", "")])
+    );
+    assert!(parse_labels("=x").is_err());
 }
