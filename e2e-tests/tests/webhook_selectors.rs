@@ -10,6 +10,8 @@ use std::path::PathBuf;
 
 use e2e_tests::documents::read_documents;
 use e2e_tests::workspace_root;
+use injector::checkinject;
+use injector::decide::WebhookSelection;
 use injector::selector::LabelSelector;
 use serde_json::{Map, Value, json};
 
@@ -25,93 +27,30 @@ struct Webhook {
 }
 
 /// Istio's injection webhooks for one revision, as the chart's `mutatingwebhook.yaml` writes
-/// them: `rev.namespace` and `rev.object` for every revision; `namespace`, `object` and, with
-/// `enableNamespacesByDefault`, `auto` for the default revision only.
+/// them (`checkinject::istio_webhooks`, itself checked against the policy's own lookup
+/// selection): `rev.namespace` and `rev.object` for every revision; `namespace`, `object` and,
+/// with `enableNamespacesByDefault`, `auto` for the default revision only.
 fn istio_webhooks(revision: &str, enable_namespaces_by_default: bool) -> Vec<Webhook> {
-    let hook = |name: &str, namespace_selector: Value, object_selector: Value| Webhook {
+    let names = ["rev.namespace", "rev.object", "namespace", "object", "auto"];
+    checkinject::istio_webhooks(&WebhookSelection {
+        revision: revision.to_string(),
+        tags: Vec::new(),
+        default_revision: revision == "default",
+        enable_namespaces_by_default,
+    })
+    .into_iter()
+    .zip(names)
+    .map(|(hook, name)| Webhook {
         name: format!("{name}.sidecar-injector.istio.io"),
-        namespace_selector,
-        object_selector,
-    };
-    let not_opted_out =
-        json!({"key": "sidecar.istio.io/inject", "operator": "NotIn", "values": ["false"]});
-    let mut hooks = vec![
-        hook(
-            "rev.namespace",
-            json!({"matchExpressions": [
-                {"key": "istio.io/rev", "operator": "In", "values": [revision]},
-                {"key": "istio-injection", "operator": "DoesNotExist"},
-            ]}),
-            json!({"matchExpressions": [not_opted_out]}),
-        ),
-        hook(
-            "rev.object",
-            json!({"matchExpressions": [
-                {"key": "istio.io/rev", "operator": "DoesNotExist"},
-                {"key": "istio-injection", "operator": "DoesNotExist"},
-            ]}),
-            json!({"matchExpressions": [
-                not_opted_out,
-                {"key": "istio.io/rev", "operator": "In", "values": [revision]},
-            ]}),
-        ),
-    ];
-    if revision == "default" {
-        hooks.push(hook(
-            "namespace",
-            json!({"matchExpressions": [
-                {"key": "istio-injection", "operator": "In", "values": ["enabled"]},
-            ]}),
-            json!({"matchExpressions": [not_opted_out]}),
-        ));
-        hooks.push(hook(
-            "object",
-            json!({"matchExpressions": [
-                {"key": "istio-injection", "operator": "DoesNotExist"},
-                {"key": "istio.io/rev", "operator": "DoesNotExist"},
-            ]}),
-            json!({"matchExpressions": [
-                {"key": "sidecar.istio.io/inject", "operator": "In", "values": ["true"]},
-                {"key": "istio.io/rev", "operator": "DoesNotExist"},
-            ]}),
-        ));
-        if enable_namespaces_by_default {
-            hooks.push(hook(
-                "auto",
-                json!({"matchExpressions": [
-                    {"key": "istio-injection", "operator": "DoesNotExist"},
-                    {"key": "istio.io/rev", "operator": "DoesNotExist"},
-                    {"key": "kubernetes.io/metadata.name", "operator": "NotIn",
-                     "values": ["kube-system", "kube-public", "kube-node-lease", "local-path-storage"]},
-                ]}),
-                json!({"matchExpressions": [
-                    {"key": "sidecar.istio.io/inject", "operator": "DoesNotExist"},
-                    {"key": "istio.io/rev", "operator": "DoesNotExist"},
-                ]}),
-            ));
-        }
-    }
-    hooks
+        namespace_selector: hook.namespace_selector,
+        object_selector: hook.object_selector,
+    })
+    .collect()
 }
 
-/// kubewarden-controller's `namespaceSelector()` for a ClusterAdmissionPolicy: unless the
-/// policy sets `allowInsideAdmissionControllerNamespace`, the webhook gets
-/// `kubernetes.io/metadata.name NotIn [<Kubewarden's namespace>]` followed by the policy's
-/// `matchExpressions`, and nothing else of the policy's selector (its `matchLabels` are lost).
+/// kubewarden-controller's `namespaceSelector()` for a ClusterAdmissionPolicy.
 fn controller_namespace_selector(spec: &Value) -> Value {
-    let selector = &spec["namespaceSelector"];
-    if spec["allowInsideAdmissionControllerNamespace"] == true {
-        return selector.clone();
-    }
-    let mut expressions = vec![json!({
-        "key": "kubernetes.io/metadata.name",
-        "operator": "NotIn",
-        "values": [KUBEWARDEN_NAMESPACE],
-    })];
-    if let Some(own) = selector["matchExpressions"].as_array() {
-        expressions.extend(own.iter().cloned());
-    }
-    json!({"matchExpressions": expressions})
+    checkinject::controller_namespace_selector(spec, KUBEWARDEN_NAMESPACE)
 }
 
 /// The webhooks kubewarden-controller creates for the policies of these example files.
