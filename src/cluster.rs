@@ -195,6 +195,38 @@ pub mod fixtures {
     }
 
     impl FixtureCluster {
+        /// A list call, recorded as `<apiVersion>/<kind> list[ <namespace>]`. Items come
+        /// without apiVersion and kind, as the host answers masked lists.
+        fn list(
+            &self,
+            api_version: &str,
+            kind: &str,
+            namespace: Option<&str>,
+        ) -> Result<Vec<Value>, String> {
+            let place = namespace.map(|ns| format!(" {ns}")).unwrap_or_default();
+            self.lookups
+                .borrow_mut()
+                .push(format!("{api_version}/{kind} list{place}"));
+            if self.fail {
+                return Err("connection refused".to_string());
+            }
+            Ok(self
+                .objects
+                .iter()
+                .filter(|((v, k, ns, _), _)| {
+                    v == api_version && k == kind && namespace.is_none_or(|want| ns == want)
+                })
+                .map(|(_, object)| {
+                    let mut masked = object.clone();
+                    if let Some(fields) = masked.as_object_mut() {
+                        fields.remove("apiVersion");
+                        fields.remove("kind");
+                    }
+                    masked
+                })
+                .collect())
+        }
+
         pub fn with(mut self, object: Value) -> Self {
             let get = |p: &str| {
                 object
@@ -245,26 +277,7 @@ pub mod fixtures {
             namespace: &str,
             _field_masks: &[&str],
         ) -> Result<Vec<Value>, String> {
-            self.lookups
-                .borrow_mut()
-                .push(format!("{api_version}/{kind} list {namespace}"));
-            if self.fail {
-                return Err("connection refused".to_string());
-            }
-            // As the host answers with field masks: no apiVersion or kind.
-            Ok(self
-                .objects
-                .iter()
-                .filter(|((v, k, ns, _), _)| v == api_version && k == kind && ns == namespace)
-                .map(|(_, object)| {
-                    let mut masked = object.clone();
-                    if let Some(fields) = masked.as_object_mut() {
-                        fields.remove("apiVersion");
-                        fields.remove("kind");
-                    }
-                    masked
-                })
-                .collect())
+            self.list(api_version, kind, Some(namespace))
         }
 
         fn list_all(
@@ -273,18 +286,7 @@ pub mod fixtures {
             kind: &str,
             _field_masks: &[&str],
         ) -> Result<Vec<Value>, String> {
-            self.lookups
-                .borrow_mut()
-                .push(format!("{api_version}/{kind} list"));
-            if self.fail {
-                return Err("connection refused".to_string());
-            }
-            Ok(self
-                .objects
-                .iter()
-                .filter(|((v, k, _, _), _)| v == api_version && k == kind)
-                .map(|(_, object)| object.clone())
-                .collect())
+            self.list(api_version, kind, None)
         }
     }
 }

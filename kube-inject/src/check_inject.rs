@@ -136,9 +136,8 @@ pub fn main(args: impl IntoIterator<Item = String>, out: &mut dyn Write) -> Resu
     for (i, pod) in pods.iter().enumerate() {
         if pods.len() > 1 {
             let blank = if i > 0 { "\n" } else { "" };
-            match writeln!(out, "{blank}{} ({})", pod.name, pod.namespace) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-                other => other.map_err(|e| e.to_string())?,
+            if !write_or_stop(out, format!("{blank}{} ({})\n", pod.name, pod.namespace))? {
+                return Ok(());
             }
         }
         let checks = checkinject::check(
@@ -148,11 +147,19 @@ pub fn main(args: impl IntoIterator<Item = String>, out: &mut dyn Write) -> Resu
             &pod.namespace,
             &namespace_labels,
         );
-        match out.write_all(checkinject::render_table(&checks).as_bytes()) {
-            // The reader stopped reading (`| head`): nothing more to say.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-            other => other.map_err(|e| e.to_string())?,
+        if !write_or_stop(out, checkinject::render_table(&checks))? {
+            return Ok(());
         }
     }
     Ok(())
+}
+
+/// Writes `text`; `false` once the reader has stopped reading (`| head`), which ends the
+/// report quietly.
+fn write_or_stop(out: &mut dyn Write, text: String) -> Result<bool, String> {
+    match out.write_all(text.as_bytes()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e.to_string()),
+    }
 }

@@ -238,19 +238,7 @@ pub struct PodToCheck {
 /// template (a CronJob's job template's) with the workload's namespace, other kinds skipped.
 /// `namespace` is used where the object names none.
 pub fn pods_from_yaml(text: &str, namespace: &str) -> Result<Vec<PodToCheck>, String> {
-    let mut objects = Vec::new();
-    for (i, document) in crate::kubeinject::split_documents(text)
-        .into_iter()
-        .enumerate()
-    {
-        let value = crate::render::template::yaml::yaml_to_json(document)
-            .map_err(|e| format!("document {}: {e}", i + 1))?;
-        match value.get("items") {
-            Some(Value::Array(items)) => objects.extend(items.iter().cloned()),
-            _ if value.is_null() => {}
-            _ => objects.push(value),
-        }
-    }
+    let objects = yaml_objects(text)?;
     let mut pods = Vec::new();
     for object in objects {
         let kind = object
@@ -283,22 +271,10 @@ pub fn pods_from_yaml(text: &str, namespace: &str) -> Result<Vec<PodToCheck>, St
     Ok(pods)
 }
 
-/// The objects of YAML or JSON text: each document, the items of Lists.
+/// The objects of YAML or JSON text: each document, the items of lists.
 pub fn yaml_objects(text: &str) -> Result<Vec<Value>, String> {
-    let mut objects = Vec::new();
-    for (i, document) in crate::kubeinject::split_documents(text)
-        .into_iter()
-        .enumerate()
-    {
-        let value = crate::render::template::yaml::yaml_to_json(document)
-            .map_err(|e| format!("document {}: {e}", i + 1))?;
-        match value.get("items") {
-            Some(Value::Array(items)) => objects.extend(items.iter().cloned()),
-            _ if value.is_null() => {}
-            _ => objects.push(value),
-        }
-    }
-    Ok(objects)
+    crate::kubeinject::yaml_objects(text)
+        .map_err(|(document, e)| format!("document {document}: {e}"))
 }
 
 /// istioctl's table: `WEBHOOK REVISION INJECTED REASON`, ✔ or ✘, and its error line when

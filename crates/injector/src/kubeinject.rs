@@ -26,7 +26,7 @@ use thiserror::Error;
 use crate::error::InjectError;
 use crate::inject::Injector;
 
-pub use documents::split_documents;
+pub use documents::{split_documents, yaml_objects};
 
 /// What one document (or a whole stream) becomes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -125,16 +125,7 @@ impl Cluster for Fixtures<'_> {
         namespace: &str,
         _field_masks: &[&str],
     ) -> Result<Vec<Value>, String> {
-        Ok(self
-            .0
-            .iter()
-            .filter(|object| {
-                field(object, "/apiVersion") == api_version
-                    && field(object, "/kind") == kind
-                    && field(object, "/metadata/namespace") == namespace
-            })
-            .cloned()
-            .collect())
+        Ok(self.list(api_version, kind, Some(namespace)))
     }
 
     fn list_all(
@@ -143,14 +134,22 @@ impl Cluster for Fixtures<'_> {
         kind: &str,
         _field_masks: &[&str],
     ) -> Result<Vec<Value>, String> {
-        Ok(self
-            .0
+        Ok(self.list(api_version, kind, None))
+    }
+}
+
+impl Fixtures<'_> {
+    /// The case's objects of a kind, in one namespace or all.
+    fn list(&self, api_version: &str, kind: &str, namespace: Option<&str>) -> Vec<Value> {
+        self.0
             .iter()
             .filter(|object| {
-                field(object, "/apiVersion") == api_version && field(object, "/kind") == kind
+                field(object, "/apiVersion") == api_version
+                    && field(object, "/kind") == kind
+                    && namespace.is_none_or(|ns| field(object, "/metadata/namespace") == ns)
             })
             .cloned()
-            .collect())
+            .collect()
     }
 }
 

@@ -62,25 +62,8 @@ impl ProxyConfigResources {
     /// Reads ProxyConfig objects from YAML or JSON text as `kubectl get proxyconfigs -A -o
     /// yaml` prints it: documents, Lists of items, or both. Other kinds are skipped.
     pub fn from_yaml(text: &str) -> Result<Self, ConfigError> {
-        let mut objects = Vec::new();
-        for (i, document) in crate::kubeinject::split_documents(text)
-            .into_iter()
-            .enumerate()
-        {
-            let value = crate::render::template::yaml::yaml_to_json(document)
-                .map_err(|e| ConfigError::new(format!("document {}", i + 1), e))?;
-            match value.get("items") {
-                Some(Value::Array(items))
-                    if value
-                        .get("kind")
-                        .and_then(Value::as_str)
-                        .is_some_and(|k| k.ends_with("List")) =>
-                {
-                    objects.extend(items.iter().cloned());
-                }
-                _ => objects.push(value),
-            }
-        }
+        let objects = crate::kubeinject::yaml_objects(text)
+            .map_err(|(document, e)| ConfigError::new(format!("document {document}"), e))?;
         Self::from_objects(objects.iter())
     }
 

@@ -45,6 +45,32 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
     })
 }
 
+/// The objects of YAML or JSON text as `kubectl get … -o yaml` prints them: each document, and
+/// the items of a list (`kind: List` or any `…List`). Empty documents are skipped. An error
+/// names the document that does not read, counting from 1.
+pub fn yaml_objects(text: &str) -> Result<Vec<serde_json::Value>, (usize, String)> {
+    use serde_json::Value;
+    let mut objects = Vec::new();
+    for (i, document) in split_documents(text).into_iter().enumerate() {
+        let value =
+            crate::render::template::yaml::yaml_to_json(document).map_err(|e| (i + 1, e))?;
+        let is_list = value
+            .get("kind")
+            .and_then(Value::as_str)
+            .is_some_and(|kind| kind.ends_with("List"));
+        match value {
+            Value::Null => {}
+            Value::Object(mut object) if is_list => {
+                if let Some(Value::Array(items)) = object.remove("items") {
+                    objects.extend(items);
+                }
+            }
+            other => objects.push(other),
+        }
+    }
+    Ok(objects)
+}
+
 /// Splits a stream into documents as the Kubernetes YAML reader does. Each document is a
 /// slice of `input` (line terminators as written); pass it to
 /// [`inject_document`](super::inject_document), which reads it the way Go does.
