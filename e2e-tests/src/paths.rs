@@ -82,14 +82,7 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// Istio's conformance data set: `$ISTIO_CONFORMANCE_DIR`, else `../shared/istio-conformance`
-/// beside the workspace; `None` when it is not there.
+/// Istio's conformance data set (`istio_conformance::locate`); `None` when it is not there.
 pub fn conformance_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ISTIO_CONFORMANCE_DIR")
-        .filter(|value| !value.is_empty())
-        .map_or_else(
-            || workspace_root().join("../shared/istio-conformance"),
-            PathBuf::from,
-        );
-    dir.is_dir().then_some(dir)
+    istio_conformance::locate()
 }

@@ -5,7 +5,6 @@
 //! part with a message when the conformance data is absent.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use gotemplate::{Funcs, Function, Templates, Value};
@@ -67,10 +66,7 @@ fn time<T>(label: &str, iterations: u32, mut f: impl FnMut() -> T) {
 }
 
 fn istio_templates() -> Option<Vec<(String, String)>> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
+    let dir = istio_conformance::locate()?;
     let text = std::fs::read_to_string(dir.join("base/injector-config.yaml")).ok()?;
     let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).ok()?;
     let map = doc.get("templates")?.as_mapping()?;
@@ -83,9 +79,7 @@ fn istio_templates() -> Option<Vec<(String, String)>> {
 
 fn main() {
     match istio_templates() {
-        None => println!(
-            "skipping Istio templates: conformance data not found (set ISTIO_CONFORMANCE_DIR)"
-        ),
+        None => println!("{}", istio_conformance::ABSENT_MESSAGE),
         Some(templates) => {
             let bytes: usize = templates.iter().map(|(_, t)| t.len()).sum();
             let lines: usize = templates.iter().map(|(_, t)| t.lines().count()).sum();

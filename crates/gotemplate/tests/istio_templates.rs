@@ -1,8 +1,6 @@
 //! Istio's real injection templates (the conformance dataset's `base/injector-config.yaml`)
 //! must parse, and the pod-injection ones must render on Istio's default values.
 
-use std::path::PathBuf;
-
 use gotemplate::{FuncError, Funcs, Function, Map, Object, Templates, Value};
 
 /// `*wrapperspb.BoolValue`: a nil pointer whose `GetValue` method still answers false.
@@ -64,22 +62,6 @@ impl Object for ProxyConfig {
     }
     fn format(&self) -> String {
         "&{}".into()
-    }
-}
-
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    if dir.join("base/injector-config.yaml").is_file() {
-        Some(dir)
-    } else {
-        println!(
-            "skipping: Istio conformance data not found at {} (set ISTIO_CONFORMANCE_DIR)",
-            dir.display()
-        );
-        None
     }
 }
 
@@ -145,7 +127,9 @@ fn stub_funcs() -> Funcs {
 
 #[test]
 fn all_eight_templates_parse() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let all = templates(&dir);
     let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
@@ -175,7 +159,9 @@ fn all_eight_templates_parse() {
 
 #[test]
 fn an_unknown_function_is_reported_like_go() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let (_, sidecar) = templates(&dir).into_iter().next().unwrap();
     let mut funcs = Funcs::new();
     for name in ISTIO_AND_SPRIG.iter().filter(|n| **n != "isset") {
@@ -353,7 +339,9 @@ fn pod_data(values: &serde_json::Value) -> Value {
 
 #[test]
 fn grpc_simple_renders_on_default_values() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let values: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("base/values.json")).unwrap())
             .unwrap();
@@ -372,7 +360,9 @@ fn grpc_simple_renders_on_default_values() {
 
 #[test]
 fn sidecar_renders_on_default_values() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let values: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("base/values.json")).unwrap())
             .unwrap();

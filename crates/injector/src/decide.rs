@@ -430,7 +430,6 @@ mod tests {
     use super::*;
     use crate::selector::LabelSelector;
     use serde_json::json;
-    use std::path::PathBuf;
 
     fn config(policy: &str, never: &[Value], always: &[Value]) -> InjectorConfig {
         let selectors = |list: &[Value]| {
@@ -1306,66 +1305,31 @@ mod tests {
 
     // ----- conformance: kube-inject's fixed policy on the suite's inputs -----
 
-    fn conformance_dir() -> Option<PathBuf> {
-        let dir = std::env::var_os("ISTIO_CONFORMANCE_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance")
-            });
-        dir.join("cases").is_dir().then_some(dir)
-    }
-
-    /// (pod metadata+spec as a Pod, was it injected in the golden)
+    /// The pods of a case file as kube-inject sees them: each workload's pod metadata (in the
+    /// workload's namespace unless it names one) and spec, where `Kind::pod_location` finds
+    /// them. Files without a workload have no pods.
     fn pods(text: &str) -> Vec<Value> {
-        fn push(object: Value, out: &mut Vec<Value>) {
-            let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
-            if kind == "List" {
-                for item in object
-                    .get("items")
-                    .and_then(Value::as_array)
+        let workloads = istio_conformance::injectable_objects(text).unwrap_or_default();
+        workloads
+            .iter()
+            .filter_map(|workload| {
+                let location =
+                    crate::kubeinject::kinds::Kind::from_name(&workload.kind)?.pod_location()?;
+                let mut metadata = workload
+                    .object
+                    .pointer(location.metadata)
                     .cloned()
-                    .unwrap_or_default()
+                    .unwrap_or_else(|| json!({}));
+                if metadata.get("namespace").is_none()
+                    && !workload.namespace.is_empty()
+                    && let Some(m) = metadata.as_object_mut()
                 {
-                    push(item, out);
+                    m.insert("namespace".into(), json!(workload.namespace));
                 }
-                return;
-            }
-            let (meta, spec) = match kind {
-                "Pod" => (object.get("metadata"), object.get("spec")),
-                "CronJob" => (
-                    object.pointer("/spec/jobTemplate/metadata"),
-                    object.pointer("/spec/jobTemplate/spec/template/spec"),
-                ),
-                "Deployment"
-                | "DeploymentConfig"
-                | "DaemonSet"
-                | "StatefulSet"
-                | "Job"
-                | "ReplicaSet"
-                | "ReplicationController" => (
-                    object.pointer("/spec/template/metadata"),
-                    object.pointer("/spec/template/spec"),
-                ),
-                _ => return,
-            };
-            let mut metadata = meta.cloned().unwrap_or_else(|| json!({}));
-            if metadata.get("namespace").is_none()
-                && let (Some(m), Some(ns)) = (
-                    metadata.as_object_mut(),
-                    object.pointer("/metadata/namespace"),
-                )
-            {
-                m.insert("namespace".into(), ns.clone());
-            }
-            out.push(json!({"metadata": metadata, "spec": spec.cloned().unwrap_or(Value::Null)}));
-        }
-        let mut out = Vec::new();
-        for part in text.split("\n---") {
-            if let Ok(object) = serde_yaml_ng::from_str::<Value>(part) {
-                push(object, &mut out);
-            }
-        }
-        out
+                let spec = workload.object.pointer(location.spec).cloned();
+                Some(json!({"metadata": metadata, "spec": spec.unwrap_or(Value::Null)}))
+            })
+            .collect()
     }
 
     fn injected(pod: &Value) -> bool {
@@ -1377,8 +1341,7 @@ mod tests {
     /// which inputs were injected (the status annotation) and which were echoed.
     #[test]
     fn conformance_decisions_match_goldens() {
-        let Some(dir) = conformance_dir() else {
-            println!("skipping: istio-conformance dataset not found (set ISTIO_CONFORMANCE_DIR)");
+        let Some(dir) = istio_conformance::locate_or_skip() else {
             return;
         };
         let enabled = InjectorConfig::builtin();

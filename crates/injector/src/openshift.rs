@@ -215,7 +215,6 @@ fn is_go_scan_space(c: char) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
-    use std::path::PathBuf;
 
     fn annotations(value: Value) -> Map<String, Value> {
         match value {
@@ -314,21 +313,11 @@ mod tests {
         assert_eq!(parse_block("7-3"), Ok(Block { start: 7, end: 3 }));
     }
 
-    fn conformance_dir() -> Option<PathBuf> {
-        let dir = std::env::var_os("ISTIO_CONFORMANCE_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance")
-            });
-        dir.join("cases").is_dir().then_some(dir)
-    }
-
     /// The OpenShift goldens run the proxy (outside TPROXY mode) as the IDs computed from the
     /// `test-ns` namespace annotations of their case.
     #[test]
     fn openshift_conformance_cases() {
-        let Some(dir) = conformance_dir() else {
-            println!("skipping: istio-conformance dataset not found (set ISTIO_CONFORMANCE_DIR)");
+        let Some(dir) = istio_conformance::locate_or_skip() else {
             return;
         };
         let mut checked = 0;

@@ -586,7 +586,6 @@ pub(crate) fn go_quote(s: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
-    use std::path::PathBuf;
 
     fn validate_one(name: &str, value: &str) -> Result<(), String> {
         let mut annotations = Map::new();
@@ -1028,15 +1027,6 @@ mod tests {
         }
     }
 
-    fn conformance_dir() -> Option<PathBuf> {
-        let dir = std::env::var_os("ISTIO_CONFORMANCE_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance")
-            });
-        dir.join("cases").is_dir().then_some(dir)
-    }
-
     /// Every annotation map under `metadata.annotations` of a workload's pod template (or a Pod).
     fn pod_annotations(document: &Value, out: &mut Vec<Map<String, Value>>) {
         for pointer in [
@@ -1062,8 +1052,7 @@ mod tests {
     /// Error cases fail with their `expectError` substring; every other input validates.
     #[test]
     fn conformance_cases() {
-        let Some(dir) = conformance_dir() else {
-            println!("skipping: istio-conformance dataset not found (set ISTIO_CONFORMANCE_DIR)");
+        let Some(dir) = istio_conformance::locate_or_skip() else {
             return;
         };
         let (mut failing, mut passing) = (0, 0);

@@ -11,27 +11,18 @@
 //! are ignored, and cluster/network env vars are moved to the end as `overwriteClusterInfo`
 //! does.
 //!
-//! Cases listed in `conformance_passing.txt` must keep passing; the test prints the others
-//! with the first difference.
+//! Cases on the floor (`conformance-floor.json`) must keep passing (`UPDATE_CONFORMANCE=1`
+//! records today's passes); the test prints the others with the first difference.
 
 use super::Builtin;
-use crate::config::{MeshConfig, ProxyConfig, Values};
+use crate::config::{MeshConfig, ProxyConfig, Values, deep_merge};
 use crate::deploymeta::deploy_meta;
 use crate::k8s::{self, NormalizeOptions};
 use crate::render::{Renderer, TemplateData};
+use istio_conformance::{Outcome, Verdict};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-
-const EXPECTED_PASSING: &str = include_str!("conformance_passing.txt");
-
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    dir.join("base/values.json").exists().then_some(dir)
-}
 
 fn yaml(text: &str) -> Result<Value, String> {
     serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string())
@@ -39,23 +30,6 @@ fn yaml(text: &str) -> Result<Value, String> {
 
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Deep merge as the dataset's README defines it: maps by key, anything else replaces.
-fn deep_merge(base: &mut Value, overlay: &Value) {
-    match (base, overlay) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                match b.get_mut(k) {
-                    Some(existing) => deep_merge(existing, v),
-                    None => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (b, o) => *b = o.clone(),
-    }
 }
 
 struct Settings {
@@ -667,19 +641,15 @@ fn run_case(dir: &Path, case_dir: &Path) -> Result<Option<String>, String> {
 
 #[test]
 fn builtin_matches_istio_goldens() {
-    let Some(dir) = conformance_dir() else {
-        println!("skipping: conformance data not found (set ISTIO_CONFORMANCE_DIR)");
+    let Some(dir) = istio_conformance::locate_or_skip() else {
         return;
     };
+    let floor =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/render/builtin/conformance-floor.json");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     cases.sort();
-    let expected: BTreeSet<&str> = EXPECTED_PASSING
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
     let (mut passed, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
     for case_dir in &cases {
         let name = case_dir
@@ -703,23 +673,34 @@ fn builtin_matches_istio_goldens() {
         println!("  FAIL {name}: {diff}");
     }
     println!("  skipped: {}", skipped.join(", "));
-    let new: Vec<&String> = passed
-        .iter()
-        .filter(|p| !expected.contains(p.as_str()))
-        .collect();
-    if !new.is_empty() {
-        println!("  newly passing (add to conformance_passing.txt): {new:?}");
-    }
-    let regressions: Vec<&(String, String)> = failed
-        .iter()
-        .filter(|(name, _)| expected.contains(name.as_str()))
-        .collect();
-    assert!(regressions.is_empty(), "regressions: {regressions:?}");
     // Cases that vanished from the data set would silently shrink the check.
-    let missing: Vec<&&str> = expected
+    let expected = istio_conformance::Floor::load(&floor)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .suites
+        .remove("builtin")
+        .unwrap_or_default()
+        .cases;
+    let missing: Vec<&String> = expected
         .iter()
-        .filter(|e| !passed.iter().any(|p| p == **e) && !failed.iter().any(|(f, _)| f == **e))
+        .filter(|e| !passed.contains(e) && !failed.iter().any(|(f, _)| f == *e))
         .collect();
+    let outcomes: Vec<Outcome> = passed
+        .iter()
+        .map(|name| (name, Verdict::Passed))
+        .chain(
+            failed
+                .iter()
+                .map(|(name, diff)| (name, Verdict::Failed(diff.clone()))),
+        )
+        .map(|(name, verdict)| Outcome {
+            case: name.clone(),
+            verdict,
+            idempotency: None,
+        })
+        .collect();
+    if let Err(regressions) = istio_conformance::floor::enforce(&floor, "builtin", &outcomes) {
+        panic!("{regressions}");
+    }
     assert!(
         missing.is_empty() || std::env::var_os("ISTIO_CONFORMANCE_DIR").is_some(),
         "expected cases not found: {missing:?}"

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::Templates;
-use crate::config::{InjectorConfig, MeshConfig, Values};
+use crate::config::{InjectorConfig, MeshConfig, Values, deep_merge};
 use crate::deploymeta::deploy_meta;
 use crate::inject::{image, select, strip};
 use crate::k8s::{self, NormalizeOptions};
@@ -16,44 +16,12 @@ use crate::postprocess::overrides;
 use crate::render::builtin::{Builtin, TEMPLATE_NAMES};
 use crate::render::{Renderer, TemplateData};
 
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    if dir.join("base/injector-config.yaml").exists() {
-        Some(dir)
-    } else {
-        println!(
-            "skipping: Istio conformance data not found at {} (set ISTIO_CONFORMANCE_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
-
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn yaml(text: &str) -> Value {
     serde_yaml_ng::from_str(text).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn deep_merge(base: &mut Value, overlay: &Value) {
-    match (base, overlay) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                match b.get_mut(k) {
-                    Some(slot) => deep_merge(slot, v),
-                    None => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (b, o) => *b = o.clone(),
-    }
 }
 
 /// One case's configuration.
@@ -311,7 +279,9 @@ fn first_diff(path: &str, want: &Value, got: &Value) -> String {
 
 #[test]
 fn chart_templates_all_parse() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let config = InjectorConfig::from_str(&read(&dir.join("base/injector-config.yaml"))).unwrap();
     let started = Instant::now();
     let templates = Templates::parse(&config).unwrap_or_else(|e| panic!("{e}"));
@@ -336,7 +306,9 @@ fn chart_templates_all_parse() {
 
 #[test]
 fn builtin_and_templates_render_the_same_overlay() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let mut failures = Vec::new();
     let mut compared = 0;
     for case in load_cases(&dir) {
