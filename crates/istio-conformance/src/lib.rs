@@ -19,4 +19,4 @@ pub use floor::{Floor, Outcome, Regression, Verdict};
 pub use injector::config::deep_merge;
 pub use locate::{ABSENT_MESSAGE, locate, locate_explicit, locate_or_skip};
 pub use text::{first_difference, strip_version};
-pub use workload::{INJECTABLE_KINDS, Workload, injectable_objects, object_to_pod};
+pub use workload::{INJECTABLE_KINDS, Workload, injectable_objects, object_to_pod, workloads};

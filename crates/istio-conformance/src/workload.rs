@@ -39,16 +39,22 @@ impl Workload {
     }
 }
 
-/// The injectable objects of a YAML file, in order.
+/// The injectable objects of a YAML file, in order; a file without one is an error.
 pub fn injectable_objects(text: &str) -> Result<Vec<Workload>, String> {
+    let out = workloads(text)?;
+    if out.is_empty() {
+        return Err("no injectable object in the file".into());
+    }
+    Ok(out)
+}
+
+/// The injectable objects of a YAML file, in order (none for a file of Services).
+pub fn workloads(text: &str) -> Result<Vec<Workload>, String> {
     let mut out = Vec::new();
     for (index, part) in text.split("\n---").enumerate() {
         let document: Value = serde_yaml_ng::from_str(part)
             .map_err(|e| format!("YAML document {}: {e}", index + 1))?;
         collect(document, &mut out)?;
-    }
-    if out.is_empty() {
-        return Err("no injectable object in the file".into());
     }
     Ok(out)
 }

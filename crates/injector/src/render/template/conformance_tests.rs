@@ -96,65 +96,17 @@ fn load_cases(dir: &Path) -> Vec<Case> {
     cases
 }
 
-/// Istio's harness `objectToPod` for every workload document (namespace from the object).
+/// Istio's harness `objectToPod` for every workload document, in the document's namespace.
 fn pods_of(text: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    for doc in text.split("\n---") {
-        let Ok(obj) = serde_yaml_ng::from_str::<Value>(doc) else {
-            continue;
-        };
-        collect(&obj, &mut out);
-    }
-    out
-}
-
-fn collect(obj: &Value, out: &mut Vec<Value>) {
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
-    if kind == "List" {
-        for item in obj
-            .get("items")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            collect(item, out);
-        }
-        return;
-    }
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let namespace = obj
-        .pointer("/metadata/namespace")
-        .cloned()
-        .unwrap_or(json!(""));
-    let api = obj
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let template = match kind {
-        "Pod" => {
-            out.push(obj.clone());
-            return;
-        }
-        "CronJob" => obj.pointer("/spec/jobTemplate/spec/template"),
-        "Deployment"
-        | "DaemonSet"
-        | "StatefulSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "Job"
-        | "DeploymentConfig" => obj.pointer("/spec/template"),
-        _ => None,
-    };
-    let Some(template) = template else { return };
-    let mut meta = template.get("metadata").cloned().unwrap_or(json!({}));
-    meta["namespace"] = namespace;
-    meta["ownerReferences"] =
-        json!([{"apiVersion": api, "kind": kind, "name": name, "controller": true}]);
-    out.push(json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-                    "spec": template.get("spec").cloned().unwrap_or(json!({}))}));
+    let workloads = istio_conformance::workloads(text).unwrap_or_else(|e| panic!("{e}"));
+    workloads
+        .into_iter()
+        .map(|workload| {
+            let mut pod = workload.to_pod().unwrap_or_else(|e| panic!("{e}"));
+            pod["metadata"]["namespace"] = json!(workload.namespace);
+            pod
+        })
+        .collect()
 }
 
 /// The pipeline's template data for one pod (`Injector::run_templates`), then both
