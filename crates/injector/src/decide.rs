@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::config::{InjectionPolicy, InjectorConfig};
 use crate::error::InjectError;
-use crate::validate::go_quote;
+use crate::golang::strconv::quote as go_quote;
 
 /// Namespaces whose pods are never injected (Istio's `IgnoredNamespaces`).
 pub const IGNORED_NAMESPACES: [&str; 4] = [

@@ -12,6 +12,7 @@ pub mod config;
 pub mod decide;
 pub mod deploymeta;
 pub mod error;
+pub mod golang;
 pub mod goyaml;
 pub mod inject;
 pub mod k8s;

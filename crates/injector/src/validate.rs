@@ -46,6 +46,7 @@ use serde_json::{Map, Value};
 
 use crate::config::ProxyConfig;
 use crate::error::{ConfigError, InjectError};
+use crate::golang::strconv::quote;
 
 /// Annotations that carry a validator, in Istio's table order.
 pub const VALIDATED_ANNOTATIONS: [&str; 19] = [
@@ -415,11 +416,11 @@ fn parse_uint(s: &str, bits: u32) -> Result<u64, String> {
     } else {
         (1u64 << bits) - 1
     };
-    let syntax = || format!("strconv.ParseUint: parsing {}: invalid syntax", go_quote(s));
+    let syntax = || format!("strconv.ParseUint: parsing {}: invalid syntax", quote(s));
     let range = || {
         format!(
             "strconv.ParseUint: parsing {}: value out of range",
-            go_quote(s)
+            quote(s)
         )
     };
     if s.is_empty() {
@@ -447,7 +448,7 @@ fn parse_bool(s: &str) -> Result<bool, String> {
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
         _ => Err(format!(
             "strconv.ParseBool: parsing {}: invalid syntax",
-            go_quote(s)
+            quote(s)
         )),
     }
 }
@@ -486,12 +487,12 @@ fn cidr_list(cidrs: &str) -> Result<(), String> {
 /// Go's `netip.ParsePrefix`: an address, `/`, and a decimal length without sign or leading zero.
 /// Host bits may be set (`10.0.0.1/8` is valid); IPv6 zones are refused.
 fn parse_prefix(s: &str) -> Result<(), String> {
-    let fail = |msg: &str| format!("netip.ParsePrefix({}): {msg}", go_quote(s));
+    let fail = |msg: &str| format!("netip.ParsePrefix({}): {msg}", quote(s));
     let Some((addr, bits)) = s.rsplit_once('/') else {
         return Err(fail("no '/'"));
     };
     let max_bits = parse_addr(addr).map_err(|e| fail(&e))?;
-    let bad_bits = || fail(&format!("bad bits after slash: {}", go_quote(bits)));
+    let bad_bits = || fail(&format!("bad bits after slash: {}", quote(bits)));
     let leading_ok = bits.len() <= 1 || matches!(bits.as_bytes().first(), Some(b'1'..=b'9'));
     if !leading_ok || bits.is_empty() || !bits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad_bits());
@@ -505,7 +506,7 @@ fn parse_prefix(s: &str) -> Result<(), String> {
 
 /// Go's `netip.ParseAddr`, answering the prefix's maximum length (32 or 128).
 fn parse_addr(s: &str) -> Result<u32, String> {
-    let fail = |msg: &str| format!("ParseAddr({}): {msg}", go_quote(s));
+    let fail = |msg: &str| format!("ParseAddr({}): {msg}", quote(s));
     // Go picks the family by the first '.', ':' or '%'.
     match s.bytes().find(|b| matches!(b, b'.' | b':' | b'%')) {
         Some(b'.') => s
@@ -553,33 +554,6 @@ fn interface_list(interfaces: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Go's `strconv.Quote`.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c == ' ' || !(c.is_control() || c.is_whitespace()) => out.push(c),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
@@ -974,13 +948,6 @@ mod tests {
         }
         let got = validate_one("traffic.sidecar.istio.io/excludeInboundPorts", "80,\n81");
         assert!(got.is_err());
-    }
-
-    #[test]
-    fn go_quote_escapes_like_strconv() {
-        assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
-        assert_eq!(go_quote("\u{1}\u{7f}\n"), "\"\\x01\\x7f\\n\"");
-        assert_eq!(go_quote("é \u{a0}"), "\"é \\u00a0\"");
     }
 
     #[test]

@@ -26,21 +26,6 @@ use super::text::{index_path, join_path, parse_document};
 use super::validation::{validate_port, validate_trust_domain, validate_wildcard_domain};
 use crate::error::ConfigError;
 
-const fn field(
-    json: &'static str,
-    proto: &'static str,
-    go: &'static str,
-    kind: FieldKind,
-) -> FieldSchema {
-    FieldSchema {
-        json,
-        proto,
-        go,
-        kind,
-        oneof: None,
-    }
-}
-
 static INGRESS_CONTROLLER_MODE: EnumSchema = EnumSchema {
     name: "istio.mesh.v1alpha1.MeshConfig.IngressControllerMode",
     values: &[
@@ -73,7 +58,7 @@ static INBOUND_MODE: EnumSchema = EnumSchema {
 
 static OUTBOUND_TRAFFIC_POLICY: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.MeshConfig.OutboundTrafficPolicy",
-    fields: &[field(
+    fields: &[FieldSchema::new(
         "mode",
         "mode",
         "Mode",
@@ -83,7 +68,7 @@ static OUTBOUND_TRAFFIC_POLICY: MessageSchema = MessageSchema {
 
 static INBOUND_TRAFFIC_POLICY: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.MeshConfig.InboundTrafficPolicy",
-    fields: &[field(
+    fields: &[FieldSchema::new(
         "mode",
         "mode",
         "Mode",
@@ -94,9 +79,9 @@ static INBOUND_TRAFFIC_POLICY: MessageSchema = MessageSchema {
 static DEFAULT_PROVIDERS: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.MeshConfig.DefaultProviders",
     fields: &[
-        field("tracing", "tracing", "Tracing", FieldKind::RepeatedString),
-        field("metrics", "metrics", "Metrics", FieldKind::RepeatedString),
-        field(
+        FieldSchema::new("tracing", "tracing", "Tracing", FieldKind::RepeatedString),
+        FieldSchema::new("metrics", "metrics", "Metrics", FieldKind::RepeatedString),
+        FieldSchema::new(
             "accessLogging",
             "access_logging",
             "AccessLogging",
@@ -111,272 +96,272 @@ static DEFAULT_PROVIDERS: MessageSchema = MessageSchema {
 pub static MESH_CONFIG_SCHEMA: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.MeshConfig",
     fields: &[
-        field(
+        FieldSchema::new(
             "proxyListenPort",
             "proxy_listen_port",
             "ProxyListenPort",
             FieldKind::Int32,
         ),
-        field(
+        FieldSchema::new(
             "proxyInboundListenPort",
             "proxy_inbound_listen_port",
             "ProxyInboundListenPort",
             FieldKind::Int32,
         ),
-        field(
+        FieldSchema::new(
             "proxyHttpPort",
             "proxy_http_port",
             "ProxyHttpPort",
             FieldKind::Int32,
         ),
-        field(
+        FieldSchema::new(
             "connectTimeout",
             "connect_timeout",
             "ConnectTimeout",
             FieldKind::Duration,
         ),
-        field(
+        FieldSchema::new(
             "protocolDetectionTimeout",
             "protocol_detection_timeout",
             "ProtocolDetectionTimeout",
             FieldKind::Duration,
         ),
-        field(
+        FieldSchema::new(
             "tcpKeepalive",
             "tcp_keepalive",
             "TcpKeepalive",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "ingressClass",
             "ingress_class",
             "IngressClass",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "ingressService",
             "ingress_service",
             "IngressService",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "ingressControllerMode",
             "ingress_controller_mode",
             "IngressControllerMode",
             FieldKind::Enum(&INGRESS_CONTROLLER_MODE),
         ),
-        field(
+        FieldSchema::new(
             "ingressSelector",
             "ingress_selector",
             "IngressSelector",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "enableTracing",
             "enable_tracing",
             "EnableTracing",
             FieldKind::Bool,
         ),
-        field(
+        FieldSchema::new(
             "accessLogFile",
             "access_log_file",
             "AccessLogFile",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "accessLogFormat",
             "access_log_format",
             "AccessLogFormat",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "accessLogEncoding",
             "access_log_encoding",
             "AccessLogEncoding",
             FieldKind::Enum(&ACCESS_LOG_ENCODING),
         ),
-        field(
+        FieldSchema::new(
             "enableEnvoyAccessLogService",
             "enable_envoy_access_log_service",
             "EnableEnvoyAccessLogService",
             FieldKind::Bool,
         ),
-        field(
+        FieldSchema::new(
             "disableEnvoyListenerLog",
             "disable_envoy_listener_log",
             "DisableEnvoyListenerLog",
             FieldKind::Bool,
         ),
-        field(
+        FieldSchema::new(
             "defaultConfig",
             "default_config",
             "DefaultConfig",
             FieldKind::Message(&PROXY_CONFIG_SCHEMA),
         ),
-        field(
+        FieldSchema::new(
             "outboundTrafficPolicy",
             "outbound_traffic_policy",
             "OutboundTrafficPolicy",
             FieldKind::Message(&OUTBOUND_TRAFFIC_POLICY),
         ),
-        field(
+        FieldSchema::new(
             "inboundTrafficPolicy",
             "inbound_traffic_policy",
             "InboundTrafficPolicy",
             FieldKind::Message(&INBOUND_TRAFFIC_POLICY),
         ),
-        field(
+        FieldSchema::new(
             "configSources",
             "config_sources",
             "ConfigSources",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "enableAutoMtls",
             "enable_auto_mtls",
             "EnableAutoMtls",
             FieldKind::BoolValue,
         ),
-        field(
+        FieldSchema::new(
             "trustDomain",
             "trust_domain",
             "TrustDomain",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "trustDomainAliases",
             "trust_domain_aliases",
             "TrustDomainAliases",
             FieldKind::RepeatedString,
         ),
-        field(
+        FieldSchema::new(
             "caCertificates",
             "ca_certificates",
             "CaCertificates",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "defaultServiceExportTo",
             "default_service_export_to",
             "DefaultServiceExportTo",
             FieldKind::RepeatedString,
         ),
-        field(
+        FieldSchema::new(
             "defaultVirtualServiceExportTo",
             "default_virtual_service_export_to",
             "DefaultVirtualServiceExportTo",
             FieldKind::RepeatedString,
         ),
-        field(
+        FieldSchema::new(
             "defaultDestinationRuleExportTo",
             "default_destination_rule_export_to",
             "DefaultDestinationRuleExportTo",
             FieldKind::RepeatedString,
         ),
-        field(
+        FieldSchema::new(
             "rootNamespace",
             "root_namespace",
             "RootNamespace",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "localityLbSetting",
             "locality_lb_setting",
             "LocalityLbSetting",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "dnsRefreshRate",
             "dns_refresh_rate",
             "DnsRefreshRate",
             FieldKind::Duration,
         ),
-        field(
+        FieldSchema::new(
             "h2UpgradePolicy",
             "h2_upgrade_policy",
             "H2UpgradePolicy",
             FieldKind::Enum(&H2_UPGRADE_POLICY),
         ),
-        field(
+        FieldSchema::new(
             "inboundClusterStatName",
             "inbound_cluster_stat_name",
             "InboundClusterStatName",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "outboundClusterStatName",
             "outbound_cluster_stat_name",
             "OutboundClusterStatName",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "certificates",
             "certificates",
             "Certificates",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "serviceSettings",
             "service_settings",
             "ServiceSettings",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "enablePrometheusMerge",
             "enable_prometheus_merge",
             "EnablePrometheusMerge",
             FieldKind::BoolValue,
         ),
-        field(
+        FieldSchema::new(
             "verifyCertificateAtClient",
             "verify_certificate_at_client",
             "VerifyCertificateAtClient",
             FieldKind::BoolValue,
         ),
-        field("ca", "ca", "Ca", FieldKind::OpaqueMessage),
-        field(
+        FieldSchema::new("ca", "ca", "Ca", FieldKind::OpaqueMessage),
+        FieldSchema::new(
             "extensionProviders",
             "extension_providers",
             "ExtensionProviders",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "defaultProviders",
             "default_providers",
             "DefaultProviders",
             FieldKind::Message(&DEFAULT_PROVIDERS),
         ),
-        field(
+        FieldSchema::new(
             "discoverySelectors",
             "discovery_selectors",
             "DiscoverySelectors",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "pathNormalization",
             "path_normalization",
             "PathNormalization",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "defaultHttpRetryPolicy",
             "default_http_retry_policy",
             "DefaultHttpRetryPolicy",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "meshMTLS",
             "mesh_mTLS",
             "MeshMTLS",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "tlsDefaults",
             "tls_defaults",
             "TlsDefaults",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "compliancePolicy",
             "compliance_policy",
             "CompliancePolicy",

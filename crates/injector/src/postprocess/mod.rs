@@ -6,7 +6,6 @@
 
 pub mod cluster_env;
 pub mod containers;
-pub mod gojson;
 pub mod overrides;
 pub mod probes;
 pub mod prometheus;

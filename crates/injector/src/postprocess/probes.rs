@@ -6,7 +6,7 @@
 //! agent in env `ISTIO_KUBE_APP_PROBERS`, which then runs them from inside the pod.
 
 use super::containers::{self, CONTAINERS, INIT_CONTAINERS, PROXY};
-use super::gojson;
+use crate::golang::json as gojson;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};

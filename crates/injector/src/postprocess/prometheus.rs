@@ -9,8 +9,8 @@
 //! `prometheus.io/scrape`, `prometheus.io.scrape` and `prometheus-io/scrape` are one key.
 
 use super::containers;
-use super::gojson;
 use crate::error::InjectError;
+use crate::golang::json as gojson;
 use serde_json::{Map, Value};
 
 const SCRAPE: &str = "prometheus_io_scrape";

@@ -1,8 +1,8 @@
 //! The `sidecar.istio.io/status` annotation: written after injection, read on re-injection.
 
 use super::containers::{self, CONTAINERS, INIT_CONTAINERS};
-use super::gojson;
 use crate::error::InjectError;
+use crate::golang::json as gojson;
 use serde_json::{Map, Value};
 
 /// The annotation holding the injection status.
