@@ -10,6 +10,9 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+pub use crate::annotation::NAMESPACE_NAME as NAMESPACE_NAME_LABEL;
+pub use crate::annotation::REVISION as REVISION_LABEL;
+pub use crate::annotation::SIDECAR_INJECT as INJECT_KEY;
 use crate::config::{InjectionPolicy, InjectorConfig};
 use crate::error::InjectError;
 use crate::golang::strconv::quote as go_quote;
@@ -22,14 +25,8 @@ pub const IGNORED_NAMESPACES: [&str; 4] = [
     "local-path-storage",
 ];
 
-/// The pod label (preferred) and annotation (deprecated) that force the decision.
-pub const INJECT_KEY: &str = "sidecar.istio.io/inject";
 /// Namespace label selecting the default revision's webhooks.
 pub const NAMESPACE_INJECTION_LABEL: &str = "istio-injection";
-/// Namespace or pod label selecting a revision (or revision tag).
-pub const REVISION_LABEL: &str = "istio.io/rev";
-/// Label the API server sets on every namespace to its name.
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
 /// The outcome of [`inject_required`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,6 +30,9 @@ pub mod select;
 pub mod strip;
 pub(crate) mod typed;
 
+pub use crate::annotation::NATIVE_SIDECAR as NATIVE_SIDECAR_ANNOTATION;
+pub use crate::annotation::NETWORK as NETWORK_LABEL;
+pub use crate::annotation::PROXY_CONFIG as PROXY_CONFIG_ANNOTATION;
 use crate::config::{
     InjectorConfig, InterceptionMode, MeshConfig, ProxyConfig, ProxyConfigResources, Values,
 };
@@ -43,12 +46,6 @@ use crate::validate;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// The pod annotation carrying ProxyConfig overrides (YAML or JSON).
-pub const PROXY_CONFIG_ANNOTATION: &str = "proxy.istio.io/config";
-/// The pod annotation overriding the injector's native-sidecar decision.
-pub const NATIVE_SIDECAR_ANNOTATION: &str = "sidecar.istio.io/nativeSidecar";
-/// The pod label naming the pod's network.
-pub const NETWORK_LABEL: &str = "topology.istio.io/network";
 /// The proxy env of the cluster id.
 pub const CLUSTER_ENV: &str = "ISTIO_META_CLUSTER_ID";
 /// The proxy env of the network.

@@ -7,6 +7,7 @@
 //!
 //! Pods stay JSON throughout so that fields this crate does not know survive untouched.
 
+pub mod annotation;
 pub mod checkinject;
 pub mod config;
 pub mod decide;

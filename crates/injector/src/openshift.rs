@@ -11,16 +11,12 @@
 //! signs are refused, numbers must fit in `uint32`, trailing text after the second number is
 //! ignored, and `start + size - 1` wraps around like Go's `uint32` arithmetic.
 
+pub use crate::annotation::OPENSHIFT_SUPPLEMENTAL_GROUPS as SUPPLEMENTAL_GROUPS_ANNOTATION;
+pub use crate::annotation::OPENSHIFT_UID_RANGE as UID_RANGE_ANNOTATION;
 use serde_json::{Map, Value};
 
 /// The proxy's UID and GID outside OpenShift (Istio's `DefaultProxyUIDInt`).
 pub const DEFAULT_PROXY_ID: i64 = 1337;
-
-/// Namespace annotation with the namespace's UID block (`<start>/<size>` or `<start>-<end>`).
-pub const UID_RANGE_ANNOTATION: &str = "openshift.io/sa.scc.uid-range";
-
-/// Namespace annotation with the namespace's supplemental-group blocks (comma-separated).
-pub const SUPPLEMENTAL_GROUPS_ANNOTATION: &str = "openshift.io/sa.scc.supplemental-groups";
 
 /// The UID and GID the proxy runs as, given the annotations of the pod's namespace (`None` when
 /// the namespace is unknown).

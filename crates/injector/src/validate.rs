@@ -5,7 +5,7 @@
 //! `invalid value '<value>' for annotation '<name>': <reason>` with Istio's reasons (the
 //! `strconv`/`netip` texts included), so that users and tests see what Istio would say.
 //!
-//! Validated annotations ([`VALIDATED_ANNOTATIONS`]): interception mode, status port (uint16),
+//! Validated annotations ([`validated_annotations`]): interception mode, status port (uint16),
 //! readiness initial delay / period / failure threshold (uint32), include/exclude outbound IP
 //! ranges (CIDR lists, `*` allowed for include), include/exclude inbound ports and exclude
 //! outbound ports (uint16 lists, `*` allowed for include), `prometheus.istio.io/merge-metrics`
@@ -44,34 +44,10 @@
 
 use serde_json::{Map, Value};
 
+use crate::annotation;
 use crate::config::ProxyConfig;
 use crate::error::{ConfigError, InjectError};
 use crate::golang::strconv::quote;
-
-/// Annotations that carry a validator, in Istio's table order.
-pub const VALIDATED_ANNOTATIONS: [&str; 19] = [
-    "sidecar.istio.io/interceptionMode",
-    "status.sidecar.istio.io/port",
-    "readiness.status.sidecar.istio.io/initialDelaySeconds",
-    "readiness.status.sidecar.istio.io/periodSeconds",
-    "readiness.status.sidecar.istio.io/failureThreshold",
-    "traffic.sidecar.istio.io/includeOutboundIPRanges",
-    "traffic.sidecar.istio.io/excludeOutboundIPRanges",
-    "traffic.sidecar.istio.io/includeInboundPorts",
-    "traffic.sidecar.istio.io/excludeInboundPorts",
-    "traffic.sidecar.istio.io/excludeOutboundPorts",
-    "traffic.sidecar.istio.io/excludeInterfaces",
-    "traffic.sidecar.istio.io/kubevirtInterfaces",
-    "istio.io/reroute-virtual-interfaces",
-    "prometheus.istio.io/merge-metrics",
-    "proxy.istio.io/config",
-    "sidecar.istio.io/proxyCPU",
-    "sidecar.istio.io/proxyMemory",
-    "sidecar.istio.io/proxyCPULimit",
-    "sidecar.istio.io/proxyMemoryLimit",
-];
-
-const PROXY_CONFIG_ANNOTATION: &str = "proxy.istio.io/config";
 
 /// How one annotation is checked.
 #[derive(Debug, Clone, Copy)]
@@ -89,37 +65,65 @@ enum Validator {
     Quantity,
 }
 
+/// Istio's table of annotation validators (`validationMap` in `validate.go`), in its order.
+const VALIDATORS: [(&str, Validator); 19] = [
+    (annotation::INTERCEPTION_MODE, Validator::InterceptionMode),
+    (annotation::STATUS_PORT, Validator::StatusPort),
+    (
+        annotation::READINESS_INITIAL_DELAY_SECONDS,
+        Validator::UInt32,
+    ),
+    (annotation::READINESS_PERIOD_SECONDS, Validator::UInt32),
+    (annotation::READINESS_FAILURE_THRESHOLD, Validator::UInt32),
+    (
+        annotation::INCLUDE_OUTBOUND_IP_RANGES,
+        Validator::IncludeIpRanges,
+    ),
+    (
+        annotation::EXCLUDE_OUTBOUND_IP_RANGES,
+        Validator::ExcludeIpRanges,
+    ),
+    (
+        annotation::INCLUDE_INBOUND_PORTS,
+        Validator::Ports("includeInboundPorts", true),
+    ),
+    (
+        annotation::EXCLUDE_INBOUND_PORTS,
+        Validator::Ports("excludeInboundPorts", false),
+    ),
+    (
+        annotation::EXCLUDE_OUTBOUND_PORTS,
+        Validator::Ports("excludeOutboundPorts", false),
+    ),
+    (
+        annotation::EXCLUDE_INTERFACES,
+        Validator::Interfaces("excludeInterfaces"),
+    ),
+    (
+        annotation::KUBEVIRT_INTERFACES,
+        Validator::Interfaces("kubevirtInterfaces"),
+    ),
+    (
+        annotation::REROUTE_VIRTUAL_INTERFACES,
+        Validator::Interfaces("rerouteVirtualInterfaces"),
+    ),
+    (annotation::PROMETHEUS_MERGE_METRICS, Validator::Bool),
+    (annotation::PROXY_CONFIG, Validator::ProxyConfig),
+    (annotation::PROXY_CPU, Validator::Quantity),
+    (annotation::PROXY_MEMORY, Validator::Quantity),
+    (annotation::PROXY_CPU_LIMIT, Validator::Quantity),
+    (annotation::PROXY_MEMORY_LIMIT, Validator::Quantity),
+];
+
+/// The annotations that carry a validator, in Istio's table order.
+pub fn validated_annotations() -> impl Iterator<Item = &'static str> {
+    VALIDATORS.iter().map(|(name, _)| *name)
+}
+
 fn validator_for(name: &str) -> Option<Validator> {
-    Some(match name {
-        "sidecar.istio.io/interceptionMode" => Validator::InterceptionMode,
-        "status.sidecar.istio.io/port" => Validator::StatusPort,
-        "readiness.status.sidecar.istio.io/initialDelaySeconds"
-        | "readiness.status.sidecar.istio.io/periodSeconds"
-        | "readiness.status.sidecar.istio.io/failureThreshold" => Validator::UInt32,
-        "traffic.sidecar.istio.io/includeOutboundIPRanges" => Validator::IncludeIpRanges,
-        "traffic.sidecar.istio.io/excludeOutboundIPRanges" => Validator::ExcludeIpRanges,
-        "traffic.sidecar.istio.io/includeInboundPorts" => {
-            Validator::Ports("includeInboundPorts", true)
-        }
-        "traffic.sidecar.istio.io/excludeInboundPorts" => {
-            Validator::Ports("excludeInboundPorts", false)
-        }
-        "traffic.sidecar.istio.io/excludeOutboundPorts" => {
-            Validator::Ports("excludeOutboundPorts", false)
-        }
-        "traffic.sidecar.istio.io/excludeInterfaces" => Validator::Interfaces("excludeInterfaces"),
-        "traffic.sidecar.istio.io/kubevirtInterfaces" => {
-            Validator::Interfaces("kubevirtInterfaces")
-        }
-        "istio.io/reroute-virtual-interfaces" => Validator::Interfaces("rerouteVirtualInterfaces"),
-        "prometheus.istio.io/merge-metrics" => Validator::Bool,
-        PROXY_CONFIG_ANNOTATION => Validator::ProxyConfig,
-        "sidecar.istio.io/proxyCPU"
-        | "sidecar.istio.io/proxyMemory"
-        | "sidecar.istio.io/proxyCPULimit"
-        | "sidecar.istio.io/proxyMemoryLimit" => Validator::Quantity,
-        _ => return None,
-    })
+    VALIDATORS
+        .iter()
+        .find_map(|(known, validator)| (*known == name).then_some(*validator))
 }
 
 /// Checks the pod's annotations the way Istio does before rendering; all failures are reported
@@ -283,37 +287,27 @@ fn json_type(value: &Value) -> &'static str {
 mod beyond_istio {
     use serde_json::Value;
 
+    use crate::annotation::{self, DATADOG_ENV, PROXY_CONFIG};
     use crate::config::ProxyConfig;
 
     /// Printed inside `"…"`: a `"` would end the string, and a `\` before the closing quote
     /// would swallow it, letting the next printed value's text be read as YAML.
     const DOUBLE_QUOTED: &[&str] = &[
         // The pod annotation of the same name and the `istio-init` `-q` argument.
-        "traffic.sidecar.istio.io/includeOutboundPorts",
+        annotation::INCLUDE_OUTBOUND_PORTS,
         // Through `otelResourceAttributes` into the `OTEL_RESOURCE_ATTRIBUTES` env value.
-        "resource.opentelemetry.io/service.namespace",
-        "resource.opentelemetry.io/service.version",
-        "resource.opentelemetry.io/service.instance.id",
+        annotation::OTEL_SERVICE_NAMESPACE,
+        annotation::OTEL_SERVICE_VERSION,
+        annotation::OTEL_SERVICE_INSTANCE_ID,
     ];
 
     /// Printed inside `'…'` (multus networks, through `appendMultusNetwork`). Line breaks
     /// inside the quotes only fold, and the JSON form of the annotation uses them.
-    const SINGLE_QUOTED: &[&str] = &["k8s.v1.cni.cncf.io/networks"];
+    const SINGLE_QUOTED: &[&str] = &[annotation::MULTUS_NETWORKS];
 
     /// JSON objects whose keys become volume (mount) names printed inside `"…"`; the values
     /// go through `toYaml`, which cannot add structure.
-    const JSON_KEYS_QUOTED: &[&str] = &[
-        "sidecar.istio.io/userVolume",
-        "sidecar.istio.io/userVolumeMount",
-    ];
-
-    /// JSON object of env vars (`tracer: datadog`): keys printed bare after `- name: `,
-    /// values inside `"…"`.
-    const DATADOG_ENV: &str = "apm.datadoghq.com/env";
-
-    /// ProxyConfig overrides: `proxyMetadata` becomes env vars (keys bare, values inside
-    /// `"…"`), `tracing.tlsSettings.caCertificates` a bare `mountPath` (`tracer: lightstep`).
-    const PROXY_CONFIG: &str = "proxy.istio.io/config";
+    const JSON_KEYS_QUOTED: &[&str] = &[annotation::USER_VOLUME, annotation::USER_VOLUME_MOUNT];
 
     pub(super) fn check(name: &str, value: &str) -> Result<(), String> {
         if DOUBLE_QUOTED.contains(&name) {
@@ -819,7 +813,7 @@ mod tests {
 
     #[test]
     fn every_listed_annotation_has_a_validator_and_the_table_covers_them() {
-        for name in VALIDATED_ANNOTATIONS {
+        for name in validated_annotations() {
             assert!(validator_for(name).is_some(), "{name}");
             assert!(
                 TABLE.iter().any(|(n, _, ok)| *n == name && !ok),
@@ -990,7 +984,7 @@ mod tests {
 
         #[test]
         fn arbitrary_values_never_panic(name_index in 0usize..19, value in ".*") {
-            let _ = validate_one(VALIDATED_ANNOTATIONS[name_index], &value);
+            let _ = validate_one(VALIDATORS[name_index].0, &value);
         }
     }
 

@@ -12,12 +12,11 @@ pub mod prometheus;
 pub mod reorder;
 pub mod status;
 
+pub use crate::annotation::NETWORK as NETWORK_LABEL;
 use crate::error::InjectError;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The label naming the network of a pod.
-pub const NETWORK_LABEL: &str = "topology.istio.io/network";
 /// The proxy env naming the network (as the injector's proxy envs key it).
 pub const NETWORK_ENV: &str = "ISTIO_META_NETWORK";
 
