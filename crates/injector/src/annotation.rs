@@ -53,6 +53,9 @@ pub const CANONICAL_REVISION: &str = "service.istio.io/canonical-revision";
 pub const WORKLOAD_NAME: &str = "service.istio.io/workload-name";
 /// The pod's network (label); also read from the injector's env.
 pub const NETWORK: &str = "topology.istio.io/network";
+/// The proxy env carrying the network, which the injector's proxy envs and the [`NETWORK`]
+/// label set from each other.
+pub const NETWORK_ENV: &str = "ISTIO_META_NETWORK";
 pub const TLS_MODE: &str = "security.istio.io/tlsMode";
 pub const TUNNEL: &str = "networking.istio.io/tunnel";
 pub const APP_NAME: &str = "app.kubernetes.io/name";

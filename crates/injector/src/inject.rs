@@ -31,8 +31,8 @@ pub mod strip;
 pub(crate) mod typed;
 
 pub use crate::annotation::NATIVE_SIDECAR as NATIVE_SIDECAR_ANNOTATION;
-pub use crate::annotation::NETWORK as NETWORK_LABEL;
 pub use crate::annotation::PROXY_CONFIG as PROXY_CONFIG_ANNOTATION;
+pub use crate::annotation::{NETWORK as NETWORK_LABEL, NETWORK_ENV};
 use crate::config::{
     InjectorConfig, InterceptionMode, MeshConfig, ProxyConfig, ProxyConfigResources, Values,
 };
@@ -48,8 +48,6 @@ use std::collections::BTreeMap;
 
 /// The proxy env of the cluster id.
 pub const CLUSTER_ENV: &str = "ISTIO_META_CLUSTER_ID";
-/// The proxy env of the network.
-pub const NETWORK_ENV: &str = "ISTIO_META_NETWORK";
 /// The template `kube-inject` applies when the pod names none.
 pub const SIDECAR_TEMPLATE: &str = "sidecar";
 

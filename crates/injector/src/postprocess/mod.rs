@@ -12,13 +12,10 @@ pub mod prometheus;
 pub mod reorder;
 pub mod status;
 
-pub use crate::annotation::NETWORK as NETWORK_LABEL;
+pub use crate::annotation::{NETWORK as NETWORK_LABEL, NETWORK_ENV};
 use crate::error::InjectError;
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// The proxy env naming the network (as the injector's proxy envs key it).
-pub const NETWORK_ENV: &str = "ISTIO_META_NETWORK";
 
 /// The settings post-processing reads.
 #[derive(Debug, Clone, Copy)]

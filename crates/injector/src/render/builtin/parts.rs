@@ -232,7 +232,7 @@ pub(crate) fn network_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), In
     if ctx.value_truthy("global.network")? {
         let network = ctx.value_print("global.network")?;
         envs.push(env(
-            "ISTIO_META_NETWORK",
+            annotation::NETWORK_ENV,
             ctx.dq("env ISTIO_META_NETWORK", &network)?,
         ));
     }
