@@ -1,4 +1,5 @@
-//! `merge`'s tests: apimachinery's strategic-merge cases, Istio's pod semantics, errors and properties.
+//! `merge`'s tests: apimachinery's strategic-merge cases, Istio's pod semantics, errors and
+//! properties.
 
 use proptest::prelude::*;
 use serde_json::{Value, json};

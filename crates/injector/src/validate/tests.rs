@@ -1,4 +1,5 @@
-//! `validate`'s tests: Istio's annotation table and messages, the checks beyond Istio, the conformance inputs.
+//! `validate`'s tests: Istio's annotation table and messages, the checks beyond Istio, the
+//! conformance inputs.
 
 use super::*;
 use serde_json::json;
