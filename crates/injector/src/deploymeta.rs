@@ -376,12 +376,7 @@ mod tests {
             return;
         };
         let mut compared = 0;
-        let mut cases: Vec<_> = std::fs::read_dir(dir.join("cases"))
-            .expect("cases dir")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        cases.sort();
+        let cases = istio_conformance::case_dirs(&dir);
         for case in cases {
             let (Ok(input), Ok(want)) = (
                 std::fs::read_to_string(case.join("input.yaml")),

@@ -317,12 +317,7 @@ mod tests {
             return;
         };
         let mut checked = 0;
-        let mut entries: Vec<_> = std::fs::read_dir(dir.join("cases"))
-            .expect("cases dir")
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .collect();
-        entries.sort();
+        let entries = istio_conformance::case_dirs(&dir);
         for case_dir in entries {
             let Ok(text) = std::fs::read_to_string(case_dir.join("case.yaml")) else {
                 continue;

@@ -16,7 +16,7 @@ use injector::{InjectError, Injector, Mode, PodContext};
 use istio_conformance::{Outcome, Verdict, injectable_objects};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use support::{Rendering, injector_for, read, yaml};
 
 /// The floor of this file's suites (`native`, `template`).
@@ -33,11 +33,7 @@ struct Case {
 }
 
 fn load_cases(dir: &Path, rendering: Rendering) -> Result<Vec<Case>, String> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
-        .map_err(|e| e.to_string())?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .collect();
-    names.sort();
+    let names = istio_conformance::case_dirs(dir);
     let mut cases = Vec::new();
     for case_dir in names {
         let case = yaml(&read(&case_dir.join("case.yaml"))?)?;

@@ -174,6 +174,21 @@ impl Dataset {
     }
 }
 
+/// The case directories under `root/cases`, sorted by name, for tests that read a case's
+/// files themselves.
+pub fn case_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("cases"))
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|path| path.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
 fn load_case(dir: &Path, name: &str) -> Result<Case, String> {
     let spec_path = dir.join("case.yaml");
     let spec_value = parse_yaml(&read(&spec_path)?, &spec_path)?;

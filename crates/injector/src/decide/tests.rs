@@ -864,12 +864,7 @@ fn conformance_decisions_match_goldens() {
     };
     let enabled = InjectorConfig::builtin();
     let (mut yes, mut no) = (0, 0);
-    let mut cases: Vec<_> = std::fs::read_dir(dir.join("cases"))
-        .expect("cases dir")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    cases.sort();
+    let cases = istio_conformance::case_dirs(&dir);
     for case in cases {
         let (Ok(input), Ok(want)) = (
             std::fs::read_to_string(case.join("input.yaml")),

@@ -467,12 +467,7 @@ fn conformance_cases() {
         return;
     };
     let (mut failing, mut passing) = (0, 0);
-    let mut cases: Vec<_> = std::fs::read_dir(dir.join("cases"))
-        .expect("cases dir")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    cases.sort();
+    let cases = istio_conformance::case_dirs(&dir);
     for case in cases {
         let case_yaml: Value = serde_yaml_ng::from_str(
             &std::fs::read_to_string(case.join("case.yaml")).expect("case.yaml"),

@@ -88,13 +88,9 @@ pub fn injector_for(
 
 /// The case directories, sorted by name, with their parsed `case.yaml`.
 pub fn case_dirs(dir: &Path) -> Result<Vec<(PathBuf, Value)>, String> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
-        .map_err(|e| e.to_string())?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
+    istio_conformance::case_dirs(dir)
+        .into_iter()
         .filter(|path| path.join("case.yaml").exists())
-        .collect();
-    dirs.sort();
-    dirs.into_iter()
         .map(|path| {
             let case = yaml(&read(&path.join("case.yaml"))?)?;
             Ok((path, case))

@@ -22,7 +22,7 @@ use crate::render::{Renderer, TemplateData};
 use istio_conformance::{Outcome, Verdict};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn yaml(text: &str) -> Result<Value, String> {
     serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string())
@@ -545,10 +545,7 @@ fn builtin_matches_istio_goldens() {
     };
     let floor =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("src/render/builtin/conformance-floor.json");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    cases.sort();
+    let cases = istio_conformance::case_dirs(&dir);
     let (mut passed, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
     for case_dir in &cases {
         let name = case_dir

@@ -4,7 +4,7 @@
 //! of the two renderers on the same `TemplateData`, built as the pipeline builds it).
 
 use serde_json::{Map, Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use super::Templates;
@@ -42,11 +42,7 @@ fn load_cases(dir: &Path) -> Vec<Case> {
     let base_values: Value = serde_json::from_str(&read(&dir.join("base/values.json"))).unwrap();
     let base_mesh = yaml(&read(&dir.join("base/mesh.yaml")));
     let base_config = yaml(&read(&dir.join("base/injector-config.yaml")));
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    names.sort();
+    let names = istio_conformance::case_dirs(dir);
     let mut cases = Vec::new();
     for case_dir in names {
         let spec = yaml(&read(&case_dir.join("case.yaml")));
