@@ -378,10 +378,7 @@ mod tests {
         let mut compared = 0;
         let cases = istio_conformance::case_dirs(&dir);
         for case in cases {
-            let (Ok(input), Ok(want)) = (
-                std::fs::read_to_string(case.join("input.yaml")),
-                std::fs::read_to_string(case.join("want.yaml")),
-            ) else {
+            let Some((input, want)) = istio_conformance::input_and_want(&case) else {
                 continue;
             };
             let inputs = istio_conformance::injectable_objects(&input).unwrap_or_default();

@@ -189,6 +189,14 @@ pub fn case_dirs(root: &Path) -> Vec<PathBuf> {
     dirs
 }
 
+/// A case's `input.yaml` and `want.yaml`; `None` for error cases (no golden) and unreadable
+/// cases.
+pub fn input_and_want(case_dir: &Path) -> Option<(String, String)> {
+    let input = std::fs::read_to_string(case_dir.join("input.yaml")).ok()?;
+    let want = std::fs::read_to_string(case_dir.join("want.yaml")).ok()?;
+    Some((input, want))
+}
+
 fn load_case(dir: &Path, name: &str) -> Result<Case, String> {
     let spec_path = dir.join("case.yaml");
     let spec_value = parse_yaml(&read(&spec_path)?, &spec_path)?;

@@ -12,7 +12,7 @@ pub mod locate;
 pub mod text;
 pub mod workload;
 
-pub use dataset::{Base, Case, CaseSpec, Dataset, case_dirs};
+pub use dataset::{Base, Case, CaseSpec, Dataset, case_dirs, input_and_want};
 pub use floor::{Floor, Outcome, Regression, Verdict};
 /// The data set's overlay rule (maps merge by key, anything else replaces) is Helm's, which
 /// the injector applies to its own values.

@@ -866,10 +866,7 @@ fn conformance_decisions_match_goldens() {
     let (mut yes, mut no) = (0, 0);
     let cases = istio_conformance::case_dirs(&dir);
     for case in cases {
-        let (Ok(input), Ok(want)) = (
-            std::fs::read_to_string(case.join("input.yaml")),
-            std::fs::read_to_string(case.join("want.yaml")),
-        ) else {
+        let Some((input, want)) = istio_conformance::input_and_want(&case) else {
             continue;
         };
         for (pod, golden) in pods(&input).iter().zip(pods(&want).iter()) {

@@ -32,27 +32,18 @@ pub(crate) fn conformance_cases() -> Vec<Case> {
     let Some(dir) = istio_conformance::locate_or_skip() else {
         return Vec::new();
     };
-    let mut cases = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir.join("cases")) else {
-        return cases;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let (Ok(input), Ok(want)) = (
-            std::fs::read_to_string(path.join("input.yaml")),
-            std::fs::read_to_string(path.join("want.yaml")),
-        ) else {
-            continue;
-        };
-        cases.push(Case {
-            name: entry.file_name().to_string_lossy().into_owned(),
-            input: yaml_documents(&input),
-            want: yaml_documents(&want),
-            want_text: want,
-        });
-    }
-    cases.sort_by(|a, b| a.name.cmp(&b.name));
-    cases
+    istio_conformance::case_dirs(&dir)
+        .into_iter()
+        .filter_map(|path| {
+            let (input, want) = istio_conformance::input_and_want(&path)?;
+            Some(Case {
+                name: path.file_name()?.to_string_lossy().into_owned(),
+                input: yaml_documents(&input),
+                want: yaml_documents(&want),
+                want_text: want,
+            })
+        })
+        .collect()
 }
 
 /// The pods of workload documents: a Pod itself, `spec.template` of workloads,
