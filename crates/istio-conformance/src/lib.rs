@@ -14,6 +14,19 @@ pub mod workload;
 
 pub use dataset::{Base, Case, CaseSpec, Dataset, case_dirs, input_and_want};
 pub use floor::{Floor, Outcome, Regression, Verdict};
+
+/// The eight templates of the chart's injector config (`base/injector-config.yaml`), in its
+/// order.
+pub const CHART_TEMPLATES: [&str; 8] = [
+    "sidecar",
+    "gateway",
+    "grpc-simple",
+    "grpc-agent",
+    "waypoint",
+    "kube-gateway",
+    "agentgateway",
+    "agentgateway-waypoint",
+];
 /// The data set's overlay rule (maps merge by key, anything else replaces) is Helm's, which
 /// the injector applies to its own values.
 pub use injector::config::deep_merge;

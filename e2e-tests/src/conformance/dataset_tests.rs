@@ -297,13 +297,7 @@ fn injector_config_text_and_object_forms_agree_on_every_case() {
             custom += 1;
         }
         // The eight templates of the chart are always there.
-        for name in [
-            "sidecar",
-            "gateway",
-            "grpc-simple",
-            "grpc-agent",
-            "waypoint",
-        ] {
+        for name in istio_conformance::CHART_TEMPLATES {
             assert!(templates.contains_key(name), "{}: {name}", case.name);
         }
     }

@@ -242,31 +242,10 @@ fn adjust_env(rendered: &mut Value, golden: &mut Value, proxy_envs: &Map<String,
     }
 }
 
-fn first_diff(path: &str, want: &Value, got: &Value) -> String {
-    match (want, got) {
-        (Value::Object(w), Value::Object(g)) => {
-            for (k, wv) in w {
-                match g.get(k) {
-                    Some(gv) if gv == wv => {}
-                    Some(gv) => return first_diff(&format!("{path}.{k}"), wv, gv),
-                    None => return format!("{path}.{k}: missing, want {wv}"),
-                }
-            }
-            if let Some(k) = g.keys().find(|k| !w.contains_key(*k)) {
-                return format!("{path}.{k}: unexpected {}", g[k.as_str()]);
-            }
-            format!("{path}: equal")
-        }
-        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => {
-            for (i, (wv, gv)) in w.iter().zip(g).enumerate() {
-                if wv != gv {
-                    return first_diff(&format!("{path}[{i}]"), wv, gv);
-                }
-            }
-            format!("{path}: equal")
-        }
-        _ => format!("{path}: want {want}, got {got}"),
-    }
+/// The first difference of `got` from `want`, for the report.
+fn first_diff(what: &str, want: &Value, got: &Value) -> String {
+    istio_conformance::diff::first_difference(what, want, got)
+        .unwrap_or_else(|| format!("{what}: equal once numbers compare by value"))
 }
 
 /// Renders one pod and compares the overlay with the golden pod: `Ok(false)` when Istio does

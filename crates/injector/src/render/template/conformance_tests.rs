@@ -182,7 +182,11 @@ fn compare_pod(case: &Case, templates: &Templates, raw: &Value) -> Result<usize,
             (Ok(b), Ok(t)) if b == t => {}
             (Err(_), Err(_)) => {}
             (Ok(b), Ok(t)) => {
-                return Err(format!("{name}: {}", first_diff("", b, t)));
+                return Err(first_diff(
+                    &format!("{name} (builtin, then template)"),
+                    b,
+                    t,
+                ));
             }
             _ => {
                 return Err(format!(
@@ -197,32 +201,10 @@ fn compare_pod(case: &Case, templates: &Templates, raw: &Value) -> Result<usize,
     Ok(compared)
 }
 
-fn first_diff(path: &str, want: &Value, got: &Value) -> String {
-    match (want, got) {
-        (Value::Object(w), Value::Object(g)) => {
-            for (k, wv) in w {
-                match g.get(k) {
-                    Some(gv) if gv == wv => {}
-                    Some(gv) => return first_diff(&format!("{path}.{k}"), wv, gv),
-                    None => return format!("{path}.{k}: builtin {wv}, template has none"),
-                }
-            }
-            match g.keys().find(|k| !w.contains_key(*k)) {
-                Some(k) => format!("{path}.{k}: template {}, builtin has none", g[k.as_str()]),
-                None => format!("{path}: equal"),
-            }
-        }
-        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => w
-            .iter()
-            .zip(g)
-            .enumerate()
-            .find(|(_, (a, b))| a != b)
-            .map_or_else(
-                || format!("{path}: equal"),
-                |(i, (a, b))| first_diff(&format!("{path}[{i}]"), a, b),
-            ),
-        _ => format!("{path}: builtin {want}, template {got}"),
-    }
+/// The first difference of `got` from `want`, for the report.
+fn first_diff(what: &str, want: &Value, got: &Value) -> String {
+    istio_conformance::diff::first_difference(what, want, got)
+        .unwrap_or_else(|| format!("{what}: equal once numbers compare by value"))
 }
 
 #[test]
@@ -238,16 +220,7 @@ fn chart_templates_all_parse() {
         config.templates.len(),
         started.elapsed()
     );
-    for name in [
-        "sidecar",
-        "gateway",
-        "grpc-simple",
-        "grpc-agent",
-        "waypoint",
-        "kube-gateway",
-        "agentgateway",
-        "agentgateway-waypoint",
-    ] {
+    for name in istio_conformance::CHART_TEMPLATES {
         assert!(templates.has_template(name), "{name}");
     }
 }
