@@ -1,7 +1,10 @@
 //! Istio's real injection templates (the conformance dataset's `base/injector-config.yaml`)
 //! must parse, and the pod-injection ones must render on Istio's default values.
 
+mod support;
+
 use gotemplate::{FuncError, Funcs, Function, Map, Object, Templates, Value};
+use support::{ISTIO_AND_SPRIG, stub_funcs};
 
 /// `*wrapperspb.BoolValue`: a nil pointer whose `GetValue` method still answers false.
 struct BoolValue(Option<bool>);
@@ -67,62 +70,7 @@ impl Object for ProxyConfig {
 
 /// The `templates:` map of the injector config, in file order.
 fn templates(dir: &std::path::Path) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(dir.join("base/injector-config.yaml")).unwrap();
-    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
-    let map = doc
-        .get("templates")
-        .and_then(|t| t.as_mapping())
-        .expect("templates map");
-    map.iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().unwrap().to_owned(),
-                v.as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-/// Names of the Istio (`InjectionFuncmap`) and sprig functions the templates call.
-const ISTIO_AND_SPRIG: &[&str] = &[
-    "annotation",
-    "append",
-    "appendMultusNetwork",
-    "contains",
-    "default",
-    "directory",
-    "env",
-    "excludeInboundPort",
-    "fromJSON",
-    "indent",
-    "isset",
-    "join",
-    "list",
-    "mergeMaps",
-    "nindent",
-    "omit",
-    "omitNil",
-    "otelResourceAttributes",
-    "protoToJSON",
-    "quote",
-    "replace",
-    "strdict",
-    "structToJSON",
-    "toJSON",
-    "toJsonMap",
-    "toLower",
-    "toYaml",
-    "trimAll",
-    "trunc",
-    "valueOrDefault",
-];
-
-fn stub_funcs() -> Funcs {
-    let mut funcs = Funcs::new();
-    for name in ISTIO_AND_SPRIG {
-        funcs.insert(name, Function::new(|_| Ok(Value::Nil)));
-    }
-    funcs
+    istio_conformance::chart_templates(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

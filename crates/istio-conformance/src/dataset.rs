@@ -189,6 +189,25 @@ pub fn case_dirs(root: &Path) -> Vec<PathBuf> {
     dirs
 }
 
+/// The `templates:` of `base/injector-config.yaml` as (name, text), in file order.
+pub fn chart_templates(root: &Path) -> Result<Vec<(String, String)>, String> {
+    let path = root.join("base/injector-config.yaml");
+    let text = read(&path)?;
+    let config: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let templates = config
+        .get("templates")
+        .and_then(serde_yaml_ng::Value::as_mapping)
+        .ok_or_else(|| format!("{}: no templates map", path.display()))?;
+    templates
+        .iter()
+        .map(|(name, text)| match (name.as_str(), text.as_str()) {
+            (Some(name), Some(text)) => Ok((name.to_owned(), text.to_owned())),
+            _ => Err(format!("{}: a template is not a string", path.display())),
+        })
+        .collect()
+}
+
 /// A case's `input.yaml` and `want.yaml`; `None` for error cases (no golden) and unreadable
 /// cases.
 pub fn input_and_want(case_dir: &Path) -> Option<(String, String)> {

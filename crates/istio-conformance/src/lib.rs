@@ -12,7 +12,7 @@ pub mod locate;
 pub mod text;
 pub mod workload;
 
-pub use dataset::{Base, Case, CaseSpec, Dataset, case_dirs, input_and_want};
+pub use dataset::{Base, Case, CaseSpec, Dataset, case_dirs, chart_templates, input_and_want};
 pub use floor::{Floor, Outcome, Regression, Verdict};
 
 /// The eight templates of the chart's injector config (`base/injector-config.yaml`), in its
