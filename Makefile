@@ -69,6 +69,12 @@ conformance: policy.wasm
 	$(E2E) conformance -- --policy policy.wasm
 	$(CARGO) test --quiet -p kube-inject --test conformance -- --nocapture
 
+.PHONY: bounds
+# The hostile requests (e2e-tests/src/hostile.rs) through the built policy: answer, wall time,
+# peak linear memory — the README's bounds table.
+bounds: policy.wasm
+	$(E2E) bounds
+
 .PHONY: fuzz
 fuzz:
 	fuzz/run.sh $(FUZZ_SECONDS)

@@ -17,6 +17,7 @@ pub mod documents;
 pub mod error;
 pub mod fixtures;
 pub mod host;
+pub mod hostile;
 pub mod metadata;
 pub mod paths;
 pub mod response;
