@@ -157,6 +157,13 @@ bench: policy.wasm noop-policy
 # Latency and throughput through the real policy-server on loopback under wrk (skips, saying
 # why, when policy-server or wrk is missing): the no-op, Kubewarden's pod-privileged-policy and
 # this policy with default settings and with Istio's templates inline.
+.PHONY: soak
+# The real policy-server on loopback under mixed and hostile traffic for SOAK_SECONDS (not part
+# of `make check`: it is a minute of load).
+SOAK_SECONDS ?= 60
+soak: policy.wasm
+	SOAK_SECONDS=$(SOAK_SECONDS) e2e-tests/soak.sh policy.wasm
+
 .PHONY: bench-policy-server
 bench-policy-server: policy.wasm noop-policy
 	NOOP_WASM=$(NOOP_WASM) e2e-tests/bench-policy-server.sh policy.wasm
