@@ -32,6 +32,16 @@ pub enum Expect {
     Inject,
 }
 
+impl std::fmt::Display for Expect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expect::Inject => write!(f, "accept, injected"),
+            Expect::Reject(Some(code), text) => write!(f, "reject, code {code}: `{text}`"),
+            Expect::Reject(None, text) => write!(f, "reject (no code): `…{text}…`"),
+        }
+    }
+}
+
 /// One hostile request.
 pub struct Case {
     pub name: &'static str,
@@ -135,7 +145,7 @@ pub fn cases() -> Vec<Case> {
         Case {
             name: "template-gigabyte",
             description: "a template printing 2 GiB (a 64 KiB text, doubled by 15 templates)",
-            expect: Expect::Reject(None, "output"),
+            expect: Expect::Reject(None, "output exceeds the limit of 16777216 bytes"),
             payload: || {
                 let mut text = format!(r#"{{{{define "t0"}}}}{}{{{{end}}}}"#, "x".repeat(1 << 16));
                 for i in 1..=15 {

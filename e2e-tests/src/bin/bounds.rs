@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         walls.sort();
         let peak = hostile::peak_memory(&policy, &payload)?;
         let verdict = match answer.check(case.expect) {
-            Ok(()) => format!("{:?}", case.expect),
+            Ok(()) => case.expect.to_string(),
             Err(why) => {
                 failed = true;
                 format!("UNEXPECTED: {why}")
