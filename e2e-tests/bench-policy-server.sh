@@ -28,19 +28,11 @@ connections="${CONNECTIONS:-2}"
 port="${PORT:-3300}"
 conformance="${ISTIO_CONFORMANCE_DIR:-$shared/istio-conformance}"
 
-skip() {
-  echo "bench-policy-server: skipped: $*"
-  exit 0
-}
-
 # shellcheck source=policy-server.bash
 source "$here/policy-server.bash"
 
-policy_server="$(find_tool POLICY_SERVER policy-server)"
-[ -n "$policy_server" ] || skip "no policy-server (set \$POLICY_SERVER, put it on PATH or in ../shared/bin)"
-command -v wrk >/dev/null 2>&1 || skip "wrk is not installed (Debian package wrk)"
-command -v jq >/dev/null 2>&1 || skip "jq is not installed"
-command -v curl >/dev/null 2>&1 || skip "curl is not installed"
+require_policy_server bench-policy-server
+command -v wrk >/dev/null 2>&1 || skip_run bench-policy-server "wrk is not installed (Debian package wrk)"
 peer_wasm="${PEER_POLICY:-$shared/bin/pod-privileged-policy-1.0.8.wasm}"
 for module in "$policy_wasm" "$noop_wasm"; do
   [ -f "$module" ] || { echo "bench-policy-server: $module is missing (make policy.wasm noop-policy)" >&2; exit 1; }

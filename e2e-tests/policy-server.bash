@@ -2,6 +2,20 @@
 # bench-policy-server.sh and soak.sh). The sourcing script sets `root`, `shared` and `work`
 # (a temporary directory it removes) and calls `stop_policy_server` on exit.
 
+# Says why the script ($1) does not run, and ends it successfully: a missing tool is a skip.
+skip_run() {
+  echo "$1: skipped: $2"
+  exit 0
+}
+
+# Sets policy_server, or skips the script ($1) naming what is missing (policy-server, jq, curl).
+require_policy_server() {
+  policy_server="$(find_tool POLICY_SERVER policy-server)"
+  [ -n "$policy_server" ] || skip_run "$1" "no policy-server (set \$POLICY_SERVER, put it on PATH or in ../shared/bin)"
+  command -v jq >/dev/null 2>&1 || skip_run "$1" "jq is not installed"
+  command -v curl >/dev/null 2>&1 || skip_run "$1" "curl is not installed"
+}
+
 # The tool named by $var, else on PATH, else in ../shared/bin; empty when none.
 find_tool() {
   local var="$1" name="$2"

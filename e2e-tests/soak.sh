@@ -18,18 +18,10 @@ policy_wasm="$(realpath -m "${1:-$root/policy.wasm}")"
 seconds="${SOAK_SECONDS:-60}"
 port="${PORT:-3310}"
 
-skip() {
-  echo "soak: skipped: $*"
-  exit 0
-}
-
 # shellcheck source=policy-server.bash
 source "$here/policy-server.bash"
 
-policy_server="$(find_tool POLICY_SERVER policy-server)"
-[ -n "$policy_server" ] || skip "no policy-server (set \$POLICY_SERVER, put it on PATH or in ../shared/bin)"
-command -v jq >/dev/null 2>&1 || skip "jq is not installed"
-command -v curl >/dev/null 2>&1 || skip "curl is not installed"
+require_policy_server soak
 [ -f "$policy_wasm" ] || { echo "soak: $policy_wasm is missing (make policy.wasm)" >&2; exit 1; }
 
 work="$(mktemp -d)"
