@@ -16,8 +16,11 @@ logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 
 status=0
-"$root/crates/gotemplate/fuzz/run.sh" "$seconds" >"$logs/parse_execute" 2>&1 || status=1
-grep -E '^fuzz mode|test result|panicked' "$logs/parse_execute" || true
+if ! "$root/crates/gotemplate/fuzz/run.sh" "$seconds" >"$logs/parse_execute" 2>&1; then
+    status=1
+    tail -40 "$logs/parse_execute"
+fi
+grep -E '^fuzz mode|test result' "$logs/parse_execute" || true
 
 if ! { command -v rustup >/dev/null 2>&1 && rustup toolchain list 2>/dev/null | grep -q '^nightly'; }; then
     echo "fuzz: no nightly toolchain: pipeline targets (${targets[*]}) skipped; install one with" \
