@@ -51,9 +51,10 @@ pub struct Case {
     pub payload: fn() -> String,
 }
 
-/// Every hostile case, in the README table's order.
+/// Every hostile case, in the README table's order; the one with Istio's own templates only
+/// when the conformance data set (`../shared/istio-conformance/`) is present.
 pub fn cases() -> Vec<Case> {
-    vec![
+    let mut cases = vec![
         Case {
             name: "deep-json",
             description: "JSON nested 10,000 deep in the pod",
@@ -78,14 +79,11 @@ pub fn cases() -> Vec<Case> {
         Case {
             name: "10k-containers",
             description: "10,000 containers",
-            expect: Expect::Inject,
-            payload: || {
-                let mut pod = base_pod();
-                pod["spec"]["containers"] = (0..10_000)
-                    .map(|i| json!({"name": format!("c{i}"), "image": "app:1", "ports": [{"containerPort": 8000 + i % 1000}]}))
-                    .collect();
-                payload(&pod, &json!({}))
-            },
+            expect: Expect::Reject(
+                Some(400),
+                "the pod has 10000 containers and init containers",
+            ),
+            payload: || payload(&many_containers(10_000), &json!({})),
         },
         Case {
             name: "1MiB-annotation",
@@ -158,7 +156,42 @@ pub fn cases() -> Vec<Case> {
                 payload(&base_pod(), &template_settings(&text))
             },
         },
-    ]
+    ];
+    if istio_template_settings().is_some() {
+        cases.insert(
+            3,
+            Case {
+                name: "1k-containers-istio-templates",
+                description: "1,000 containers (the most the policy injects), Istio's own templates",
+                expect: Expect::Inject,
+                payload: || {
+                    let settings = istio_template_settings().unwrap_or_default();
+                    payload(&many_containers(1_000), &settings)
+                },
+            },
+        );
+    }
+    cases
+}
+
+/// A pod with `n` containers, each with a port.
+fn many_containers(n: u32) -> Value {
+    let mut pod = base_pod();
+    pod["spec"]["containers"] = (0..n)
+        .map(|i| json!({"name": format!("c{i}"), "image": "app:1", "ports": [{"containerPort": 8000 + i % 1000}]}))
+        .collect();
+    pod
+}
+
+/// Istio's templates, values and mesh config inline as the ConfigMaps' strings.
+fn istio_template_settings() -> Option<Value> {
+    let base = crate::paths::conformance_dir()?.join("base");
+    let read = |name: &str| std::fs::read_to_string(base.join(name)).ok();
+    Some(json!({
+        "injectorConfig": read("injector-config.yaml")?,
+        "values": read("values.json")?,
+        "meshConfig": read("mesh.yaml")?,
+    }))
 }
 
 /// A plain pod the policy injects with default settings.

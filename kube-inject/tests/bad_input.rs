@@ -165,6 +165,21 @@ fn rows() -> Vec<Row> {
             cli: Cli::Fail("requested template \"nope\" not found"),
         },
         Row {
+            class: "1,001 containers (the policy answers within policy-server's 2 s; kube-inject has no deadline)",
+            pod: || {
+                let mut pod = pod();
+                pod["spec"]["containers"] = (0..1_001)
+                    .map(|i| json!({"name": format!("c{i}"), "image": "app:1"}))
+                    .collect();
+                pod
+            },
+            policy: Policy::Reject(
+                Some(400),
+                "the pod has 1001 containers and init containers; the injector handles at most 1000",
+            ),
+            cli: Cli::Inject,
+        },
+        Row {
             class: "an object that is not a JSON object",
             pod: || json!("not a pod"),
             policy: Policy::Reject(Some(400), "invalid pod: the object is not a JSON object"),
