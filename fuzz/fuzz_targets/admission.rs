@@ -1,8 +1,10 @@
 //! Pod CREATEs through the policy's `validate`, built-in and Istio-template settings.
 //!
 //! Properties: no panic; a rejection carries a message; a mutation decodes as a v1 Pod; and
-//! injecting the result again changes nothing — except the one documented case that settles
-//! on the second pass (`merge-probers`: a pod injected earlier, status annotation and all).
+//! injecting the result again changes nothing — except for a pod that arrived with a
+//! `sidecar.istio.io/status` annotation (Istio takes it as injected before), which may settle
+//! on the second pass (`merge-probers`) or alternate between two pods (a template naming an
+//! app container, see crates/injector/tests/reinjection.rs), as in Istio.
 
 #![no_main]
 
@@ -43,8 +45,13 @@ fn check(pod: &Value, settings: &Value) {
     let injected_before = pod
         .pointer("/metadata/annotations/sidecar.istio.io~1status")
         .is_some();
+    let third = if injected_before {
+        Some(reinjected(&again, settings))
+    } else {
+        None
+    };
     assert!(
-        injected_before && reinjected(&again, settings) == again,
+        third.is_some_and(|third| third == again || third == injected),
         "injecting the injected pod again changed it:\nfirst: {injected}\nagain: {again}"
     );
 }
