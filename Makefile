@@ -7,6 +7,8 @@ POLICY_WASM_BUILT := $(TARGET_DIR)/$(WASM_TARGET)/release/istio_sidecar_injector
 NOOP_WASM := $(TARGET_DIR)/$(WASM_TARGET)/release/noop_policy.wasm
 SOURCES := $(shell find src crates/injector/src crates/gotemplate/src -name '*.rs') Cargo.toml Cargo.lock crates/injector/Cargo.toml crates/gotemplate/Cargo.toml
 E2E := $(CARGO) run --quiet -p e2e-tests --bin
+# The waPC runner's tools: `policy-run` (a small kwctl run) and `annotate` (kwctl annotate).
+RUNNER := $(CARGO) run --quiet -p policy-runner --bin
 # Seconds each of the five fuzz targets runs in `make fuzz` (and in CI). A clean nightly build
 # of the pipeline's fuzz crate takes 4.5 CPU-minutes (7 min wall on the loaded 2-core VM) and
 # dominates; 15 s per target (75 s in all, 60 s before) keeps what fuzzing adds to CI near 6
@@ -28,12 +30,12 @@ policy.wasm: $(SOURCES) | wasm-target
 	cp $(POLICY_WASM_BUILT) policy.wasm
 
 # kwctl embeds the metadata (and the README as usage) in a custom section; without kwctl the
-# e2e-tests crate's `annotate` does the same.
+# policy-runner crate's `annotate` does the same.
 annotated-policy.wasm: policy.wasm policy-metadata.yml README.md
 	@if [ -n "$(KWCTL)" ]; then \
 		"$(KWCTL)" annotate -m policy-metadata.yml -u README.md -o annotated-policy.wasm policy.wasm; \
 	else \
-		$(E2E) annotate -- -m policy-metadata.yml -u README.md -o annotated-policy.wasm policy.wasm; \
+		$(RUNNER) annotate -- -m policy-metadata.yml -u README.md -o annotated-policy.wasm policy.wasm; \
 	fi
 	@echo "annotated-policy.wasm: $$(stat -c %s annotated-policy.wasm) bytes"
 
@@ -58,7 +60,7 @@ test: fmt lint
 # bats files through the real kwctl (skipped, saying so, where no kwctl is found).
 .PHONY: e2e-tests
 e2e-tests: annotated-policy.wasm noop-policy
-	NOOP_WASM=$(NOOP_WASM) $(CARGO) test -p e2e-tests
+	NOOP_WASM=$(NOOP_WASM) $(CARGO) test -p policy-runner -p e2e-tests
 	$(MAKE) conformance
 	@if [ -z "$(KWCTL)" ]; then echo "kwctl not found (KWCTL, PATH, ../shared/bin): the bats files will skip"; fi
 	@if command -v bats >/dev/null 2>&1; then \
@@ -182,10 +184,10 @@ bench-kube-inject:
 .PHONY: run
 run: policy.wasm
 	@echo "Building the waPC runner (wasmtime) and kube-inject; the first time takes several minutes."
-	$(CARGO) build -p e2e-tests --bin policy-run
+	$(CARGO) build -p policy-runner --bin policy-run
 	$(CARGO) build --release -p kube-inject
-	$(E2E) policy-run -- --workload examples/sleep.yaml --cluster-fixtures examples/cluster --output yaml policy.wasm
-	$(E2E) policy-run -- --request-path examples/requests/pod-create.json --settings-path examples/settings/lookup.json --cluster-fixtures examples/cluster --output patch policy.wasm
+	$(RUNNER) policy-run -- --workload examples/sleep.yaml --cluster-fixtures examples/cluster --output yaml policy.wasm
+	$(RUNNER) policy-run -- --request-path examples/requests/pod-create.json --settings-path examples/settings/lookup.json --cluster-fixtures examples/cluster --output patch policy.wasm
 	$(CARGO) run --quiet --release -p kube-inject -- -f examples/sleep.yaml
 
 .PHONY: clean

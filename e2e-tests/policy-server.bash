@@ -36,7 +36,7 @@ annotate() {
   if [ -n "$kwctl" ]; then
     "$kwctl" annotate -m "$metadata" -o "$out" "$module" 2>/dev/null
   else
-    (cd "$root" && cargo run --quiet -p e2e-tests --bin annotate -- -m "$metadata" -o "$out" "$module")
+    (cd "$root" && cargo run --quiet -p policy-runner --bin annotate -- -m "$metadata" -o "$out" "$module")
   fi
 }
 

@@ -1,7 +1,7 @@
-//! Runs a built Kubewarden policy module the way Kubewarden's policy server does — wasmtime
-//! with the waPC host, a fresh instance per evaluation, host capabilities answered from
-//! in-memory fixtures — so the real `policy.wasm` can be tested and benchmarked without a
-//! cluster, `kwctl` or `policy-server`.
+//! The end-to-end tests of the built `policy.wasm`: Istio's conformance cases in webhook form
+//! ([`conformance`]), the committed fixtures ([`fixtures`]) and the benchmark's statistics
+//! ([`stats`]). The runner itself — wasmtime with Kubewarden's waPC host — is the
+//! `policy-runner` crate; its modules are re-exported here under their old paths.
 //!
 //! ```no_run
 //! use e2e_tests::{FixtureHost, Policy, policy_wasm_path};
@@ -13,22 +13,18 @@
 //! ```
 
 pub mod conformance;
-pub mod documents;
-pub mod error;
 pub mod fixtures;
-pub mod host;
 pub mod hostile;
-pub mod metadata;
 pub mod paths;
-pub mod response;
-pub mod runtime;
 pub mod stats;
-pub mod workload;
 
-pub use error::{HarnessError, Result};
-pub use host::{FixtureHost, GetResourceRequest, HostCall, HostCallOutcome, ResourceKey};
+pub use policy_runner::{documents, error, host, metadata, response, runtime, workload};
+
 pub use paths::{
     conformance_dir, fixtures_dir, noop_policy_wasm_path, policy_wasm_path, workspace_root,
 };
-pub use response::{AdmissionResponse, Evaluation, SettingsOutcome, ValidationResponse};
-pub use runtime::{CallLogSnapshot, DEFAULT_DEADLINE, Policy};
+pub use policy_runner::{
+    AdmissionResponse, CallLogSnapshot, DEFAULT_DEADLINE, Evaluation, FixtureHost,
+    GetResourceRequest, HarnessError, HostCall, HostCallOutcome, Policy, ResourceKey, Result,
+    SettingsOutcome, ValidationResponse,
+};

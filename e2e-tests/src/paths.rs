@@ -1,95 +1,16 @@
-//! Where things live: the workspace, the built modules, the fixtures, the conformance data.
+//! Where the e2e tests' own things live: the fixtures and Istio's conformance data. Where the
+//! built modules are is `policy_runner::paths`, re-exported here.
 
 use std::path::{Path, PathBuf};
 
-/// What to do when `policy.wasm` is missing.
-pub const POLICY_HINT: &str =
-    "build it with `make policy.wasm` at the workspace root (or point POLICY_WASM at a build)";
-
-/// What to do when the no-op baseline policy is missing.
-pub const NOOP_HINT: &str = "build it with `cargo build -p noop-policy --target wasm32-wasip1 \
-     --release` (or point NOOP_POLICY_WASM at a build)";
-
-/// The workspace root (the directory holding the root `Cargo.toml`).
-pub fn workspace_root() -> PathBuf {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map_or_else(|| manifest_dir.to_path_buf(), Path::to_path_buf)
-}
-
-/// `$POLICY_WASM`, else `<root>/policy.wasm` (what `make policy.wasm` produces).
-pub fn policy_wasm_path() -> PathBuf {
-    std::env::var_os("POLICY_WASM")
-        .filter(|value| !value.is_empty())
-        .map_or_else(|| workspace_root().join("policy.wasm"), from_root)
-}
-
-/// Paths given in the environment are relative to the workspace root, whichever directory
-/// cargo runs a test binary from.
-fn from_root(path: std::ffi::OsString) -> PathBuf {
-    let path = PathBuf::from(path);
-    if path.is_absolute() {
-        path
-    } else {
-        workspace_root().join(path)
-    }
-}
-
-/// `$NOOP_POLICY_WASM` (or `$NOOP_WASM`), else the release wasm build of `noop-policy` in the first Cargo
-/// target directory that has one: `$CARGO_TARGET_DIR`, the target directory this binary was
-/// built into, `<root>/target`.
-pub fn noop_policy_wasm_path() -> PathBuf {
-    let configured = ["NOOP_POLICY_WASM", "NOOP_WASM"]
-        .iter()
-        .find_map(|name| std::env::var_os(name).filter(|value| !value.is_empty()));
-    if let Some(path) = configured {
-        return from_root(path);
-    }
-    let relative = Path::new("wasm32-wasip1/release/noop_policy.wasm");
-    let candidates = target_dirs()
-        .into_iter()
-        .map(|dir| dir.join(relative))
-        .collect::<Vec<_>>();
-    candidates
-        .iter()
-        .find(|path| path.is_file())
-        .cloned()
-        .or_else(|| candidates.into_iter().next())
-        .unwrap_or_else(|| workspace_root().join("target").join(relative))
-}
-
-fn target_dirs() -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").filter(|value| !value.is_empty()) {
-        dirs.push(PathBuf::from(dir));
-    }
-    // Binaries live in <target>/<profile>/ and test executables in <target>/<profile>/deps/.
-    if let Ok(exe) = std::env::current_exe() {
-        for dir in exe.ancestors().skip(1).take(3) {
-            if dir.join("wasm32-wasip1").is_dir() {
-                dirs.push(dir.to_path_buf());
-                break;
-            }
-        }
-    }
-    dirs.push(workspace_root().join("target"));
-    dirs
-}
+pub use policy_runner::paths::*;
 
 /// `e2e-tests/fixtures`.
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// Istio's conformance data set: `$ISTIO_CONFORMANCE_DIR`, else `../shared/istio-conformance`
-/// beside the workspace; `None` when it is not there.
+/// Istio's conformance data set (`istio_conformance::locate`); `None` when it is not there.
 pub fn conformance_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ISTIO_CONFORMANCE_DIR")
-        .filter(|value| !value.is_empty())
-        .map_or_else(
-            || workspace_root().join("../shared/istio-conformance"),
-            PathBuf::from,
-        );
-    dir.is_dir().then_some(dir)
+    istio_conformance::locate()
 }

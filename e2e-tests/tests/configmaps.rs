@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use e2e_tests::{FixtureHost, Policy, conformance_dir, fixtures, policy_wasm_path};
+use e2e_tests::{FixtureHost, Policy, fixtures, policy_wasm_path};
 use serde_json::{Value, json};
 
 fn policy() -> &'static Policy {
@@ -15,10 +15,7 @@ fn policy() -> &'static Policy {
 
 /// `config`, `values` and `mesh` of a default Istio installation, as ConfigMap strings.
 fn istio_base() -> Option<(String, String, String)> {
-    let Some(dir) = conformance_dir() else {
-        eprintln!("skipped: ../shared/istio-conformance is absent (set ISTIO_CONFORMANCE_DIR)");
-        return None;
-    };
+    let dir = istio_conformance::locate_or_skip()?;
     let read = |name: &str| {
         std::fs::read_to_string(dir.join("base").join(name))
             .unwrap_or_else(|e| panic!("base/{name}: {e}"))

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use e2e_tests::{Evaluation, FixtureHost, Policy, conformance_dir, fixtures, policy_wasm_path};
+use e2e_tests::{Evaluation, FixtureHost, Policy, fixtures, policy_wasm_path};
 use serde_json::{Value, json};
 
 /// The nine volumes Istio's sidecar template adds with default values.
@@ -847,8 +847,7 @@ fn mistyped_settings_are_rejected_by_name() {
 
 #[test]
 fn istio_configmaps_are_accepted_as_settings() {
-    let Some(dir) = conformance_dir() else {
-        println!("skipping: Istio conformance data not found (set ISTIO_CONFORMANCE_DIR)");
+    let Some(dir) = istio_conformance::locate_or_skip() else {
         return;
     };
     let read =

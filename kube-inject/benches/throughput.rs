@@ -211,12 +211,7 @@ fn measure(args: &[&str], output: &Path) -> Result<Measurement, String> {
 }
 
 fn conformance_base() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/istio-conformance"),
-    };
-    let base = dir.join("base");
-    base.join("injector-config.yaml").is_file().then_some(base)
+    istio_conformance::locate().map(|dir| dir.join("base"))
 }
 
 fn main() {

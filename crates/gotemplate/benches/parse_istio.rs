@@ -5,51 +5,13 @@
 //! part with a message when the conformance data is absent.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use gotemplate::{Funcs, Function, Templates, Value};
+use gotemplate::{Funcs, Templates, Value};
 
-const FUNCS: &[&str] = &[
-    "annotation",
-    "append",
-    "appendMultusNetwork",
-    "contains",
-    "default",
-    "directory",
-    "env",
-    "excludeInboundPort",
-    "fromJSON",
-    "indent",
-    "isset",
-    "join",
-    "list",
-    "mergeMaps",
-    "nindent",
-    "omit",
-    "omitNil",
-    "otelResourceAttributes",
-    "protoToJSON",
-    "quote",
-    "replace",
-    "strdict",
-    "structToJSON",
-    "toJSON",
-    "toJsonMap",
-    "toLower",
-    "toYaml",
-    "trimAll",
-    "trunc",
-    "valueOrDefault",
-];
-
-fn funcs() -> Funcs {
-    let mut f = Funcs::new();
-    for name in FUNCS {
-        f.insert(name, Function::new(|_| Ok(Value::Nil)));
-    }
-    f
-}
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::stub_funcs;
 
 fn time<T>(label: &str, iterations: u32, mut f: impl FnMut() -> T) {
     for _ in 0..iterations.min(5) {
@@ -67,25 +29,12 @@ fn time<T>(label: &str, iterations: u32, mut f: impl FnMut() -> T) {
 }
 
 fn istio_templates() -> Option<Vec<(String, String)>> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    let text = std::fs::read_to_string(dir.join("base/injector-config.yaml")).ok()?;
-    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).ok()?;
-    let map = doc.get("templates")?.as_mapping()?;
-    Some(
-        map.iter()
-            .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.as_str()?.to_owned())))
-            .collect(),
-    )
+    istio_conformance::chart_templates(&istio_conformance::locate()?).ok()
 }
 
 fn main() {
     match istio_templates() {
-        None => println!(
-            "skipping Istio templates: conformance data not found (set ISTIO_CONFORMANCE_DIR)"
-        ),
+        None => println!("{}", istio_conformance::ABSENT_MESSAGE),
         Some(templates) => {
             let bytes: usize = templates.iter().map(|(_, t)| t.len()).sum();
             let lines: usize = templates.iter().map(|(_, t)| t.lines().count()).sum();
@@ -94,7 +43,7 @@ fn main() {
                 templates.len()
             );
             time("parse all 8 Istio templates", 200, || {
-                let mut set = Templates::new(funcs());
+                let mut set = Templates::new(stub_funcs());
                 for (name, text) in &templates {
                     set.parse(name, text).expect("Istio templates parse");
                 }
@@ -102,7 +51,7 @@ fn main() {
             });
             if let Some((_, sidecar)) = templates.iter().find(|(n, _)| n == "sidecar") {
                 time("parse the sidecar template", 500, || {
-                    let mut set = Templates::new(funcs());
+                    let mut set = Templates::new(stub_funcs());
                     set.parse("sidecar", sidecar).expect("sidecar parses");
                     set
                 });

@@ -1,9 +1,10 @@
 //! Istio's real injection templates (the conformance dataset's `base/injector-config.yaml`)
 //! must parse, and the pod-injection ones must render on Istio's default values.
 
-use std::path::PathBuf;
+mod support;
 
 use gotemplate::{FuncError, Funcs, Function, Map, Object, Templates, Value};
+use support::{ISTIO_AND_SPRIG, stub_funcs};
 
 /// `*wrapperspb.BoolValue`: a nil pointer whose `GetValue` method still answers false.
 struct BoolValue(Option<bool>);
@@ -67,100 +68,19 @@ impl Object for ProxyConfig {
     }
 }
 
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    if dir.join("base/injector-config.yaml").is_file() {
-        Some(dir)
-    } else {
-        println!(
-            "skipping: Istio conformance data not found at {} (set ISTIO_CONFORMANCE_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
-
 /// The `templates:` map of the injector config, in file order.
 fn templates(dir: &std::path::Path) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(dir.join("base/injector-config.yaml")).unwrap();
-    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
-    let map = doc
-        .get("templates")
-        .and_then(|t| t.as_mapping())
-        .expect("templates map");
-    map.iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().unwrap().to_owned(),
-                v.as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-/// Names of the Istio (`InjectionFuncmap`) and sprig functions the templates call.
-const ISTIO_AND_SPRIG: &[&str] = &[
-    "annotation",
-    "append",
-    "appendMultusNetwork",
-    "contains",
-    "default",
-    "directory",
-    "env",
-    "excludeInboundPort",
-    "fromJSON",
-    "indent",
-    "isset",
-    "join",
-    "list",
-    "mergeMaps",
-    "nindent",
-    "omit",
-    "omitNil",
-    "otelResourceAttributes",
-    "protoToJSON",
-    "quote",
-    "replace",
-    "strdict",
-    "structToJSON",
-    "toJSON",
-    "toJsonMap",
-    "toLower",
-    "toYaml",
-    "trimAll",
-    "trunc",
-    "valueOrDefault",
-];
-
-fn stub_funcs() -> Funcs {
-    let mut funcs = Funcs::new();
-    for name in ISTIO_AND_SPRIG {
-        funcs.insert(name, Function::new(|_| Ok(Value::Nil)));
-    }
-    funcs
+    istio_conformance::chart_templates(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn all_eight_templates_parse() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let all = templates(&dir);
     let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "sidecar",
-            "gateway",
-            "grpc-simple",
-            "grpc-agent",
-            "waypoint",
-            "kube-gateway",
-            "agentgateway",
-            "agentgateway-waypoint"
-        ]
-    );
+    assert_eq!(names, istio_conformance::CHART_TEMPLATES);
     let mut set = Templates::new(stub_funcs());
     for (name, text) in &all {
         set.parse(name, text)
@@ -175,7 +95,9 @@ fn all_eight_templates_parse() {
 
 #[test]
 fn an_unknown_function_is_reported_like_go() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let (_, sidecar) = templates(&dir).into_iter().next().unwrap();
     let mut funcs = Funcs::new();
     for name in ISTIO_AND_SPRIG.iter().filter(|n| **n != "isset") {
@@ -353,7 +275,9 @@ fn pod_data(values: &serde_json::Value) -> Value {
 
 #[test]
 fn grpc_simple_renders_on_default_values() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let values: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("base/values.json")).unwrap())
             .unwrap();
@@ -372,7 +296,9 @@ fn grpc_simple_renders_on_default_values() {
 
 #[test]
 fn sidecar_renders_on_default_values() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let values: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("base/values.json")).unwrap())
             .unwrap();

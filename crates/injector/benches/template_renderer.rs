@@ -6,7 +6,6 @@
 //! conformance data (for the chart templates) is absent.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use injector::config::{InjectorConfig, MeshConfig, Values};
@@ -30,14 +29,11 @@ fn time<T>(label: &str, iterations: u32, mut f: impl FnMut() -> T) {
 }
 
 fn main() {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    let Ok(text) = std::fs::read_to_string(dir.join("base/injector-config.yaml")) else {
-        println!("skipping: conformance data not found (set ISTIO_CONFORMANCE_DIR)");
+    let Some(dir) = istio_conformance::locate_or_skip() else {
         return;
     };
+    let text = std::fs::read_to_string(dir.join("base/injector-config.yaml"))
+        .expect("the data set's injector config");
     let config = InjectorConfig::from_str(&text).expect("chart config");
     time("InjectorConfig::from_str (chart config)", 200, || {
         InjectorConfig::from_str(&text)

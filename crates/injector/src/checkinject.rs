@@ -10,6 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::annotation;
 use crate::decide::{IGNORED_NAMESPACES, WebhookSelection};
 use crate::inject::Injector;
 use crate::selector::LabelSelector;
@@ -101,7 +102,7 @@ pub fn controller_namespace_selector(spec: &Value, kubewarden_namespace: &str) -
         return selector.clone();
     }
     let mut expressions = vec![json!({
-        "key": "kubernetes.io/metadata.name",
+        "key": annotation::NAMESPACE_NAME,
         "operator": "NotIn",
         "values": [kubewarden_namespace],
     })];
@@ -116,25 +117,25 @@ pub fn controller_namespace_selector(spec: &Value, kubewarden_namespace: &str) -
 /// `enableNamespacesByDefault`, `auto` when it serves the default revision.
 pub fn istio_webhooks(selection: &WebhookSelection) -> Vec<Webhook> {
     let not_opted_out =
-        json!({"key": "sidecar.istio.io/inject", "operator": "NotIn", "values": ["false"]});
+        json!({"key": annotation::SIDECAR_INJECT, "operator": "NotIn", "values": ["false"]});
     let mut hooks = Vec::new();
     let names = std::iter::once(&selection.revision).chain(&selection.tags);
     for name in names {
         hooks.push(Webhook {
             namespace_selector: json!({"matchExpressions": [
-                {"key": "istio.io/rev", "operator": "In", "values": [name]},
+                {"key": annotation::REVISION, "operator": "In", "values": [name]},
                 {"key": "istio-injection", "operator": "DoesNotExist"},
             ]}),
             object_selector: json!({"matchExpressions": [not_opted_out]}),
         });
         hooks.push(Webhook {
             namespace_selector: json!({"matchExpressions": [
-                {"key": "istio.io/rev", "operator": "DoesNotExist"},
+                {"key": annotation::REVISION, "operator": "DoesNotExist"},
                 {"key": "istio-injection", "operator": "DoesNotExist"},
             ]}),
             object_selector: json!({"matchExpressions": [
                 not_opted_out,
-                {"key": "istio.io/rev", "operator": "In", "values": [name]},
+                {"key": annotation::REVISION, "operator": "In", "values": [name]},
             ]}),
         });
     }
@@ -148,24 +149,24 @@ pub fn istio_webhooks(selection: &WebhookSelection) -> Vec<Webhook> {
         hooks.push(Webhook {
             namespace_selector: json!({"matchExpressions": [
                 {"key": "istio-injection", "operator": "DoesNotExist"},
-                {"key": "istio.io/rev", "operator": "DoesNotExist"},
+                {"key": annotation::REVISION, "operator": "DoesNotExist"},
             ]}),
             object_selector: json!({"matchExpressions": [
-                {"key": "sidecar.istio.io/inject", "operator": "In", "values": ["true"]},
-                {"key": "istio.io/rev", "operator": "DoesNotExist"},
+                {"key": annotation::SIDECAR_INJECT, "operator": "In", "values": ["true"]},
+                {"key": annotation::REVISION, "operator": "DoesNotExist"},
             ]}),
         });
         if selection.enable_namespaces_by_default {
             hooks.push(Webhook {
                 namespace_selector: json!({"matchExpressions": [
                     {"key": "istio-injection", "operator": "DoesNotExist"},
-                    {"key": "istio.io/rev", "operator": "DoesNotExist"},
-                    {"key": "kubernetes.io/metadata.name", "operator": "NotIn",
+                    {"key": annotation::REVISION, "operator": "DoesNotExist"},
+                    {"key": annotation::NAMESPACE_NAME, "operator": "NotIn",
                      "values": IGNORED_NAMESPACES},
                 ]}),
                 object_selector: json!({"matchExpressions": [
-                    {"key": "sidecar.istio.io/inject", "operator": "DoesNotExist"},
-                    {"key": "istio.io/rev", "operator": "DoesNotExist"},
+                    {"key": annotation::SIDECAR_INJECT, "operator": "DoesNotExist"},
+                    {"key": annotation::REVISION, "operator": "DoesNotExist"},
                 ]}),
             });
         }
@@ -185,7 +186,7 @@ pub fn check(
 ) -> Vec<Check> {
     let mut ns_labels = namespace_labels.clone();
     ns_labels.insert(
-        "kubernetes.io/metadata.name".into(),
+        annotation::NAMESPACE_NAME.into(),
         Value::String(namespace.to_string()),
     );
     let empty = Map::new();
@@ -436,7 +437,7 @@ fn matched_selector(selector: &Value, labels: &Map<String, Value>) -> (bool, Opt
     // plane's namespaces) explains nothing about why a pod is selected.
     let label = expressions(selector)
         .filter(|r| matches!(r["operator"].as_str(), Some("In" | "NotIn")))
-        .filter(|r| !(r["operator"] == "NotIn" && r["key"] == "kubernetes.io/metadata.name"))
+        .filter(|r| !(r["operator"] == "NotIn" && r["key"] == annotation::NAMESPACE_NAME))
         .find_map(|r| {
             let key = r["key"].as_str()?;
             let value = labels.get(key)?.as_str()?;

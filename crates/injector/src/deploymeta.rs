@@ -153,7 +153,6 @@ fn str_field<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 mod tests {
     use super::*;
     use serde_json::json;
-    use std::path::PathBuf;
 
     fn meta(name: &str, namespace: &str, kind: &str, api_version: &str) -> DeployMeta {
         DeployMeta {
@@ -338,96 +337,19 @@ mod tests {
     // ----- conformance: the webhook's workload-to-pod conversion must give back the owner
     // ----- that kube-inject wrote into each golden's ISTIO_META_OWNER.
 
-    fn conformance_dir() -> Option<PathBuf> {
-        let dir = std::env::var_os("ISTIO_CONFORMANCE_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance")
-            });
-        dir.join("cases").is_dir().then_some(dir)
-    }
-
-    const WORKLOAD_KINDS: [&str; 9] = [
-        "Deployment",
-        "DeploymentConfig",
-        "DaemonSet",
-        "StatefulSet",
-        "Job",
-        "ReplicaSet",
-        "ReplicationController",
-        "CronJob",
-        "Pod",
-    ];
-
-    fn workload_objects(text: &str) -> Vec<Value> {
-        fn push(object: Value, out: &mut Vec<Value>) {
-            let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
-            if kind == "List" {
-                for item in object
-                    .get("items")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-                {
-                    push(item, out);
-                }
-            } else if WORKLOAD_KINDS.contains(&kind) {
-                out.push(object);
-            }
-        }
-        let mut out = Vec::new();
-        for part in text.split("\n---") {
-            if let Ok(object) = serde_yaml_ng::from_str::<Value>(part) {
-                push(object, &mut out);
-            }
-        }
-        out
-    }
-
-    /// README "Converting a workload document to a Pod".
-    fn object_to_pod(object: &Value) -> Value {
-        let kind = object["kind"].as_str().unwrap_or("");
-        if kind == "Pod" {
-            return object.clone();
-        }
-        let name = object
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let template = if kind == "CronJob" {
-            object.pointer("/spec/jobTemplate/spec/template")
-        } else {
-            object.pointer("/spec/template")
-        };
-        let mut metadata = template
-            .and_then(|t| t.get("metadata"))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let (generate_name, owner) = if kind == "Deployment" {
-            let labels = metadata.entry("labels").or_insert_with(|| json!({}));
-            if let Some(labels) = labels.as_object_mut() {
-                labels.insert("pod-template-hash".into(), json!("fake"));
-            }
-            (
-                format!("{name}-fake-"),
-                json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{name}-fake"), "controller": true}),
-            )
-        } else {
-            (
-                name.to_string(),
-                json!({"apiVersion": object["apiVersion"], "kind": kind, "name": name, "controller": true}),
-            )
-        };
-        metadata.insert("generateName".into(), json!(generate_name));
-        metadata.insert("ownerReferences".into(), json!([owner]));
-        // The webhook fills an empty pod namespace from the request (the document's namespace).
-        if metadata.get("namespace").and_then(Value::as_str).is_none()
-            && let Some(ns) = object.pointer("/metadata/namespace")
+    /// The pod the webhook sees for a workload (`istio_conformance`'s `objectToPod`), in the
+    /// document's namespace as the webhook fills it from the request.
+    fn webhook_pod(workload: &istio_conformance::Workload) -> Value {
+        let mut pod = workload
+            .to_pod()
+            .expect("a golden workload has a pod template");
+        if let Some(metadata) = pod.get_mut("metadata").and_then(Value::as_object_mut)
+            && metadata.get("namespace").and_then(Value::as_str).is_none()
+            && !workload.namespace.is_empty()
         {
-            metadata.insert("namespace".into(), ns.clone());
+            metadata.insert("namespace".into(), json!(workload.namespace));
         }
-        json!({"metadata": metadata})
+        pod
     }
 
     fn owner_env(object: &Value) -> Option<String> {
@@ -450,31 +372,22 @@ mod tests {
 
     #[test]
     fn conformance_owner_matches_goldens() {
-        let Some(dir) = conformance_dir() else {
-            println!("skipping: istio-conformance dataset not found (set ISTIO_CONFORMANCE_DIR)");
+        let Some(dir) = istio_conformance::locate_or_skip() else {
             return;
         };
         let mut compared = 0;
-        let mut cases: Vec<_> = std::fs::read_dir(dir.join("cases"))
-            .expect("cases dir")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        cases.sort();
+        let cases = istio_conformance::case_dirs(&dir);
         for case in cases {
-            let (Ok(input), Ok(want)) = (
-                std::fs::read_to_string(case.join("input.yaml")),
-                std::fs::read_to_string(case.join("want.yaml")),
-            ) else {
+            let Some((input, want)) = istio_conformance::input_and_want(&case) else {
                 continue;
             };
-            let inputs = workload_objects(&input);
-            let wants = workload_objects(&want);
-            for (object, golden) in inputs.iter().zip(&wants) {
-                let Some(expected) = owner_env(golden) else {
+            let inputs = istio_conformance::injectable_objects(&input).unwrap_or_default();
+            let wants = istio_conformance::injectable_objects(&want).unwrap_or_default();
+            for (workload, golden) in inputs.iter().zip(&wants) {
+                let Some(expected) = owner_env(&golden.object) else {
                     continue;
                 };
-                let got = deploy_meta(&object_to_pod(object)).owner_uri();
+                let got = deploy_meta(&webhook_pod(workload)).owner_uri();
                 assert_eq!(
                     got.as_deref(),
                     Some(expected.as_str()),

@@ -1,14 +1,17 @@
 //! go-yaml v2 as Kubernetes' Go code uses it through `sigs.k8s.io/yaml`: `yaml.Marshal` of a
-//! value in its Go JSON form, byte for byte.
+//! value in its Go JSON form, byte for byte, and `yaml.Unmarshal` into JSON with YAML 1.1's
+//! scalar rules ([`unmarshal`]).
 //!
-//! Shared by the templates' `toYaml` and by kube-inject's re-serialisation of workloads, so
-//! both write the same text: keys in go-yaml's natural order, its quoting rules, block
-//! layout with 2-space indent, 80-column folding (libyaml's emitter, of which go-yaml is a
-//! port, does the layout).
+//! Shared by the templates (`toYaml`, reading rendered template text) and by kube-inject
+//! (reading workloads, re-serialising them), so both read and write the same text: keys in
+//! go-yaml's natural order, its quoting rules, block layout with 2-space indent, 80-column
+//! folding (libyaml's emitter, of which go-yaml is a port, does the layout).
 
+pub(crate) mod decode;
 pub(crate) mod emit;
 pub(crate) mod libyaml;
 
+pub use decode::yaml_to_json as unmarshal;
 pub use emit::natural_order;
 
 use serde_json::Value;

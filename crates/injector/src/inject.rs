@@ -30,6 +30,9 @@ pub mod select;
 pub mod strip;
 pub(crate) mod typed;
 
+pub use crate::annotation::NATIVE_SIDECAR as NATIVE_SIDECAR_ANNOTATION;
+pub use crate::annotation::PROXY_CONFIG as PROXY_CONFIG_ANNOTATION;
+pub use crate::annotation::{NETWORK as NETWORK_LABEL, NETWORK_ENV};
 use crate::config::{
     InjectorConfig, InterceptionMode, MeshConfig, ProxyConfig, ProxyConfigResources, Values,
 };
@@ -43,16 +46,8 @@ use crate::validate;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// The pod annotation carrying ProxyConfig overrides (YAML or JSON).
-pub const PROXY_CONFIG_ANNOTATION: &str = "proxy.istio.io/config";
-/// The pod annotation overriding the injector's native-sidecar decision.
-pub const NATIVE_SIDECAR_ANNOTATION: &str = "sidecar.istio.io/nativeSidecar";
-/// The pod label naming the pod's network.
-pub const NETWORK_LABEL: &str = "topology.istio.io/network";
 /// The proxy env of the cluster id.
 pub const CLUSTER_ENV: &str = "ISTIO_META_CLUSTER_ID";
-/// The proxy env of the network.
-pub const NETWORK_ENV: &str = "ISTIO_META_NETWORK";
 /// The template `kube-inject` applies when the pod names none.
 pub const SIDECAR_TEMPLATE: &str = "sidecar";
 
@@ -111,6 +106,68 @@ pub struct Injector {
     options: Options,
     renderer: Box<dyn Renderer>,
     proxy_configs: Option<ProxyConfigResources>,
+    entry: EntryPoint,
+}
+
+/// What the entry point ([`Mode`]) changes in the pipeline, resolved when the injector is
+/// built.
+struct EntryPoint {
+    /// The config `injectRequired` decides with: kube-inject's is policy `enabled` without
+    /// selectors; `None` is the injector's own (webhook).
+    fixed_policy: Option<InjectorConfig>,
+    /// Templates a pod gets when it names none, and the aliases its names may use.
+    default_templates: Vec<String>,
+    aliases: BTreeMap<String, Vec<String>>,
+    /// Annotations added to every injected pod.
+    injected_annotations: BTreeMap<String, String>,
+    /// Proxy envs before cluster id and network are folded in.
+    proxy_envs: BTreeMap<String, String>,
+    /// The webhook fills a pod's missing namespace from the request.
+    namespace_from_request: bool,
+}
+
+impl EntryPoint {
+    fn resolve(config: &InjectorConfig, options: &Options) -> EntryPoint {
+        match options.mode {
+            Mode::Webhook => EntryPoint {
+                fixed_policy: None,
+                default_templates: config.default_templates.clone(),
+                aliases: config.aliases.clone(),
+                injected_annotations: config.injected_annotations.clone(),
+                proxy_envs: options.proxy_envs.clone(),
+                namespace_from_request: true,
+            },
+            Mode::KubeInject => EntryPoint {
+                fixed_policy: Some(InjectorConfig::builtin()),
+                default_templates: vec![SIDECAR_TEMPLATE.to_string()],
+                aliases: BTreeMap::new(),
+                injected_annotations: BTreeMap::new(),
+                proxy_envs: BTreeMap::new(),
+                namespace_from_request: false,
+            },
+        }
+    }
+}
+
+/// What rendering the selected templates into a pod gives (Istio's `RunTemplate`).
+struct Rendered {
+    /// The pod with every selected template strategic-merged into it.
+    merged: Value,
+    /// The templates' own output merged together (Istio's `templatePod`).
+    template_pod: Value,
+    /// The proxy envs: the entry point's plus cluster id and network.
+    proxy_envs: BTreeMap<String, String>,
+}
+
+/// The per-pod inputs of rendering, read before it.
+struct RenderInput<'a> {
+    pod: &'a Value,
+    /// The pod's decoded `proxy.istio.io/overrides`.
+    stored_overrides: &'a overrides::ParsedContainers,
+    proxy_config: &'a ProxyConfig,
+    deploy_meta: &'a DeployMeta,
+    proxy_uid: i64,
+    proxy_gid: i64,
 }
 
 impl std::fmt::Debug for Injector {
@@ -136,14 +193,7 @@ impl Injector {
         } else {
             Box::new(Templates::parse(&config)?)
         };
-        Ok(Injector {
-            config,
-            values,
-            mesh,
-            options,
-            renderer,
-            proxy_configs: None,
-        })
+        Ok(Injector::build(config, values, mesh, options, renderer))
     }
 
     /// Like [`Injector::new`], but each template is parsed when a pod first selects it, and
@@ -162,6 +212,17 @@ impl Injector {
         } else {
             Box::new(Templates::lazy(&config))
         };
+        Injector::build(config, values, mesh, options, renderer)
+    }
+
+    fn build(
+        config: InjectorConfig,
+        values: Values,
+        mesh: MeshConfig,
+        options: Options,
+        renderer: Box<dyn Renderer>,
+    ) -> Injector {
+        let entry = EntryPoint::resolve(&config, &options);
         Injector {
             config,
             values,
@@ -169,6 +230,7 @@ impl Injector {
             options,
             renderer,
             proxy_configs: None,
+            entry,
         }
     }
 
@@ -200,12 +262,12 @@ impl Injector {
     /// pod's namespace taken from the request when the pod has none; in kube-inject mode with
     /// policy `enabled` and no selectors.
     pub fn inject_required(&self, pod: &Value, request_namespace: &str) -> Decision {
-        match self.options.mode {
-            Mode::KubeInject => decide::inject_required(&InjectorConfig::builtin(), pod),
-            Mode::Webhook => match with_request_namespace(pod, request_namespace) {
-                Some(view) => decide::inject_required(&self.config, &view),
-                None => decide::inject_required(&self.config, pod),
-            },
+        if let Some(fixed) = &self.entry.fixed_policy {
+            return decide::inject_required(fixed, pod);
+        }
+        match with_request_namespace(pod, request_namespace) {
+            Some(view) => decide::inject_required(&self.config, &view),
+            None => decide::inject_required(&self.config, pod),
         }
     }
 
@@ -242,7 +304,7 @@ impl Injector {
             // Can be very large and never influences injection (Istio drops it too).
             metadata.remove("managedFields");
         }
-        if self.options.mode == Mode::Webhook
+        if self.entry.namespace_from_request
             && !ctx.namespace.is_empty()
             && pod_namespace(&pod).is_empty()
             && let Some(metadata) = containers::metadata_mut(&mut pod)
@@ -273,14 +335,18 @@ impl Injector {
         let empty = Map::new();
         validate::validate_annotations(containers::annotations(&pod).unwrap_or(&empty))?;
         let stored_overrides = overrides::parse_annotation(&pod)?;
-        let (merged, template_pod, proxy_envs) = self.run_templates(
-            &pod,
-            &stored_overrides,
-            &proxy_config,
-            &deploy_meta,
+        let Rendered {
+            merged,
+            template_pod,
+            proxy_envs,
+        } = self.run_templates(&RenderInput {
+            pod: &pod,
+            stored_overrides: &stored_overrides,
+            proxy_config: &proxy_config,
+            deploy_meta: &deploy_meta,
             proxy_uid,
             proxy_gid,
-        )?;
+        })?;
 
         let tproxy = proxy_config.interception_mode() == InterceptionMode::Tproxy;
         let mut merged = overrides::reapply_overwritten_containers(
@@ -291,17 +357,13 @@ impl Injector {
             tproxy,
         )?;
 
-        let no_annotations = BTreeMap::new();
         let settings = postprocess::PostProcess {
             proxy_envs: &proxy_envs,
             status_port: self.mesh.default_config().status_port(),
             prometheus_merge: self.mesh.enable_prometheus_merge(),
             rewrite_app_probers: self.values.rewrite_app_http_probe(),
             revision: &self.options.revision,
-            injected_annotations: match self.options.mode {
-                Mode::Webhook => &self.config.injected_annotations,
-                Mode::KubeInject => &no_annotations,
-            },
+            injected_annotations: &self.entry.injected_annotations,
             hold_application: proxy_config
                 .hold_application_until_proxy_starts()
                 .unwrap_or(false)
@@ -346,9 +408,7 @@ impl Injector {
         }
     }
 
-    /// Istio's `RunTemplate` (after annotation validation): returns the merged pod, the
-    /// template pod and the proxy envs (the options' envs plus cluster id and network).
-    /// `stored_overrides` is the pod's decoded `proxy.istio.io/overrides`.
+    /// Istio's `RunTemplate` (after annotation validation).
     ///
     /// **Deviation from Istio, on re-injection only.** With native sidecars, Istio moves an
     /// `istio-proxy` found in `containers` into `initContainers` so that a user's customisation
@@ -360,15 +420,15 @@ impl Injector {
     /// then holds two `istio-proxy`, reordering keeps the last (the stub) and the native
     /// sidecar loses its image, args, env and probes. We leave it in place; the templates merge
     /// into both copies as on first injection.
-    fn run_templates(
-        &self,
-        pod: &Value,
-        stored_overrides: &overrides::ParsedContainers,
-        proxy_config: &ProxyConfig,
-        deploy_meta: &DeployMeta,
-        proxy_uid: i64,
-        proxy_gid: i64,
-    ) -> Result<(Value, Value, BTreeMap<String, String>), InjectError> {
+    fn run_templates(&self, input: &RenderInput<'_>) -> Result<Rendered, InjectError> {
+        let &RenderInput {
+            pod,
+            stored_overrides,
+            proxy_config,
+            deploy_meta,
+            proxy_uid,
+            proxy_gid,
+        } = input;
         let proxy_envs = self.proxy_envs(pod);
         let status_port = self.mesh.default_config().status_port();
         let view = strip::template_view(pod, status_port, stored_overrides);
@@ -413,18 +473,11 @@ impl Injector {
             compliance_policy: &self.options.compliance_policy,
         };
 
-        let selected = match self.options.mode {
-            Mode::Webhook => select::select_templates(
-                containers::annotation(pod, select::TEMPLATES_ANNOTATION),
-                &self.config.default_templates,
-                &self.config.aliases,
-            ),
-            Mode::KubeInject => select::select_templates(
-                containers::annotation(pod, select::TEMPLATES_ANNOTATION),
-                &[SIDECAR_TEMPLATE.to_string()],
-                &BTreeMap::new(),
-            ),
-        };
+        let selected = select::select_templates(
+            containers::annotation(pod, select::TEMPLATES_ANNOTATION),
+            &self.entry.default_templates,
+            &self.entry.aliases,
+        );
 
         let proxy_previously_in_both_lists = containers::annotation(pod, status::ANNOTATION)
             .and_then(status::InjectionStatus::parse)
@@ -482,16 +535,17 @@ impl Injector {
             Some(merged) => merged,
             None => pod.clone(),
         };
-        Ok((merged, template_pod, proxy_envs))
+        Ok(Rendered {
+            merged,
+            template_pod,
+            proxy_envs,
+        })
     }
 
     /// Istio's `extractClusterAndNetwork` folded into the proxy envs: values' cluster name and
     /// network, overridden by URL-path envs, the network by the pod's network label.
     fn proxy_envs(&self, pod: &Value) -> BTreeMap<String, String> {
-        let mut envs = match self.options.mode {
-            Mode::Webhook => self.options.proxy_envs.clone(),
-            Mode::KubeInject => BTreeMap::new(),
-        };
+        let mut envs = self.entry.proxy_envs.clone();
         let mut cluster = self.values.cluster_name().to_string();
         let mut network = self.values.network().to_string();
         if let Some(url_cluster) = envs.get(CLUSTER_ENV).filter(|v| !v.is_empty()) {

@@ -7,11 +7,13 @@
 //!
 //! Pods stay JSON throughout so that fields this crate does not know survive untouched.
 
+pub mod annotation;
 pub mod checkinject;
 pub mod config;
 pub mod decide;
 pub mod deploymeta;
 pub mod error;
+pub mod golang;
 pub mod goyaml;
 pub mod inject;
 pub mod k8s;

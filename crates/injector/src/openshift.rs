@@ -11,16 +11,12 @@
 //! signs are refused, numbers must fit in `uint32`, trailing text after the second number is
 //! ignored, and `start + size - 1` wraps around like Go's `uint32` arithmetic.
 
+pub use crate::annotation::OPENSHIFT_SUPPLEMENTAL_GROUPS as SUPPLEMENTAL_GROUPS_ANNOTATION;
+pub use crate::annotation::OPENSHIFT_UID_RANGE as UID_RANGE_ANNOTATION;
 use serde_json::{Map, Value};
 
 /// The proxy's UID and GID outside OpenShift (Istio's `DefaultProxyUIDInt`).
 pub const DEFAULT_PROXY_ID: i64 = 1337;
-
-/// Namespace annotation with the namespace's UID block (`<start>/<size>` or `<start>-<end>`).
-pub const UID_RANGE_ANNOTATION: &str = "openshift.io/sa.scc.uid-range";
-
-/// Namespace annotation with the namespace's supplemental-group blocks (comma-separated).
-pub const SUPPLEMENTAL_GROUPS_ANNOTATION: &str = "openshift.io/sa.scc.supplemental-groups";
 
 /// The UID and GID the proxy runs as, given the annotations of the pod's namespace (`None` when
 /// the namespace is unknown).
@@ -215,7 +211,6 @@ fn is_go_scan_space(c: char) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
-    use std::path::PathBuf;
 
     fn annotations(value: Value) -> Map<String, Value> {
         match value {
@@ -314,30 +309,15 @@ mod tests {
         assert_eq!(parse_block("7-3"), Ok(Block { start: 7, end: 3 }));
     }
 
-    fn conformance_dir() -> Option<PathBuf> {
-        let dir = std::env::var_os("ISTIO_CONFORMANCE_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance")
-            });
-        dir.join("cases").is_dir().then_some(dir)
-    }
-
     /// The OpenShift goldens run the proxy (outside TPROXY mode) as the IDs computed from the
     /// `test-ns` namespace annotations of their case.
     #[test]
     fn openshift_conformance_cases() {
-        let Some(dir) = conformance_dir() else {
-            println!("skipping: istio-conformance dataset not found (set ISTIO_CONFORMANCE_DIR)");
+        let Some(dir) = istio_conformance::locate_or_skip() else {
             return;
         };
         let mut checked = 0;
-        let mut entries: Vec<_> = std::fs::read_dir(dir.join("cases"))
-            .expect("cases dir")
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .collect();
-        entries.sort();
+        let entries = istio_conformance::case_dirs(&dir);
         for case_dir in entries {
             let Ok(text) = std::fs::read_to_string(case_dir.join("case.yaml")) else {
                 continue;

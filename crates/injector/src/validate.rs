@@ -5,7 +5,7 @@
 //! `invalid value '<value>' for annotation '<name>': <reason>` with Istio's reasons (the
 //! `strconv`/`netip` texts included), so that users and tests see what Istio would say.
 //!
-//! Validated annotations ([`VALIDATED_ANNOTATIONS`]): interception mode, status port (uint16),
+//! Validated annotations ([`validated_annotations`]): interception mode, status port (uint16),
 //! readiness initial delay / period / failure threshold (uint32), include/exclude outbound IP
 //! ranges (CIDR lists, `*` allowed for include), include/exclude inbound ports and exclude
 //! outbound ports (uint16 lists, `*` allowed for include), `prometheus.istio.io/merge-metrics`
@@ -44,33 +44,10 @@
 
 use serde_json::{Map, Value};
 
+use crate::annotation;
 use crate::config::ProxyConfig;
 use crate::error::{ConfigError, InjectError};
-
-/// Annotations that carry a validator, in Istio's table order.
-pub const VALIDATED_ANNOTATIONS: [&str; 19] = [
-    "sidecar.istio.io/interceptionMode",
-    "status.sidecar.istio.io/port",
-    "readiness.status.sidecar.istio.io/initialDelaySeconds",
-    "readiness.status.sidecar.istio.io/periodSeconds",
-    "readiness.status.sidecar.istio.io/failureThreshold",
-    "traffic.sidecar.istio.io/includeOutboundIPRanges",
-    "traffic.sidecar.istio.io/excludeOutboundIPRanges",
-    "traffic.sidecar.istio.io/includeInboundPorts",
-    "traffic.sidecar.istio.io/excludeInboundPorts",
-    "traffic.sidecar.istio.io/excludeOutboundPorts",
-    "traffic.sidecar.istio.io/excludeInterfaces",
-    "traffic.sidecar.istio.io/kubevirtInterfaces",
-    "istio.io/reroute-virtual-interfaces",
-    "prometheus.istio.io/merge-metrics",
-    "proxy.istio.io/config",
-    "sidecar.istio.io/proxyCPU",
-    "sidecar.istio.io/proxyMemory",
-    "sidecar.istio.io/proxyCPULimit",
-    "sidecar.istio.io/proxyMemoryLimit",
-];
-
-const PROXY_CONFIG_ANNOTATION: &str = "proxy.istio.io/config";
+use crate::golang::strconv::quote;
 
 /// How one annotation is checked.
 #[derive(Debug, Clone, Copy)]
@@ -88,37 +65,65 @@ enum Validator {
     Quantity,
 }
 
+/// Istio's table of annotation validators (`validationMap` in `validate.go`), in its order.
+const VALIDATORS: [(&str, Validator); 19] = [
+    (annotation::INTERCEPTION_MODE, Validator::InterceptionMode),
+    (annotation::STATUS_PORT, Validator::StatusPort),
+    (
+        annotation::READINESS_INITIAL_DELAY_SECONDS,
+        Validator::UInt32,
+    ),
+    (annotation::READINESS_PERIOD_SECONDS, Validator::UInt32),
+    (annotation::READINESS_FAILURE_THRESHOLD, Validator::UInt32),
+    (
+        annotation::INCLUDE_OUTBOUND_IP_RANGES,
+        Validator::IncludeIpRanges,
+    ),
+    (
+        annotation::EXCLUDE_OUTBOUND_IP_RANGES,
+        Validator::ExcludeIpRanges,
+    ),
+    (
+        annotation::INCLUDE_INBOUND_PORTS,
+        Validator::Ports("includeInboundPorts", true),
+    ),
+    (
+        annotation::EXCLUDE_INBOUND_PORTS,
+        Validator::Ports("excludeInboundPorts", false),
+    ),
+    (
+        annotation::EXCLUDE_OUTBOUND_PORTS,
+        Validator::Ports("excludeOutboundPorts", false),
+    ),
+    (
+        annotation::EXCLUDE_INTERFACES,
+        Validator::Interfaces("excludeInterfaces"),
+    ),
+    (
+        annotation::KUBEVIRT_INTERFACES,
+        Validator::Interfaces("kubevirtInterfaces"),
+    ),
+    (
+        annotation::REROUTE_VIRTUAL_INTERFACES,
+        Validator::Interfaces("rerouteVirtualInterfaces"),
+    ),
+    (annotation::PROMETHEUS_MERGE_METRICS, Validator::Bool),
+    (annotation::PROXY_CONFIG, Validator::ProxyConfig),
+    (annotation::PROXY_CPU, Validator::Quantity),
+    (annotation::PROXY_MEMORY, Validator::Quantity),
+    (annotation::PROXY_CPU_LIMIT, Validator::Quantity),
+    (annotation::PROXY_MEMORY_LIMIT, Validator::Quantity),
+];
+
+/// The annotations that carry a validator, in Istio's table order.
+pub fn validated_annotations() -> impl Iterator<Item = &'static str> {
+    VALIDATORS.iter().map(|(name, _)| *name)
+}
+
 fn validator_for(name: &str) -> Option<Validator> {
-    Some(match name {
-        "sidecar.istio.io/interceptionMode" => Validator::InterceptionMode,
-        "status.sidecar.istio.io/port" => Validator::StatusPort,
-        "readiness.status.sidecar.istio.io/initialDelaySeconds"
-        | "readiness.status.sidecar.istio.io/periodSeconds"
-        | "readiness.status.sidecar.istio.io/failureThreshold" => Validator::UInt32,
-        "traffic.sidecar.istio.io/includeOutboundIPRanges" => Validator::IncludeIpRanges,
-        "traffic.sidecar.istio.io/excludeOutboundIPRanges" => Validator::ExcludeIpRanges,
-        "traffic.sidecar.istio.io/includeInboundPorts" => {
-            Validator::Ports("includeInboundPorts", true)
-        }
-        "traffic.sidecar.istio.io/excludeInboundPorts" => {
-            Validator::Ports("excludeInboundPorts", false)
-        }
-        "traffic.sidecar.istio.io/excludeOutboundPorts" => {
-            Validator::Ports("excludeOutboundPorts", false)
-        }
-        "traffic.sidecar.istio.io/excludeInterfaces" => Validator::Interfaces("excludeInterfaces"),
-        "traffic.sidecar.istio.io/kubevirtInterfaces" => {
-            Validator::Interfaces("kubevirtInterfaces")
-        }
-        "istio.io/reroute-virtual-interfaces" => Validator::Interfaces("rerouteVirtualInterfaces"),
-        "prometheus.istio.io/merge-metrics" => Validator::Bool,
-        PROXY_CONFIG_ANNOTATION => Validator::ProxyConfig,
-        "sidecar.istio.io/proxyCPU"
-        | "sidecar.istio.io/proxyMemory"
-        | "sidecar.istio.io/proxyCPULimit"
-        | "sidecar.istio.io/proxyMemoryLimit" => Validator::Quantity,
-        _ => return None,
-    })
+    VALIDATORS
+        .iter()
+        .find_map(|(known, validator)| (*known == name).then_some(*validator))
 }
 
 /// Checks the pod's annotations the way Istio does before rendering; all failures are reported
@@ -282,37 +287,27 @@ fn json_type(value: &Value) -> &'static str {
 mod beyond_istio {
     use serde_json::Value;
 
+    use crate::annotation::{self, DATADOG_ENV, PROXY_CONFIG};
     use crate::config::ProxyConfig;
 
     /// Printed inside `"…"`: a `"` would end the string, and a `\` before the closing quote
     /// would swallow it, letting the next printed value's text be read as YAML.
     const DOUBLE_QUOTED: &[&str] = &[
         // The pod annotation of the same name and the `istio-init` `-q` argument.
-        "traffic.sidecar.istio.io/includeOutboundPorts",
+        annotation::INCLUDE_OUTBOUND_PORTS,
         // Through `otelResourceAttributes` into the `OTEL_RESOURCE_ATTRIBUTES` env value.
-        "resource.opentelemetry.io/service.namespace",
-        "resource.opentelemetry.io/service.version",
-        "resource.opentelemetry.io/service.instance.id",
+        annotation::OTEL_SERVICE_NAMESPACE,
+        annotation::OTEL_SERVICE_VERSION,
+        annotation::OTEL_SERVICE_INSTANCE_ID,
     ];
 
     /// Printed inside `'…'` (multus networks, through `appendMultusNetwork`). Line breaks
     /// inside the quotes only fold, and the JSON form of the annotation uses them.
-    const SINGLE_QUOTED: &[&str] = &["k8s.v1.cni.cncf.io/networks"];
+    const SINGLE_QUOTED: &[&str] = &[annotation::MULTUS_NETWORKS];
 
     /// JSON objects whose keys become volume (mount) names printed inside `"…"`; the values
     /// go through `toYaml`, which cannot add structure.
-    const JSON_KEYS_QUOTED: &[&str] = &[
-        "sidecar.istio.io/userVolume",
-        "sidecar.istio.io/userVolumeMount",
-    ];
-
-    /// JSON object of env vars (`tracer: datadog`): keys printed bare after `- name: `,
-    /// values inside `"…"`.
-    const DATADOG_ENV: &str = "apm.datadoghq.com/env";
-
-    /// ProxyConfig overrides: `proxyMetadata` becomes env vars (keys bare, values inside
-    /// `"…"`), `tracing.tlsSettings.caCertificates` a bare `mountPath` (`tracer: lightstep`).
-    const PROXY_CONFIG: &str = "proxy.istio.io/config";
+    const JSON_KEYS_QUOTED: &[&str] = &[annotation::USER_VOLUME, annotation::USER_VOLUME_MOUNT];
 
     pub(super) fn check(name: &str, value: &str) -> Result<(), String> {
         if DOUBLE_QUOTED.contains(&name) {
@@ -415,11 +410,11 @@ fn parse_uint(s: &str, bits: u32) -> Result<u64, String> {
     } else {
         (1u64 << bits) - 1
     };
-    let syntax = || format!("strconv.ParseUint: parsing {}: invalid syntax", go_quote(s));
+    let syntax = || format!("strconv.ParseUint: parsing {}: invalid syntax", quote(s));
     let range = || {
         format!(
             "strconv.ParseUint: parsing {}: value out of range",
-            go_quote(s)
+            quote(s)
         )
     };
     if s.is_empty() {
@@ -447,7 +442,7 @@ fn parse_bool(s: &str) -> Result<bool, String> {
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
         _ => Err(format!(
             "strconv.ParseBool: parsing {}: invalid syntax",
-            go_quote(s)
+            quote(s)
         )),
     }
 }
@@ -486,12 +481,12 @@ fn cidr_list(cidrs: &str) -> Result<(), String> {
 /// Go's `netip.ParsePrefix`: an address, `/`, and a decimal length without sign or leading zero.
 /// Host bits may be set (`10.0.0.1/8` is valid); IPv6 zones are refused.
 fn parse_prefix(s: &str) -> Result<(), String> {
-    let fail = |msg: &str| format!("netip.ParsePrefix({}): {msg}", go_quote(s));
+    let fail = |msg: &str| format!("netip.ParsePrefix({}): {msg}", quote(s));
     let Some((addr, bits)) = s.rsplit_once('/') else {
         return Err(fail("no '/'"));
     };
     let max_bits = parse_addr(addr).map_err(|e| fail(&e))?;
-    let bad_bits = || fail(&format!("bad bits after slash: {}", go_quote(bits)));
+    let bad_bits = || fail(&format!("bad bits after slash: {}", quote(bits)));
     let leading_ok = bits.len() <= 1 || matches!(bits.as_bytes().first(), Some(b'1'..=b'9'));
     if !leading_ok || bits.is_empty() || !bits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad_bits());
@@ -505,7 +500,7 @@ fn parse_prefix(s: &str) -> Result<(), String> {
 
 /// Go's `netip.ParseAddr`, answering the prefix's maximum length (32 or 128).
 fn parse_addr(s: &str) -> Result<u32, String> {
-    let fail = |msg: &str| format!("ParseAddr({}): {msg}", go_quote(s));
+    let fail = |msg: &str| format!("ParseAddr({}): {msg}", quote(s));
     // Go picks the family by the first '.', ':' or '%'.
     match s.bytes().find(|b| matches!(b, b'.' | b':' | b'%')) {
         Some(b'.') => s
@@ -555,613 +550,5 @@ fn interface_list(interfaces: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Go's `strconv.Quote`.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c == ' ' || !(c.is_control() || c.is_whitespace()) => out.push(c),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-    use std::path::PathBuf;
-
-    fn validate_one(name: &str, value: &str) -> Result<(), String> {
-        let mut annotations = Map::new();
-        annotations.insert(name.to_string(), json!(value));
-        validate_annotations(&annotations).map_err(|e| e.to_string())
-    }
-
-    /// (annotation, value, accepted) — Istio's validators on Go's parser facts.
-    const TABLE: &[(&str, &str, bool)] = &[
-        ("sidecar.istio.io/interceptionMode", "REDIRECT", true),
-        ("sidecar.istio.io/interceptionMode", "TPROXY", true),
-        ("sidecar.istio.io/interceptionMode", "NONE", true),
-        ("sidecar.istio.io/interceptionMode", "redirect", false),
-        ("sidecar.istio.io/interceptionMode", "", false),
-        ("status.sidecar.istio.io/port", "15020", true),
-        ("status.sidecar.istio.io/port", "0", true),
-        ("status.sidecar.istio.io/port", " 15020 ", true),
-        ("status.sidecar.istio.io/port", "65535", true),
-        ("status.sidecar.istio.io/port", "65536", false),
-        ("status.sidecar.istio.io/port", "-1", false),
-        ("status.sidecar.istio.io/port", "+80", false),
-        ("status.sidecar.istio.io/port", "", false),
-        (
-            "readiness.status.sidecar.istio.io/initialDelaySeconds",
-            "100",
-            true,
-        ),
-        (
-            "readiness.status.sidecar.istio.io/initialDelaySeconds",
-            "-1",
-            false,
-        ),
-        (
-            "readiness.status.sidecar.istio.io/periodSeconds",
-            "4294967295",
-            true,
-        ),
-        (
-            "readiness.status.sidecar.istio.io/periodSeconds",
-            "4294967296",
-            false,
-        ),
-        (
-            "readiness.status.sidecar.istio.io/failureThreshold",
-            "1_000",
-            false,
-        ),
-        (
-            "readiness.status.sidecar.istio.io/failureThreshold",
-            " 3",
-            false,
-        ),
-        (
-            "readiness.status.sidecar.istio.io/failureThreshold",
-            "",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "*",
-            true,
-        ),
-        ("traffic.sidecar.istio.io/includeOutboundIPRanges", "", true),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "127.0.0.1/24,10.96.0.1/24",
-            true,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "fd00::/8,::ffff:1.2.3.4/128",
-            true,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "bad",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "*,10.0.0.0/8",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "10.0.0.0/8,",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "10.0.0.0",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "10.0.0.0/33",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "10.0.0.0/08",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "10.0.0.0/+8",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "010.0.0.0/8",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            " 10.0.0.0/8",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "fe80::1%eth0/64",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeOutboundIPRanges",
-            "::/129",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/excludeOutboundIPRanges",
-            "10.96.0.2/24,10.96.0.3/24",
-            true,
-        ),
-        (
-            "traffic.sidecar.istio.io/excludeOutboundIPRanges",
-            "*",
-            false,
-        ),
-        ("traffic.sidecar.istio.io/includeInboundPorts", "*", true),
-        (
-            "traffic.sidecar.istio.io/includeInboundPorts",
-            "1,2,3",
-            true,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeInboundPorts",
-            " 1, 2 ,3 ",
-            true,
-        ),
-        ("traffic.sidecar.istio.io/includeInboundPorts", "", true),
-        ("traffic.sidecar.istio.io/includeInboundPorts", "bad", false),
-        (
-            "traffic.sidecar.istio.io/includeInboundPorts",
-            "1,,2",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/includeInboundPorts",
-            "8080:9090",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/excludeInboundPorts",
-            "4,5,6",
-            true,
-        ),
-        ("traffic.sidecar.istio.io/excludeInboundPorts", "*", false),
-        (
-            "traffic.sidecar.istio.io/excludeOutboundPorts",
-            "7,8,9",
-            true,
-        ),
-        (
-            "traffic.sidecar.istio.io/excludeOutboundPorts",
-            "bad",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/excludeOutboundPorts",
-            "70000",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/excludeInterfaces",
-            "eth0,net1.100,veth_a-b",
-            true,
-        ),
-        ("traffic.sidecar.istio.io/excludeInterfaces", "", true),
-        (
-            "traffic.sidecar.istio.io/excludeInterfaces",
-            "eth0 -d 10.0.0.50 -p tcp",
-            false,
-        ),
-        ("traffic.sidecar.istio.io/excludeInterfaces", "eth0,", false),
-        ("traffic.sidecar.istio.io/excludeInterfaces", "-eth0", false),
-        (
-            "traffic.sidecar.istio.io/excludeInterfaces",
-            "abcdefghijklmnop",
-            false,
-        ),
-        (
-            "traffic.sidecar.istio.io/kubevirtInterfaces",
-            "net1,net2",
-            true,
-        ),
-        (
-            "traffic.sidecar.istio.io/kubevirtInterfaces",
-            "net1;reboot",
-            false,
-        ),
-        (
-            "istio.io/reroute-virtual-interfaces",
-            "net1ps5,net2qr9",
-            true,
-        ),
-        (
-            "istio.io/reroute-virtual-interfaces",
-            "eth2 -s 192.168.1.0/24",
-            false,
-        ),
-        ("prometheus.istio.io/merge-metrics", "true", true),
-        ("prometheus.istio.io/merge-metrics", "F", true),
-        ("prometheus.istio.io/merge-metrics", "0", true),
-        ("prometheus.istio.io/merge-metrics", "yes", false),
-        ("prometheus.istio.io/merge-metrics", "", false),
-        ("sidecar.istio.io/proxyCPU", "100m", true),
-        ("sidecar.istio.io/proxyCPU", "4000m", true),
-        ("sidecar.istio.io/proxyMemory", "1Gi", true),
-        ("sidecar.istio.io/proxyCPULimit", "1000m", true),
-        ("sidecar.istio.io/proxyMemoryLimit", "2Gi", true),
-        ("sidecar.istio.io/proxyCPU", "lots", false),
-        ("sidecar.istio.io/proxyCPU", "", false),
-        (
-            "sidecar.istio.io/proxyCPU",
-            "100m\"\n  - name: injected\n    image: \"busybox",
-            false,
-        ),
-        ("sidecar.istio.io/proxyMemoryLimit", "2Gi\n", false),
-        ("sidecar.istio.io/proxyMemory", "1 Gi", false),
-        ("sidecar.istio.io/proxyCPULimit", "1000mm", false),
-        ("proxy.istio.io/config", "concurrency: 2", true),
-        ("proxy.istio.io/config", "concurrency: [", false),
-        ("proxy.istio.io/config", "drainDuration: -1s", false),
-        // Annotations without a validator pass whatever they hold.
-        ("sidecar.istio.io/logLevel", "debug\n: x", true),
-        (
-            "traffic.sidecar.istio.io/includeOutboundPorts",
-            "anything",
-            true,
-        ),
-        (
-            "readiness.status.sidecar.istio.io/applicationPorts",
-            "x",
-            true,
-        ),
-    ];
-
-    #[test]
-    fn every_listed_annotation_has_a_validator_and_the_table_covers_them() {
-        for name in VALIDATED_ANNOTATIONS {
-            assert!(validator_for(name).is_some(), "{name}");
-            assert!(
-                TABLE.iter().any(|(n, _, ok)| *n == name && !ok),
-                "{name} has no rejected value in the table"
-            );
-        }
-    }
-
-    #[test]
-    fn annotation_table() {
-        for (name, value, accepted) in TABLE {
-            let got = validate_one(name, value);
-            assert_eq!(got.is_ok(), *accepted, "{name}={value:?}: {got:?}");
-        }
-    }
-
-    #[test]
-    fn messages_carry_istio_texts() {
-        let cases: &[(&str, &str, &str)] = &[
-            (
-                "sidecar.istio.io/interceptionMode",
-                "x",
-                "1 error occurred:\n\t* invalid value 'x' for annotation \
-                 'sidecar.istio.io/interceptionMode': interceptionMode invalid, use \
-                 REDIRECT,TPROXY,NONE: x\n\n",
-            ),
-            (
-                "traffic.sidecar.istio.io/excludeOutboundPorts",
-                "bad",
-                "1 error occurred:\n\t* invalid value 'bad' for annotation \
-                 'traffic.sidecar.istio.io/excludeOutboundPorts': excludeOutboundPorts invalid: \
-                 failed parsing port 'bad': failed parsing port 'bad': strconv.ParseUint: \
-                 parsing \"bad\": invalid syntax\n\n",
-            ),
-            (
-                "status.sidecar.istio.io/port",
-                "99999",
-                "1 error occurred:\n\t* invalid value '99999' for annotation \
-                 'status.sidecar.istio.io/port': excludeInboundPorts invalid: failed parsing \
-                 port '99999': strconv.ParseUint: parsing \"99999\": value out of range\n\n",
-            ),
-            (
-                "traffic.sidecar.istio.io/includeOutboundIPRanges",
-                "bad",
-                "1 error occurred:\n\t* invalid value 'bad' for annotation \
-                 'traffic.sidecar.istio.io/includeOutboundIPRanges': includeIPRanges invalid: \
-                 failed parsing cidr 'bad': netip.ParsePrefix(\"bad\"): no '/'\n\n",
-            ),
-            (
-                "traffic.sidecar.istio.io/excludeOutboundIPRanges",
-                "1.2.3.4/x",
-                "1 error occurred:\n\t* invalid value '1.2.3.4/x' for annotation \
-                 'traffic.sidecar.istio.io/excludeOutboundIPRanges': excludeIPRanges invalid: \
-                 failed parsing cidr '1.2.3.4/x': netip.ParsePrefix(\"1.2.3.4/x\"): bad bits \
-                 after slash: \"x\"\n\n",
-            ),
-            (
-                "prometheus.istio.io/merge-metrics",
-                "yes",
-                "1 error occurred:\n\t* invalid value 'yes' for annotation \
-                 'prometheus.istio.io/merge-metrics': strconv.ParseBool: parsing \"yes\": \
-                 invalid syntax\n\n",
-            ),
-            (
-                "readiness.status.sidecar.istio.io/periodSeconds",
-                "a\tb",
-                "1 error occurred:\n\t* invalid value 'a\tb' for annotation \
-                 'readiness.status.sidecar.istio.io/periodSeconds': strconv.ParseUint: parsing \
-                 \"a\\tb\": invalid syntax\n\n",
-            ),
-        ];
-        for (name, value, want) in cases {
-            assert_eq!(validate_one(name, value).unwrap_err(), *want, "{name}");
-        }
-    }
-
-    #[test]
-    fn all_errors_are_reported_together_in_pod_order() {
-        let annotations = json!({
-            "traffic.sidecar.istio.io/includeInboundPorts": "bad",
-            "sidecar.istio.io/interceptionMode": "REDIRECT",
-            "traffic.sidecar.istio.io/excludeOutboundIPRanges": "*",
-            "prometheus.istio.io/merge-metrics": 1,
-        });
-        let Value::Object(annotations) = annotations else {
-            unreachable!()
-        };
-        let Err(InjectError::InvalidAnnotations(message)) = validate_annotations(&annotations)
-        else {
-            panic!("expected invalid annotations");
-        };
-        assert!(
-            message.starts_with("3 errors occurred:\n\t* invalid value 'bad'"),
-            "{message}"
-        );
-        let include = message
-            .find("includeInboundPorts invalid")
-            .unwrap_or(usize::MAX);
-        let exclude = message.find("excludeIPRanges invalid").unwrap_or(0);
-        assert!(include < exclude, "{message}");
-        assert!(message.contains("\n\t* annotation 'prometheus.istio.io/merge-metrics' must be a string, not a number\n\n"));
-    }
-
-    #[test]
-    fn null_reads_as_empty_string() {
-        let mut annotations = Map::new();
-        annotations.insert("prometheus.istio.io/merge-metrics".into(), Value::Null);
-        annotations.insert(
-            "traffic.sidecar.istio.io/excludeInboundPorts".into(),
-            Value::Null,
-        );
-        let message = validate_annotations(&annotations).unwrap_err().to_string();
-        assert!(message.starts_with("1 error occurred:"), "{message}");
-        assert!(message.contains("strconv.ParseBool: parsing \"\": invalid syntax"));
-    }
-
-    #[test]
-    fn control_characters_are_refused_even_where_istio_trims() {
-        // Istio accepts these (TrimSpace) and would print them into `--debug-port=`.
-        for value in ["\n15020", "15020\n", "80\r"] {
-            let got = validate_one("status.sidecar.istio.io/port", value);
-            assert!(
-                got.is_err_and(|e| e.contains("control characters")),
-                "{value:?}"
-            );
-        }
-        let got = validate_one("traffic.sidecar.istio.io/excludeInboundPorts", "80,\n81");
-        assert!(got.is_err());
-    }
-
-    #[test]
-    fn go_quote_escapes_like_strconv() {
-        assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
-        assert_eq!(go_quote("\u{1}\u{7f}\n"), "\"\\x01\\x7f\\n\"");
-        assert_eq!(go_quote("é \u{a0}"), "\"é \\u00a0\"");
-    }
-
-    #[test]
-    fn proxy_config_annotation() {
-        assert!(
-            validate_one(
-                "proxy.istio.io/config",
-                "holdApplicationUntilProxyStarts: true\n"
-            )
-            .is_ok()
-        );
-        assert!(validate_one("proxy.istio.io/config", "concurrency: 2").is_ok());
-        let malformed = validate_one("proxy.istio.io/config", "concurrency: [").unwrap_err();
-        assert!(
-            malformed.contains("failed to convert to apply proxy config: "),
-            "{malformed}"
-        );
-        let invalid = validate_one("proxy.istio.io/config", "drainDuration: -1s").unwrap_err();
-        assert!(
-            invalid.contains("for annotation 'proxy.istio.io/config': 1 error occurred:"),
-            "{invalid}"
-        );
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn port_lists_agree_with_a_model(ports in proptest::collection::vec(0u32..70000, 1..5)) {
-            let text = ports.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-            let want = ports.iter().all(|p| *p <= 65535);
-            let got = validate_one("traffic.sidecar.istio.io/excludeInboundPorts", &text);
-            proptest::prop_assert_eq!(got.is_ok(), want);
-        }
-
-        #[test]
-        fn cidrs_agree_with_std(a in 0u8..=255, b in 0u8..=255, bits in 0u32..40) {
-            let text = format!("{a}.{b}.0.1/{bits}");
-            let got = validate_one("traffic.sidecar.istio.io/excludeOutboundIPRanges", &text);
-            proptest::prop_assert_eq!(got.is_ok(), bits <= 32);
-        }
-
-        #[test]
-        fn arbitrary_values_never_panic(name_index in 0usize..19, value in ".*") {
-            let _ = validate_one(VALIDATED_ANNOTATIONS[name_index], &value);
-        }
-    }
-
-    fn conformance_dir() -> Option<PathBuf> {
-        let dir = std::env::var_os("ISTIO_CONFORMANCE_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance")
-            });
-        dir.join("cases").is_dir().then_some(dir)
-    }
-
-    /// Every annotation map under `metadata.annotations` of a workload's pod template (or a Pod).
-    fn pod_annotations(document: &Value, out: &mut Vec<Map<String, Value>>) {
-        for pointer in [
-            "/metadata/annotations",
-            "/spec/template/metadata/annotations",
-            "/spec/jobTemplate/spec/template/metadata/annotations",
-        ] {
-            let is_pod = document.get("kind") == Some(&json!("Pod"));
-            if is_pod != (pointer == "/metadata/annotations") {
-                continue;
-            }
-            if let Some(Value::Object(map)) = document.pointer(pointer) {
-                out.push(map.clone());
-            }
-        }
-        if let Some(items) = document.get("items").and_then(Value::as_array) {
-            for item in items {
-                pod_annotations(item, out);
-            }
-        }
-    }
-
-    /// Error cases fail with their `expectError` substring; every other input validates.
-    #[test]
-    fn conformance_cases() {
-        let Some(dir) = conformance_dir() else {
-            println!("skipping: istio-conformance dataset not found (set ISTIO_CONFORMANCE_DIR)");
-            return;
-        };
-        let (mut failing, mut passing) = (0, 0);
-        let mut cases: Vec<_> = std::fs::read_dir(dir.join("cases"))
-            .expect("cases dir")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        cases.sort();
-        for case in cases {
-            let case_yaml: Value = serde_yaml_ng::from_str(
-                &std::fs::read_to_string(case.join("case.yaml")).expect("case.yaml"),
-            )
-            .expect("case.yaml parses");
-            let input = std::fs::read_to_string(case.join("input.yaml")).expect("input.yaml");
-            let mut maps = Vec::new();
-            for part in input.split("\n---") {
-                if let Ok(document) = serde_yaml_ng::from_str::<Value>(part) {
-                    pod_annotations(&document, &mut maps);
-                }
-            }
-            let results: Vec<_> = maps.iter().map(validate_annotations).collect();
-            match case_yaml.get("expectError").and_then(Value::as_str) {
-                Some(expected) => {
-                    let hit = results.iter().any(|r| {
-                        r.as_ref()
-                            .is_err_and(|e| e.to_string().to_lowercase().contains(expected))
-                    });
-                    assert!(
-                        hit,
-                        "{}: no error containing {expected:?}: {results:?}",
-                        case.display()
-                    );
-                    failing += 1;
-                }
-                None => {
-                    for result in results {
-                        assert!(result.is_ok(), "{}: {result:?}", case.display());
-                        passing += 1;
-                    }
-                }
-            }
-        }
-        assert!(failing >= 4, "only {failing} error cases");
-        assert!(passing >= 25, "only {passing} annotated pods");
-    }
-
-    /// The "beyond Istio" refusals: only values that could leave the template's quoting.
-    #[test]
-    fn beyond_istio_refusals() {
-        let accepted: &[(&str, &str)] = &[
-            ("traffic.sidecar.istio.io/includeOutboundPorts", "80,443"),
-            ("k8s.v1.cni.cncf.io/networks", "[\n  {\"name\": \"a\"}\n]"),
-            (
-                "sidecar.istio.io/userVolume",
-                r#"{"data": {"hostPath": {"path": "/d\"x"}}}"#,
-            ),
-            (
-                "apm.datadoghq.com/env",
-                r#"{"DD_ENV": "prod", "DD_SERVICE": "web"}"#,
-            ),
-            (
-                "proxy.istio.io/config",
-                "proxyMetadata:\n  ISTIO_META_X: \"a b\"\n",
-            ),
-            ("resource.opentelemetry.io/service.version", "v1.2"),
-            ("sidecar.istio.io/logLevel", "debug\"\n- x"),
-        ];
-        for (name, value) in accepted {
-            assert_eq!(validate_one(name, value), Ok(()), "{name} = {value:?}");
-        }
-        let refused: &[(&str, &str)] = &[
-            (
-                "traffic.sidecar.istio.io/includeOutboundPorts",
-                "80\", x: \"",
-            ),
-            ("traffic.sidecar.istio.io/includeOutboundPorts", "80\\"),
-            ("k8s.v1.cni.cncf.io/networks", "a',\n  evil: 'b"),
-            (
-                "sidecar.istio.io/userVolumeMount",
-                r#"{"a\"\n- name: x": {"mountPath": "/x"}}"#,
-            ),
-            ("apm.datadoghq.com/env", r#"{"A: b\n- name": "x"}"#),
-            ("apm.datadoghq.com/env", r#"{"DD_ENV": "x\"y"}"#),
-            ("proxy.istio.io/config", "proxyMetadata:\n  \"A: b\": c\n"),
-            ("proxy.istio.io/config", "proxyMetadata:\n  A: \"b\\\"c\"\n"),
-            (
-                "proxy.istio.io/config",
-                "tracing:\n  tlsSettings:\n    caCertificates: \"/a\\n- x\"\n",
-            ),
-            ("resource.opentelemetry.io/service.namespace", "ns\"x"),
-        ];
-        for (name, value) in refused {
-            let err = validate_one(name, value).unwrap_err();
-            assert!(
-                err.contains(&format!("for annotation '{name}'")),
-                "{name} = {value:?}: {err}"
-            );
-        }
-    }
-}
+mod tests;

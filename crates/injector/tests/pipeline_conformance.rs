@@ -5,21 +5,22 @@
 //! `$ISTIO_CONFORMANCE_DIR`); without it the tests print why and pass.
 //!
 //! Every webhook case whose settings the builtin renderer can take (everything except custom
-//! templates) is injected and compared with its golden as typed pods. Cases listed in
-//! `pipeline_conformance_passing.txt` must keep passing; the others are reported with their
-//! first differences. `UPDATE_CONFORMANCE=1` rewrites the list with today's passes.
+//! templates) is injected and compared with its golden as typed pods. Cases on the floor
+//! (`pipeline-conformance-floor.json`) must keep passing; the others are reported with their
+//! first differences. `UPDATE_CONFORMANCE=1` records today's passes.
 
 mod support;
 
 use injector::k8s::{self, NormalizeOptions};
 use injector::{InjectError, Injector, Mode, PodContext};
-use serde_json::{Map, Value, json};
+use istio_conformance::{Outcome, Verdict, injectable_objects};
+use serde_json::{Map, Value};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use support::{Rendering, conformance_dir, expected_passing, injector_for, read, yaml};
+use std::path::Path;
+use support::{Rendering, injector_for, read, yaml};
 
-const PASSING_FILE: &str = "tests/pipeline_conformance_passing.txt";
-const TEMPLATE_PASSING_FILE: &str = "tests/pipeline_template_conformance_passing.txt";
+/// The floor of this file's suites (`native`, `template`).
+const FLOOR_FILE: &str = "tests/pipeline-conformance-floor.json";
 
 /// One case, ready to run.
 struct Case {
@@ -31,110 +32,8 @@ struct Case {
     pods: Vec<(String, Value, Value)>,
 }
 
-/// Input (or golden) documents as the webhook test sees them: split on "\n---", injectable
-/// kinds kept, Lists expanded. Each entry: (document namespace, object).
-fn objects(text: &str) -> Result<Vec<(String, Value)>, String> {
-    fn collect(object: Value, namespace: &str, out: &mut Vec<(String, Value)>) {
-        match object.get("kind").and_then(Value::as_str) {
-            Some("List") => {
-                if let Some(items) = object.get("items").and_then(Value::as_array) {
-                    for item in items {
-                        collect(item.clone(), namespace, out);
-                    }
-                }
-            }
-            Some(
-                "Deployment"
-                | "DeploymentConfig"
-                | "DaemonSet"
-                | "StatefulSet"
-                | "Job"
-                | "ReplicaSet"
-                | "ReplicationController"
-                | "CronJob"
-                | "Pod",
-            ) => out.push((namespace.to_string(), object)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for part in text.split("\n---") {
-        if part.trim().is_empty() {
-            continue;
-        }
-        let object = yaml(part)?;
-        if !object.is_object() {
-            continue;
-        }
-        let namespace = object
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        collect(object, &namespace, &mut out);
-    }
-    Ok(out)
-}
-
-/// Istio's `objectToPod`.
-fn object_to_pod(object: &Value) -> Value {
-    let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
-    if kind == "Pod" {
-        return object.clone();
-    }
-    let name = object
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let api_version = object
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let template = if kind == "CronJob" {
-        object.pointer("/spec/jobTemplate/spec/template")
-    } else {
-        object.pointer("/spec/template")
-    };
-    let mut metadata = template
-        .and_then(|t| t.get("metadata"))
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let spec = template
-        .and_then(|t| t.get("spec"))
-        .cloned()
-        .unwrap_or(json!({}));
-    let (owner, generate_name) = if kind == "Deployment" {
-        let labels = metadata.entry("labels").or_insert_with(|| json!({}));
-        if let Some(labels) = labels.as_object_mut() {
-            labels.insert("pod-template-hash".into(), json!("fake"));
-        }
-        (
-            json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{name}-fake"), "controller": true}),
-            format!("{name}-fake-"),
-        )
-    } else {
-        let api_version = if kind == "CronJob" {
-            "batch/v1"
-        } else {
-            api_version
-        };
-        (
-            json!({"apiVersion": api_version, "kind": kind, "name": name, "controller": true}),
-            name.to_string(),
-        )
-    };
-    metadata.insert("generateName".into(), json!(generate_name));
-    metadata.insert("ownerReferences".into(), json!([owner]));
-    json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec})
-}
-
 fn load_cases(dir: &Path, rendering: Rendering) -> Result<Vec<Case>, String> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
-        .map_err(|e| e.to_string())?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .collect();
-    names.sort();
+    let names = istio_conformance::case_dirs(dir);
     let mut cases = Vec::new();
     for case_dir in names {
         let case = yaml(&read(&case_dir.join("case.yaml"))?)?;
@@ -160,8 +59,8 @@ fn load_cases(dir: &Path, rendering: Rendering) -> Result<Vec<Case>, String> {
             .pointer("/cluster/namespaces/0/annotations")
             .and_then(Value::as_object)
             .cloned();
-        let inputs = objects(&read(&case_dir.join("input.yaml"))?)?;
-        let wants = objects(&read(&case_dir.join("want.yaml"))?)?;
+        let inputs = injectable_objects(&read(&case_dir.join("input.yaml"))?)?;
+        let wants = injectable_objects(&read(&case_dir.join("want.yaml"))?)?;
         if inputs.len() != wants.len() {
             return Err(format!(
                 "{name}: {} input objects but {} golden objects",
@@ -172,10 +71,9 @@ fn load_cases(dir: &Path, rendering: Rendering) -> Result<Vec<Case>, String> {
         let pods = inputs
             .into_iter()
             .zip(wants)
-            .map(|((namespace, input), (_, want))| {
-                (namespace, object_to_pod(&input), object_to_pod(&want))
-            })
-            .collect();
+            .map(|(input, want)| Ok((input.namespace.clone(), input.to_pod()?, want.to_pod()?)))
+            .collect::<Result<_, String>>()
+            .map_err(|e| format!("{name}: {e}"))?;
         cases.push(Case {
             default_settings: case.get("settingsKind").and_then(Value::as_str) == Some("default"),
             name,
@@ -295,15 +193,16 @@ fn run_case(case: &Case) -> Result<(), String> {
 }
 
 /// Runs every case, prints `<label> conformance: P passed, F failed` (default settings, then
-/// the others), and fails when a case listed in `passing_file` no longer passes.
-fn conformance(rendering: Rendering, label: &str, passing_file: &str) {
-    let Some(dir) = conformance_dir() else { return };
+/// the others), and fails when a case on the `label` floor no longer passes.
+fn conformance(rendering: Rendering, label: &str) {
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let cases = match load_cases(&dir, rendering) {
         Ok(cases) => cases,
         Err(e) => panic!("cannot load the conformance cases: {e}"),
     };
-    let expected = expected_passing(passing_file);
-    let mut passed = BTreeSet::new();
+    let mut outcomes = Vec::new();
     for default_settings in [true, false] {
         let mut failed = Vec::new();
         let mut ok = Vec::new();
@@ -311,13 +210,21 @@ fn conformance(rendering: Rendering, label: &str, passing_file: &str) {
             .iter()
             .filter(|c| c.default_settings == default_settings)
         {
-            match run_case(case) {
+            let verdict = match run_case(case) {
                 Ok(()) => {
                     ok.push(case.name.clone());
-                    passed.insert(case.name.clone());
+                    Verdict::Passed
                 }
-                Err(why) => failed.push((case.name.clone(), why)),
-            }
+                Err(why) => {
+                    failed.push((case.name.clone(), why.clone()));
+                    Verdict::Failed(why)
+                }
+            };
+            outcomes.push(Outcome {
+                case: case.name.clone(),
+                verdict,
+                idempotency: None,
+            });
         }
         let settings = if default_settings {
             ""
@@ -336,25 +243,23 @@ fn conformance(rendering: Rendering, label: &str, passing_file: &str) {
         }
     }
 
-    support::check_passing_list(
-        passing_file,
-        &format!("Conformance cases the pipeline passes ({label}, tests/pipeline_conformance.rs)."),
-        "conformance cases",
-        &expected,
-        &passed,
-    );
+    if let Err(regressions) =
+        istio_conformance::floor::enforce(&support::floor(FLOOR_FILE), label, &outcomes)
+    {
+        panic!("{regressions}");
+    }
 }
 
 /// The builtin renderer through the whole pipeline.
 #[test]
 fn native_conformance() {
-    conformance(Rendering::Builtin, "native", PASSING_FILE);
+    conformance(Rendering::Builtin, "native");
 }
 
 /// The chart's own templates, rendered by the Go-template engine, through the whole pipeline.
 #[test]
 fn template_conformance() {
-    conformance(Rendering::IstioTemplates, "template", TEMPLATE_PASSING_FILE);
+    conformance(Rendering::IstioTemplates, "template");
 }
 
 /// Injecting an injected pod again changes nothing (the project's rule). Istio strips its
@@ -371,13 +276,15 @@ fn template_conformance() {
 /// sidecar for a user override, so its golden keeps stale values (`ISTIO_META_APP_CONTAINERS:
 /// hello,world` without the new container). The next pass refreshes them; from then on the pod
 /// must not change.
-fn reinjection(rendering: Rendering, passing_file: &str) {
-    let Some(dir) = conformance_dir() else { return };
+fn reinjection(rendering: Rendering, label: &str) {
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let cases = match load_cases(&dir, rendering) {
         Ok(cases) => cases,
         Err(e) => panic!("cannot load the conformance cases: {e}"),
     };
-    let expected = expected_passing(passing_file);
+    let expected = support::floor_cases(FLOOR_FILE, label);
     let mut failures = Vec::new();
     let mut refreshed = Vec::new();
     let mut with_overrides = Vec::new();
@@ -440,13 +347,13 @@ fn reinjection(rendering: Rendering, passing_file: &str) {
 
 #[test]
 fn reinjection_is_idempotent() {
-    reinjection(Rendering::Builtin, PASSING_FILE);
+    reinjection(Rendering::Builtin, "native");
 }
 
 /// Custom templates too (`sidecar-spire`, `custom-template`, `multiple-templates` …).
 #[test]
 fn reinjection_is_idempotent_with_istio_templates() {
-    reinjection(Rendering::IstioTemplates, TEMPLATE_PASSING_FILE);
+    reinjection(Rendering::IstioTemplates, "template");
 }
 
 /// The pods whose first injection merged the user's own containers, which Istio's second
@@ -454,7 +361,9 @@ fn reinjection_is_idempotent_with_istio_templates() {
 /// them.
 #[test]
 fn reinjection_keeps_user_overrides_unlike_istio() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let cases = match load_cases(&dir, Rendering::Builtin) {
         Ok(cases) => cases,
         Err(e) => panic!("cannot load the conformance cases: {e}"),

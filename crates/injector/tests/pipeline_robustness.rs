@@ -25,11 +25,7 @@ fn injector(native_sidecars: bool) -> Injector {
 
 /// An injector rendering the chart's own templates (from the conformance data set), when present.
 fn template_injector() -> Option<Injector> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(dir) => std::path::PathBuf::from(dir),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/istio-conformance"),
-    };
+    let dir = istio_conformance::locate_or_skip()?;
     let text = std::fs::read_to_string(dir.join("base/injector-config.yaml")).ok()?;
     let config = InjectorConfig::from_str(&text).ok()?;
     let options = Options {

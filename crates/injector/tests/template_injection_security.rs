@@ -13,7 +13,6 @@ use injector::config::{InjectorConfig, MeshConfig, Values};
 use injector::{Injector, Options, PodContext};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 /// Values meant to break out of the YAML the templates print.
 const PAYLOADS: &[&str] = &[
@@ -199,22 +198,6 @@ fn skeleton(pod: &Value) -> Value {
     })
 }
 
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    if dir.join("base/injector-config.yaml").is_file() {
-        Some(dir)
-    } else {
-        println!(
-            "skipping: Istio conformance data not found at {} (set ISTIO_CONFORMANCE_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
-
 /// Names read with ``… `name` `` by a template, for the given accessors.
 fn names_read(text: &str, accessors: &[&str]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -286,7 +269,9 @@ fn pod(annotations: &Map<String, Value>, labels: &Map<String, Value>, template: 
 
 #[test]
 fn hostile_values_cannot_reshape_the_injected_pod() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let config_text = std::fs::read_to_string(dir.join("base/injector-config.yaml")).unwrap();
     let config = InjectorConfig::from_str(&config_text).unwrap();
     let templates = ["sidecar", "grpc-agent"];
@@ -401,7 +386,9 @@ fn hostile_values_cannot_reshape_the_injected_pod() {
 
 #[test]
 fn hostile_pod_fields_cannot_reshape_the_injected_pod() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let config_text = std::fs::read_to_string(dir.join("base/injector-config.yaml")).unwrap();
     let config = InjectorConfig::from_str(&config_text).unwrap();
     let injector = injector(

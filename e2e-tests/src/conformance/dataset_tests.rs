@@ -9,21 +9,15 @@ use serde_json::Value;
 
 use super::backend::{Answer, Backend};
 use super::compare::comparable_pod;
-use super::dataset::{self, Dataset};
+use super::dataset::Dataset;
 use super::diff::diff;
 use super::runner::{RunOptions, Verdict, run};
 use super::settings::{ConfigForm, Prepared, Renderer, SettingsBuilder};
 use super::workload::injectable_objects;
 
 fn load() -> Option<Dataset> {
-    match dataset::locate(None) {
-        Ok(Some(root)) => Some(Dataset::load(&root).expect("the data set loads")),
-        Ok(None) => {
-            println!("{}", dataset::ABSENT_MESSAGE);
-            None
-        }
-        Err(message) => panic!("{message}"),
-    }
+    istio_conformance::locate_or_skip()
+        .map(|root| Dataset::load(&root).expect("the data set loads"))
 }
 
 #[test]
@@ -303,13 +297,7 @@ fn injector_config_text_and_object_forms_agree_on_every_case() {
             custom += 1;
         }
         // The eight templates of the chart are always there.
-        for name in [
-            "sidecar",
-            "gateway",
-            "grpc-simple",
-            "grpc-agent",
-            "waypoint",
-        ] {
+        for name in istio_conformance::CHART_TEMPLATES {
             assert!(templates.contains_key(name), "{}: {name}", case.name);
         }
     }

@@ -7,13 +7,12 @@
 //! [`backend`] (the built wasm, or the policy crate natively), apply the patch and compare the
 //! result with the matching object of `want.yaml` as typed Go Pods ([`compare`], [`diff`]).
 //! Then, our own check beyond Istio's, submit the injected pod again: nothing may change.
-//! [`floor`] records what passes so that a regression fails the run; [`report`] prints.
+//! The floor (`istio_conformance::floor`) records what passes so that a regression fails the
+//! run; [`report`] prints. The data set, diffs and workload splitting are
+//! `istio_conformance`'s, re-exported here under their old paths.
 
 pub mod backend;
 pub mod compare;
-pub mod dataset;
-pub mod diff;
-pub mod floor;
 pub mod report;
 pub mod runner;
 pub mod settings;
@@ -25,8 +24,7 @@ mod dataset_tests;
 use std::path::PathBuf;
 
 pub use backend::{Answer, Backend, NativeBackend, WasmBackend};
-pub use dataset::Dataset;
-pub use floor::{Floor, Regression};
+pub use istio_conformance::{Dataset, Floor, Regression, dataset, diff, floor};
 pub use runner::{CaseReport, RendererReport, RunOptions, Verdict, run};
 pub use settings::{ConfigForm, Renderer};
 

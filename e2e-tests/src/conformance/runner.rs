@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use istio_conformance::floor;
+
 use super::backend::{Answer, Backend};
 use super::compare::{check_metajson, comparable_pod};
 use super::dataset::{Case, Dataset};
@@ -39,6 +41,19 @@ pub enum Verdict {
 impl Verdict {
     pub fn passed(&self) -> bool {
         matches!(self, Verdict::Pass)
+    }
+
+    fn for_floor(&self) -> floor::Verdict {
+        match self {
+            Verdict::Pass => floor::Verdict::Passed,
+            Verdict::Skip(reason) => floor::Verdict::Skipped(reason.clone()),
+            Verdict::Fail(problems) => floor::Verdict::Failed(
+                problems
+                    .first()
+                    .map(|p| p.message.clone())
+                    .unwrap_or_default(),
+            ),
+        }
     }
 
     fn from_problems(problems: Vec<Problem>) -> Verdict {
@@ -102,6 +117,20 @@ impl RendererReport {
     pub fn idempotency_counts(&self) -> (usize, usize) {
         let (passed, failed, _) = count(self.cases.iter().filter_map(|c| c.idempotency.as_ref()));
         (passed, failed)
+    }
+}
+
+impl RendererReport {
+    /// The run as the floor sees it.
+    pub fn outcomes(&self) -> Vec<floor::Outcome> {
+        self.cases
+            .iter()
+            .map(|case| floor::Outcome {
+                case: case.name.clone(),
+                verdict: case.verdict.for_floor(),
+                idempotency: case.idempotency.as_ref().map(Verdict::for_floor),
+            })
+            .collect()
     }
 }
 

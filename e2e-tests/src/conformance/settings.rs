@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
+use istio_conformance::deep_merge;
+
 use super::dataset::{Base, Case};
 
 /// How the policy renders the sidecar.
@@ -153,24 +155,6 @@ impl<'a> SettingsBuilder<'a> {
             })
             .as_ref()
             .map_err(Clone::clone)
-    }
-}
-
-/// The data set's overlay rule: maps merge key by key, anything else (scalars, lists, `null`)
-/// replaces what was there.
-pub fn deep_merge(base: &mut Value, overlay: &Value) {
-    match (base, overlay) {
-        (Value::Object(base), Value::Object(overlay)) => {
-            for (key, value) in overlay {
-                match base.get_mut(key) {
-                    Some(slot) => deep_merge(slot, value),
-                    None => {
-                        base.insert(key.clone(), value.clone());
-                    }
-                }
-            }
-        }
-        (slot, value) => *slot = value.clone(),
     }
 }
 

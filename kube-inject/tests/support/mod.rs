@@ -3,7 +3,6 @@
 #![allow(dead_code)] // each test crate uses its own part of this module
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// The binary under test, as cargo built it for this test run.
@@ -66,23 +65,5 @@ pub fn run(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
         code: status.code(),
         stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
-    }
-}
-
-/// `../shared/istio-conformance` beside the workspace, or `$ISTIO_CONFORMANCE_DIR`; `None`
-/// (after saying so) when it is absent.
-pub fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/istio-conformance"),
-    };
-    if dir.join("cases").is_dir() && dir.join("base").is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "skipping: Istio's conformance data set not found at {} (set ISTIO_CONFORMANCE_DIR)",
-            dir.display()
-        );
-        None
     }
 }

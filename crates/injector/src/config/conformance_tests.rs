@@ -11,22 +11,6 @@ use serde_json::{Value, json};
 use super::values::deep_merge;
 use super::{InjectionPolicy, InjectorConfig, InterceptionMode, MeshConfig, Values};
 
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    if dir.join("base").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: Istio conformance data not found at {} (set ISTIO_CONFORMANCE_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
-
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
@@ -131,7 +115,9 @@ fn leaves<'a>(
 
 #[test]
 fn base_values_are_the_defaults_apart_from_hub_and_tag() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let base = Values::from_str(&read(&dir.join("base/values.json"))).unwrap();
     assert_eq!(base.hub(), "registry.istio.io/testing");
     assert_eq!(base.tag(), "latest");
@@ -147,7 +133,9 @@ fn base_values_are_the_defaults_apart_from_hub_and_tag() {
 
 #[test]
 fn base_mesh_is_the_default_install_mesh() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let mesh = MeshConfig::from_str(&read(&dir.join("base/mesh.yaml"))).unwrap();
     assert_eq!(mesh, MeshConfig::istio_defaults());
     assert_eq!(mesh.proxy_listen_port(), 15001);
@@ -159,7 +147,9 @@ fn base_mesh_is_the_default_install_mesh() {
 
 #[test]
 fn base_injector_config_parses_like_unmarshal_config() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let config = InjectorConfig::from_str(&read(&dir.join("base/injector-config.yaml"))).unwrap();
     assert_eq!(config.policy, InjectionPolicy::Enabled);
     assert_eq!(config.default_templates, vec!["sidecar".to_string()]);
@@ -195,7 +185,9 @@ fn base_injector_config_parses_like_unmarshal_config() {
 
 #[test]
 fn case_values_overlays_give_the_effective_values() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let base = Values::from_str(&read(&dir.join("base/values.json"))).unwrap();
     let mut checked = 0;
     for (name, _, case) in cases(&dir) {
@@ -246,7 +238,9 @@ fn case_values_overlays_give_the_effective_values() {
 
 #[test]
 fn case_mesh_overlays_give_the_effective_mesh() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let mut checked = 0;
     for (name, _, case) in cases(&dir) {
         if case.get("mesh").is_none() {
@@ -292,7 +286,9 @@ fn case_mesh_overlays_give_the_effective_mesh() {
 /// with the pod's `proxy.istio.io/config` annotation applied.
 #[test]
 fn proxy_config_env_matches_every_golden() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let mut compared = 0;
     let mut non_empty = 0;
     for (name, path, case) in cases(&dir) {

@@ -26,21 +26,6 @@ use super::text::{index_path, join_path, parse_document};
 use super::validation::{validate_port, validate_trust_domain, validate_wildcard_domain};
 use crate::error::ConfigError;
 
-const fn field(
-    json: &'static str,
-    proto: &'static str,
-    go: &'static str,
-    kind: FieldKind,
-) -> FieldSchema {
-    FieldSchema {
-        json,
-        proto,
-        go,
-        kind,
-        oneof: None,
-    }
-}
-
 static INGRESS_CONTROLLER_MODE: EnumSchema = EnumSchema {
     name: "istio.mesh.v1alpha1.MeshConfig.IngressControllerMode",
     values: &[
@@ -73,7 +58,7 @@ static INBOUND_MODE: EnumSchema = EnumSchema {
 
 static OUTBOUND_TRAFFIC_POLICY: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.MeshConfig.OutboundTrafficPolicy",
-    fields: &[field(
+    fields: &[FieldSchema::new(
         "mode",
         "mode",
         "Mode",
@@ -83,7 +68,7 @@ static OUTBOUND_TRAFFIC_POLICY: MessageSchema = MessageSchema {
 
 static INBOUND_TRAFFIC_POLICY: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.MeshConfig.InboundTrafficPolicy",
-    fields: &[field(
+    fields: &[FieldSchema::new(
         "mode",
         "mode",
         "Mode",
@@ -94,9 +79,9 @@ static INBOUND_TRAFFIC_POLICY: MessageSchema = MessageSchema {
 static DEFAULT_PROVIDERS: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.MeshConfig.DefaultProviders",
     fields: &[
-        field("tracing", "tracing", "Tracing", FieldKind::RepeatedString),
-        field("metrics", "metrics", "Metrics", FieldKind::RepeatedString),
-        field(
+        FieldSchema::new("tracing", "tracing", "Tracing", FieldKind::RepeatedString),
+        FieldSchema::new("metrics", "metrics", "Metrics", FieldKind::RepeatedString),
+        FieldSchema::new(
             "accessLogging",
             "access_logging",
             "AccessLogging",
@@ -111,272 +96,272 @@ static DEFAULT_PROVIDERS: MessageSchema = MessageSchema {
 pub static MESH_CONFIG_SCHEMA: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.MeshConfig",
     fields: &[
-        field(
+        FieldSchema::new(
             "proxyListenPort",
             "proxy_listen_port",
             "ProxyListenPort",
             FieldKind::Int32,
         ),
-        field(
+        FieldSchema::new(
             "proxyInboundListenPort",
             "proxy_inbound_listen_port",
             "ProxyInboundListenPort",
             FieldKind::Int32,
         ),
-        field(
+        FieldSchema::new(
             "proxyHttpPort",
             "proxy_http_port",
             "ProxyHttpPort",
             FieldKind::Int32,
         ),
-        field(
+        FieldSchema::new(
             "connectTimeout",
             "connect_timeout",
             "ConnectTimeout",
             FieldKind::Duration,
         ),
-        field(
+        FieldSchema::new(
             "protocolDetectionTimeout",
             "protocol_detection_timeout",
             "ProtocolDetectionTimeout",
             FieldKind::Duration,
         ),
-        field(
+        FieldSchema::new(
             "tcpKeepalive",
             "tcp_keepalive",
             "TcpKeepalive",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "ingressClass",
             "ingress_class",
             "IngressClass",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "ingressService",
             "ingress_service",
             "IngressService",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "ingressControllerMode",
             "ingress_controller_mode",
             "IngressControllerMode",
             FieldKind::Enum(&INGRESS_CONTROLLER_MODE),
         ),
-        field(
+        FieldSchema::new(
             "ingressSelector",
             "ingress_selector",
             "IngressSelector",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "enableTracing",
             "enable_tracing",
             "EnableTracing",
             FieldKind::Bool,
         ),
-        field(
+        FieldSchema::new(
             "accessLogFile",
             "access_log_file",
             "AccessLogFile",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "accessLogFormat",
             "access_log_format",
             "AccessLogFormat",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "accessLogEncoding",
             "access_log_encoding",
             "AccessLogEncoding",
             FieldKind::Enum(&ACCESS_LOG_ENCODING),
         ),
-        field(
+        FieldSchema::new(
             "enableEnvoyAccessLogService",
             "enable_envoy_access_log_service",
             "EnableEnvoyAccessLogService",
             FieldKind::Bool,
         ),
-        field(
+        FieldSchema::new(
             "disableEnvoyListenerLog",
             "disable_envoy_listener_log",
             "DisableEnvoyListenerLog",
             FieldKind::Bool,
         ),
-        field(
+        FieldSchema::new(
             "defaultConfig",
             "default_config",
             "DefaultConfig",
             FieldKind::Message(&PROXY_CONFIG_SCHEMA),
         ),
-        field(
+        FieldSchema::new(
             "outboundTrafficPolicy",
             "outbound_traffic_policy",
             "OutboundTrafficPolicy",
             FieldKind::Message(&OUTBOUND_TRAFFIC_POLICY),
         ),
-        field(
+        FieldSchema::new(
             "inboundTrafficPolicy",
             "inbound_traffic_policy",
             "InboundTrafficPolicy",
             FieldKind::Message(&INBOUND_TRAFFIC_POLICY),
         ),
-        field(
+        FieldSchema::new(
             "configSources",
             "config_sources",
             "ConfigSources",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "enableAutoMtls",
             "enable_auto_mtls",
             "EnableAutoMtls",
             FieldKind::BoolValue,
         ),
-        field(
+        FieldSchema::new(
             "trustDomain",
             "trust_domain",
             "TrustDomain",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "trustDomainAliases",
             "trust_domain_aliases",
             "TrustDomainAliases",
             FieldKind::RepeatedString,
         ),
-        field(
+        FieldSchema::new(
             "caCertificates",
             "ca_certificates",
             "CaCertificates",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "defaultServiceExportTo",
             "default_service_export_to",
             "DefaultServiceExportTo",
             FieldKind::RepeatedString,
         ),
-        field(
+        FieldSchema::new(
             "defaultVirtualServiceExportTo",
             "default_virtual_service_export_to",
             "DefaultVirtualServiceExportTo",
             FieldKind::RepeatedString,
         ),
-        field(
+        FieldSchema::new(
             "defaultDestinationRuleExportTo",
             "default_destination_rule_export_to",
             "DefaultDestinationRuleExportTo",
             FieldKind::RepeatedString,
         ),
-        field(
+        FieldSchema::new(
             "rootNamespace",
             "root_namespace",
             "RootNamespace",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "localityLbSetting",
             "locality_lb_setting",
             "LocalityLbSetting",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "dnsRefreshRate",
             "dns_refresh_rate",
             "DnsRefreshRate",
             FieldKind::Duration,
         ),
-        field(
+        FieldSchema::new(
             "h2UpgradePolicy",
             "h2_upgrade_policy",
             "H2UpgradePolicy",
             FieldKind::Enum(&H2_UPGRADE_POLICY),
         ),
-        field(
+        FieldSchema::new(
             "inboundClusterStatName",
             "inbound_cluster_stat_name",
             "InboundClusterStatName",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "outboundClusterStatName",
             "outbound_cluster_stat_name",
             "OutboundClusterStatName",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "certificates",
             "certificates",
             "Certificates",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "serviceSettings",
             "service_settings",
             "ServiceSettings",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "enablePrometheusMerge",
             "enable_prometheus_merge",
             "EnablePrometheusMerge",
             FieldKind::BoolValue,
         ),
-        field(
+        FieldSchema::new(
             "verifyCertificateAtClient",
             "verify_certificate_at_client",
             "VerifyCertificateAtClient",
             FieldKind::BoolValue,
         ),
-        field("ca", "ca", "Ca", FieldKind::OpaqueMessage),
-        field(
+        FieldSchema::new("ca", "ca", "Ca", FieldKind::OpaqueMessage),
+        FieldSchema::new(
             "extensionProviders",
             "extension_providers",
             "ExtensionProviders",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "defaultProviders",
             "default_providers",
             "DefaultProviders",
             FieldKind::Message(&DEFAULT_PROVIDERS),
         ),
-        field(
+        FieldSchema::new(
             "discoverySelectors",
             "discovery_selectors",
             "DiscoverySelectors",
             FieldKind::RepeatedOpaque,
         ),
-        field(
+        FieldSchema::new(
             "pathNormalization",
             "path_normalization",
             "PathNormalization",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "defaultHttpRetryPolicy",
             "default_http_retry_policy",
             "DefaultHttpRetryPolicy",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "meshMTLS",
             "mesh_mTLS",
             "MeshMTLS",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "tlsDefaults",
             "tls_defaults",
             "TlsDefaults",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "compliancePolicy",
             "compliance_policy",
             "CompliancePolicy",
@@ -849,201 +834,4 @@ fn merge_trust_domain_aliases(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn the_default_install_mesh_json_is_the_charts_yaml() {
-        assert_eq!(
-            MeshConfig::from_str(DEFAULT_INSTALL_MESH).unwrap(),
-            MeshConfig::istio_defaults()
-        );
-    }
-
-    #[test]
-    fn istio_defaults_are_a_default_install() {
-        let mesh = MeshConfig::istio_defaults();
-        assert_eq!(mesh.proxy_listen_port(), 15001);
-        assert_eq!(mesh.proxy_inbound_listen_port(), 15006);
-        assert_eq!(mesh.trust_domain(), "cluster.local");
-        assert_eq!(mesh.root_namespace(), "istio-system");
-        assert!(mesh.enable_prometheus_merge());
-        assert_eq!(mesh.inbound_traffic_policy_mode(), "passthrough");
-        assert_eq!(mesh.default_config(), &ProxyConfig::istio_defaults());
-        assert_eq!(mesh.default_config().to_proto_json(), "{}");
-        assert_eq!(
-            mesh.raw()["defaultProviders"],
-            json!({"metrics": ["prometheus"]})
-        );
-        let names: Vec<&str> = mesh
-            .extension_providers()
-            .iter()
-            .filter_map(|p| p["name"].as_str())
-            .collect();
-        assert_eq!(names, ["prometheus", "stackdriver", "envoy"]);
-        assert_eq!(mesh.get_go("ProxyListenPort"), Some(&json!(15001)));
-        assert_eq!(
-            mesh.raw()["defaultConfig"],
-            mesh.default_config().raw().clone()
-        );
-    }
-
-    #[test]
-    fn empty_mesh_is_the_builtin_default() {
-        let mesh = MeshConfig::from_str("").unwrap();
-        assert_eq!(mesh.raw()["connectTimeout"], "10s");
-        assert!(mesh.raw().get("defaultProviders").is_some());
-        assert_eq!(mesh.proxy_listen_port(), 15001);
-    }
-
-    #[test]
-    fn default_config_merges_field_by_field() {
-        let mesh = MeshConfig::from_str(
-            "defaultConfig:\n  drainDuration: 23s\n  proxyMetadata: {A: a}\nproxyListenPort: 15002\n",
-        )
-        .unwrap();
-        let pc = mesh.default_config();
-        assert_eq!(pc.raw()["drainDuration"], "23s");
-        assert_eq!(
-            pc.raw()["discoveryAddress"],
-            "istiod.istio-system.svc:15012"
-        );
-        assert_eq!(pc.proxy_metadata().len(), 1);
-        assert_eq!(
-            pc.to_proto_json(),
-            r#"{"drainDuration":"23s","proxyMetadata":{"A":"a"}}"#
-        );
-        assert_eq!(mesh.proxy_listen_port(), 15002);
-        assert_eq!(mesh.raw()["defaultConfig"]["drainDuration"], "23s");
-    }
-
-    #[test]
-    fn snake_case_default_config_is_checked_but_not_merged() {
-        let mesh = MeshConfig::from_str("default_config:\n  drainDuration: 23s\n").unwrap();
-        assert_eq!(mesh.default_config(), &ProxyConfig::istio_defaults());
-        let err = MeshConfig::from_str("default_config:\n  drainDuration: 23\n").unwrap_err();
-        assert_eq!(err.field, "defaultConfig.drainDuration");
-    }
-
-    #[test]
-    fn extension_providers_merge_by_name() {
-        let mesh = MeshConfig::from_str(
-            "extensionProviders:\n- name: envoy\n  envoyFileAccessLog: {path: /dev/stderr}\n- name: otel\n  opentelemetry: {service: otel.svc, port: 4317}\n",
-        )
-        .unwrap();
-        let providers = mesh.extension_providers();
-        let names: Vec<&str> = providers
-            .iter()
-            .filter_map(|p| p["name"].as_str())
-            .collect();
-        assert_eq!(names, ["prometheus", "stackdriver", "envoy", "otel"]);
-        assert_eq!(providers[2]["envoyFileAccessLog"]["path"], "/dev/stderr");
-        assert_eq!(providers[3]["opentelemetry"]["port"], 4317);
-    }
-
-    #[test]
-    fn top_level_fields_replace_and_unknown_fields_are_ignored() {
-        let mesh = MeshConfig::from_str(
-            "outboundTrafficPolicy: {}\ninboundTrafficPolicy: {mode: LOCALHOST}\nenablePrometheusMerge: false\nnotAMeshField: {x: 1}\ntrustDomainAliases: [b.local, a.local, b.local]\n",
-        )
-        .unwrap();
-        assert_eq!(mesh.raw()["outboundTrafficPolicy"], json!({}));
-        assert_eq!(mesh.inbound_traffic_policy_mode(), "localhost");
-        assert!(!mesh.enable_prometheus_merge());
-        assert!(mesh.raw().get("notAMeshField").is_none());
-        assert_eq!(
-            mesh.raw()["trustDomainAliases"],
-            json!(["a.local", "b.local"])
-        );
-    }
-
-    #[test]
-    fn wrong_types_and_invalid_values_name_the_field() {
-        let cases = [
-            ("proxyListenPort: abc", "proxyListenPort"),
-            ("proxyListenPort: 0", "proxyListenPort"),
-            ("connectTimeout: 10", "connectTimeout"),
-            ("connectTimeout: 0.5ms", "connectTimeout"),
-            ("connectTimeout: 2h", "connectTimeout"),
-            (
-                "protocolDetectionTimeout: 1500us",
-                "protocolDetectionTimeout",
-            ),
-            ("defaultConfig: []", "defaultConfig"),
-            ("defaultConfig: {statusPort: 0}", "defaultConfig.statusPort"),
-            (
-                "defaultConfig: {drainDuration: 1.5s}",
-                "defaultConfig.drainDuration",
-            ),
-            (
-                "defaultConfig: {proxyMetadata: {A: 1}}",
-                "defaultConfig.proxyMetadata.A",
-            ),
-            ("trustDomain: Not_Valid", "trustDomain"),
-            (
-                "trustDomainAliases: ['ok.local', 'Bad Alias']",
-                "trustDomainAliases[0]",
-            ), // sorted first, as Istio does
-            (
-                "extensionProviders: [{name: 3}]",
-                "extensionProviders[0].name",
-            ),
-            ("extensionProviders: {name: x}", "extensionProviders"),
-            (
-                "defaultProviders: {metrics: prometheus}",
-                "defaultProviders.metrics",
-            ),
-            (
-                "inboundTrafficPolicy: {mode: SOMETIMES}",
-                "inboundTrafficPolicy.mode",
-            ),
-            ("enableTracing: 'yes'", "enableTracing"),
-            ("meshMTLS: {ecdhCurves: [P-256]}", "meshMTLS.ecdhCurves"),
-            (
-                "serviceSettings: [{hosts: ['bad host']}]",
-                "serviceSettings[0].hosts",
-            ),
-            (
-                "localityLbSetting: {distribute: [{from: a}], failover: [{from: a, to: b}]}",
-                "localityLbSetting",
-            ),
-            (
-                "localityLbSetting: {failover: [{from: a, to: a}]}",
-                "localityLbSetting",
-            ),
-        ];
-        for (yaml, field) in cases {
-            let err = MeshConfig::from_str(yaml).unwrap_err();
-            assert_eq!(err.field, field, "{yaml}: {err}");
-        }
-        assert_eq!(MeshConfig::from_str("[1, 2]").unwrap_err().field, "");
-        assert_eq!(MeshConfig::from_str("a: [").unwrap_err().field, "");
-    }
-
-    #[test]
-    fn mesh_from_json_object_equals_from_yaml_text() {
-        let from_text = MeshConfig::from_str(DEFAULT_INSTALL_MESH).unwrap();
-        let from_object = MeshConfig::from_json(json!({
-            "defaultConfig": {"discoveryAddress": "istiod.istio-system.svc:15012"},
-            "defaultProviders": {"metrics": ["prometheus"]},
-            "enablePrometheusMerge": true,
-            "rootNamespace": "istio-system",
-            "trustDomain": "cluster.local"
-        }))
-        .unwrap();
-        assert_eq!(from_text, from_object);
-    }
-
-    proptest! {
-        #[test]
-        fn from_str_never_panics(text in ".{0,200}") {
-            let _ = MeshConfig::from_str(&text);
-        }
-
-        #[test]
-        fn from_str_never_panics_on_yaml_like_text(text in "(defaultConfig|extensionProviders|trustDomain|name|[a-z]{1,6})?[:\\[\\]{}\\- \n\"'0-9a-z.,]{0,120}") {
-            let _ = MeshConfig::from_str(&text);
-        }
-    }
-}
+mod tests;

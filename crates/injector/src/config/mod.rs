@@ -31,7 +31,7 @@ pub use mesh::{MESH_CONFIG_SCHEMA, MeshConfig};
 pub use proxy_config::{InterceptionMode, PROXY_CONFIG_SCHEMA, ProxyConfig};
 pub use proxy_config_resources::{ProxyConfigResource, ProxyConfigResources};
 pub use text::parse_document;
-pub use values::Values;
+pub use values::{Values, deep_merge};
 
 use crate::error::ConfigError;
 

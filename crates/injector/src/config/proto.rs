@@ -31,6 +31,7 @@ use serde_json::{Map, Number, Value};
 use super::duration::Duration;
 use super::text::{index_path, join_path, kind_name};
 use crate::error::ConfigError;
+use crate::golang::json::{write_string, write_value};
 
 /// A proto enum: its full name (for error texts) and its values.
 #[derive(Debug)]
@@ -86,6 +87,41 @@ pub struct FieldSchema {
     pub kind: FieldKind,
     /// The oneof this field belongs to, if any.
     pub oneof: Option<&'static str>,
+}
+
+impl FieldSchema {
+    /// A field outside any oneof: its JSON, proto and Go names and its type.
+    pub const fn new(
+        json: &'static str,
+        proto: &'static str,
+        go: &'static str,
+        kind: FieldKind,
+    ) -> FieldSchema {
+        FieldSchema {
+            json,
+            proto,
+            go,
+            kind,
+            oneof: None,
+        }
+    }
+
+    /// A member of the oneof `group`.
+    pub const fn oneof(
+        json: &'static str,
+        proto: &'static str,
+        go: &'static str,
+        kind: FieldKind,
+        group: &'static str,
+    ) -> FieldSchema {
+        FieldSchema {
+            json,
+            proto,
+            go,
+            kind,
+            oneof: Some(group),
+        }
+    }
 }
 
 /// The type of a proto field, as far as JSON reading and writing are concerned.
@@ -493,7 +529,7 @@ pub fn write_message(
             out.push(',');
         }
         first = false;
-        write_go_string(field.json, out);
+        write_string(out, field.json);
         out.push(':');
         write_field_value(field.kind, value, out);
     }
@@ -518,108 +554,16 @@ fn write_field_value(kind: FieldKind, value: &Value, out: &mut String) {
                 }
                 match item {
                     Value::Object(message) => write_message(schema, message, out, &|_, _| false),
-                    other => write_go_json(other, false, out),
+                    other => write_value(out, other, false),
                 }
             }
             out.push(']');
         }
         (FieldKind::StringMap | FieldKind::OpaqueMap | FieldKind::Struct, _) => {
-            write_go_json(value, true, out);
+            write_value(out, value, true);
         }
-        _ => write_go_json(value, false, out),
+        _ => write_value(out, value, false),
     }
-}
-
-/// Writes any JSON value the way Go's `encoding/json` would, optionally sorting object keys
-/// (Go sorts map keys; struct-like values keep their order).
-pub fn write_go_json(value: &Value, sort_keys: bool, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => write_go_number(n, out),
-        Value::String(s) => write_go_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_go_json(item, sort_keys, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            if sort_keys {
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-            }
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_go_string(key, out);
-                out.push(':');
-                write_go_json(item, sort_keys, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-fn write_go_number(n: &Number, out: &mut String) {
-    if n.is_i64() || n.is_u64() {
-        out.push_str(&n.to_string());
-    } else {
-        out.push_str(&go_float(n.as_f64().unwrap_or(0.0)));
-    }
-}
-
-/// Go's `encoding/json` text for a float64: shortest representation, plain notation unless
-/// the magnitude is below 1e-6 or at least 1e21, where it uses `1e+21` / `1e-7`.
-pub fn go_float(f: f64) -> String {
-    let magnitude = f.abs();
-    if magnitude != 0.0 && !(1e-6..1e21).contains(&magnitude) {
-        let text = format!("{f:e}");
-        return match text.split_once('e') {
-            Some((mantissa, exponent)) if !exponent.starts_with('-') => {
-                format!("{mantissa}e+{exponent}")
-            }
-            _ => text,
-        };
-    }
-    format!("{f}")
-}
-
-/// Go's `encoding/json` string escaping (with its default HTML-safe escaping of `<`, `>`, `&`
-/// and of U+2028 / U+2029).
-pub fn write_go_string(s: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c if u32::from(c) < 0x20 => {
-                let b = u32::from(c) as usize;
-                out.push_str("\\u00");
-                out.push(char::from(HEX[b >> 4]));
-                out.push(char::from(HEX[b & 0xf]));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]
@@ -811,17 +755,5 @@ mod tests {
         assert_eq!(m["inner"]["b"], json!(15020));
         assert!(overlay(&mut m, json!({"inner": {"b": 1.5}})).is_err());
         assert!(overlay(&mut m, json!({"color": 3})).is_err());
-    }
-
-    #[test]
-    fn go_float_and_string_formatting() {
-        assert_eq!(go_float(10.0), "10");
-        assert_eq!(go_float(0.5), "0.5");
-        assert_eq!(go_float(1e21), "1e+21");
-        assert_eq!(go_float(1.5e-7), "1.5e-7");
-        assert_eq!(go_float(123456789.0), "123456789");
-        let mut out = String::new();
-        write_go_string("a\"b\\c\n\u{1}\u{2028}é", &mut out);
-        assert_eq!(out, "\"a\\\"b\\\\c\\n\\u0001\\u2028é\"");
     }
 }

@@ -18,37 +18,6 @@ use super::text::{join_path, parse_document};
 use super::validation::{validate_port, validate_proxy_address};
 use crate::error::ConfigError;
 
-const fn field(
-    json: &'static str,
-    proto: &'static str,
-    go: &'static str,
-    kind: FieldKind,
-) -> FieldSchema {
-    FieldSchema {
-        json,
-        proto,
-        go,
-        kind,
-        oneof: None,
-    }
-}
-
-const fn oneof(
-    json: &'static str,
-    proto: &'static str,
-    go: &'static str,
-    kind: FieldKind,
-    group: &'static str,
-) -> FieldSchema {
-    FieldSchema {
-        json,
-        proto,
-        go,
-        kind,
-        oneof: Some(group),
-    }
-}
-
 pub static INTERCEPTION_MODE: EnumSchema = EnumSchema {
     name: "istio.mesh.v1alpha1.ProxyConfig.InboundInterceptionMode",
     values: &[("REDIRECT", 0), ("TPROXY", 1), ("NONE", 2)],
@@ -91,7 +60,12 @@ static TRACE_CONTEXT: EnumSchema = EnumSchema {
     ],
 };
 
-static ADDRESS_ONLY: &[FieldSchema] = &[field("address", "address", "Address", FieldKind::String)];
+static ADDRESS_ONLY: &[FieldSchema] = &[FieldSchema::new(
+    "address",
+    "address",
+    "Address",
+    FieldKind::String,
+)];
 
 static ZIPKIN: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.Tracing.Zipkin",
@@ -106,35 +80,35 @@ static DATADOG: MessageSchema = MessageSchema {
 static LIGHTSTEP: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.Tracing.Lightstep",
     fields: &[
-        field("address", "address", "Address", FieldKind::String),
-        field(
+        FieldSchema::new("address", "address", "Address", FieldKind::String),
+        FieldSchema::new(
             "accessToken",
             "access_token",
             "AccessToken",
             FieldKind::String,
         ),
-        field("secure", "secure", "Secure", FieldKind::Bool),
-        field("cacertPath", "cacert_path", "CacertPath", FieldKind::String),
+        FieldSchema::new("secure", "secure", "Secure", FieldKind::Bool),
+        FieldSchema::new("cacertPath", "cacert_path", "CacertPath", FieldKind::String),
     ],
 };
 
 static STACKDRIVER: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.Tracing.Stackdriver",
     fields: &[
-        field("debug", "debug", "Debug", FieldKind::Bool),
-        field(
+        FieldSchema::new("debug", "debug", "Debug", FieldKind::Bool),
+        FieldSchema::new(
             "maxNumberOfAttributes",
             "max_number_of_attributes",
             "MaxNumberOfAttributes",
             FieldKind::Int64Value,
         ),
-        field(
+        FieldSchema::new(
             "maxNumberOfAnnotations",
             "max_number_of_annotations",
             "MaxNumberOfAnnotations",
             FieldKind::Int64Value,
         ),
-        field(
+        FieldSchema::new(
             "maxNumberOfMessageEvents",
             "max_number_of_message_events",
             "MaxNumberOfMessageEvents",
@@ -146,8 +120,8 @@ static STACKDRIVER: MessageSchema = MessageSchema {
 static OPEN_CENSUS_AGENT: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.Tracing.OpenCensusAgent",
     fields: &[
-        field("address", "address", "Address", FieldKind::String),
-        field(
+        FieldSchema::new("address", "address", "Address", FieldKind::String),
+        FieldSchema::new(
             "context",
             "context",
             "Context",
@@ -159,55 +133,55 @@ static OPEN_CENSUS_AGENT: MessageSchema = MessageSchema {
 pub static TRACING: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.Tracing",
     fields: &[
-        oneof(
+        FieldSchema::oneof(
             "zipkin",
             "zipkin",
             "Zipkin",
             FieldKind::Message(&ZIPKIN),
             "tracer",
         ),
-        oneof(
+        FieldSchema::oneof(
             "lightstep",
             "lightstep",
             "Lightstep",
             FieldKind::Message(&LIGHTSTEP),
             "tracer",
         ),
-        oneof(
+        FieldSchema::oneof(
             "datadog",
             "datadog",
             "Datadog",
             FieldKind::Message(&DATADOG),
             "tracer",
         ),
-        oneof(
+        FieldSchema::oneof(
             "stackdriver",
             "stackdriver",
             "Stackdriver",
             FieldKind::Message(&STACKDRIVER),
             "tracer",
         ),
-        oneof(
+        FieldSchema::oneof(
             "openCensusAgent",
             "open_census_agent",
             "OpenCensusAgent",
             FieldKind::Message(&OPEN_CENSUS_AGENT),
             "tracer",
         ),
-        field(
+        FieldSchema::new(
             "customTags",
             "custom_tags",
             "CustomTags",
             FieldKind::OpaqueMap,
         ),
-        field(
+        FieldSchema::new(
             "maxPathTagLength",
             "max_path_tag_length",
             "MaxPathTagLength",
             FieldKind::UInt32,
         ),
-        field("sampling", "sampling", "Sampling", FieldKind::Double),
-        field(
+        FieldSchema::new("sampling", "sampling", "Sampling", FieldKind::Double),
+        FieldSchema::new(
             "tlsSettings",
             "tls_settings",
             "TlsSettings",
@@ -219,8 +193,8 @@ pub static TRACING: MessageSchema = MessageSchema {
 static SDS: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.SDS",
     fields: &[
-        field("enabled", "enabled", "Enabled", FieldKind::Bool),
-        field(
+        FieldSchema::new("enabled", "enabled", "Enabled", FieldKind::Bool),
+        FieldSchema::new(
             "k8sSaJwtPath",
             "k8s_sa_jwt_path",
             "K8SSaJwtPath",
@@ -232,14 +206,14 @@ static SDS: MessageSchema = MessageSchema {
 static REMOTE_SERVICE: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.RemoteService",
     fields: &[
-        field("address", "address", "Address", FieldKind::String),
-        field(
+        FieldSchema::new("address", "address", "Address", FieldKind::String),
+        FieldSchema::new(
             "tlsSettings",
             "tls_settings",
             "TlsSettings",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "tcpKeepalive",
             "tcp_keepalive",
             "TcpKeepalive",
@@ -251,19 +225,19 @@ static REMOTE_SERVICE: MessageSchema = MessageSchema {
 static TOPOLOGY: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.Topology",
     fields: &[
-        field(
+        FieldSchema::new(
             "numTrustedProxies",
             "num_trusted_proxies",
             "NumTrustedProxies",
             FieldKind::UInt32,
         ),
-        field(
+        FieldSchema::new(
             "forwardClientCertDetails",
             "forward_client_cert_details",
             "ForwardClientCertDetails",
             FieldKind::Enum(&FORWARD_CLIENT_CERT_DETAILS),
         ),
-        field(
+        FieldSchema::new(
             "proxyProtocol",
             "proxy_protocol",
             "ProxyProtocol",
@@ -275,19 +249,19 @@ static TOPOLOGY: MessageSchema = MessageSchema {
 static PROXY_STATS_MATCHER: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.ProxyConfig.ProxyStatsMatcher",
     fields: &[
-        field(
+        FieldSchema::new(
             "inclusionPrefixes",
             "inclusion_prefixes",
             "InclusionPrefixes",
             FieldKind::RepeatedString,
         ),
-        field(
+        FieldSchema::new(
             "inclusionSuffixes",
             "inclusion_suffixes",
             "InclusionSuffixes",
             FieldKind::RepeatedString,
         ),
-        field(
+        FieldSchema::new(
             "inclusionRegexps",
             "inclusion_regexps",
             "InclusionRegexps",
@@ -298,7 +272,7 @@ static PROXY_STATS_MATCHER: MessageSchema = MessageSchema {
 
 static PROXY_IMAGE: MessageSchema = MessageSchema {
     name: "istio.networking.v1beta1.ProxyImage",
-    fields: &[field(
+    fields: &[FieldSchema::new(
         "imageType",
         "image_type",
         "ImageType",
@@ -312,213 +286,213 @@ static PROXY_IMAGE: MessageSchema = MessageSchema {
 pub static PROXY_CONFIG_SCHEMA: MessageSchema = MessageSchema {
     name: "istio.mesh.v1alpha1.ProxyConfig",
     fields: &[
-        field("configPath", "config_path", "ConfigPath", FieldKind::String),
-        field("binaryPath", "binary_path", "BinaryPath", FieldKind::String),
-        oneof(
+        FieldSchema::new("configPath", "config_path", "ConfigPath", FieldKind::String),
+        FieldSchema::new("binaryPath", "binary_path", "BinaryPath", FieldKind::String),
+        FieldSchema::oneof(
             "serviceCluster",
             "service_cluster",
             "ServiceCluster",
             FieldKind::String,
             "cluster_name",
         ),
-        oneof(
+        FieldSchema::oneof(
             "tracingServiceName",
             "tracing_service_name",
             "TracingServiceName",
             FieldKind::Enum(&TRACING_SERVICE_NAME),
             "cluster_name",
         ),
-        field(
+        FieldSchema::new(
             "drainDuration",
             "drain_duration",
             "DrainDuration",
             FieldKind::Duration,
         ),
-        field(
+        FieldSchema::new(
             "discoveryAddress",
             "discovery_address",
             "DiscoveryAddress",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "discoveryRefreshDelay",
             "discovery_refresh_delay",
             "DiscoveryRefreshDelay",
             FieldKind::Duration,
         ),
-        field(
+        FieldSchema::new(
             "zipkinAddress",
             "zipkin_address",
             "ZipkinAddress",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "statsdUdpAddress",
             "statsd_udp_address",
             "StatsdUdpAddress",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "envoyMetricsServiceAddress",
             "envoy_metrics_service_address",
             "EnvoyMetricsServiceAddress",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "proxyAdminPort",
             "proxy_admin_port",
             "ProxyAdminPort",
             FieldKind::Int32,
         ),
-        field(
+        FieldSchema::new(
             "availabilityZone",
             "availability_zone",
             "AvailabilityZone",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "controlPlaneAuthPolicy",
             "control_plane_auth_policy",
             "ControlPlaneAuthPolicy",
             FieldKind::Enum(&AUTHENTICATION_POLICY),
         ),
-        field(
+        FieldSchema::new(
             "customConfigFile",
             "custom_config_file",
             "CustomConfigFile",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "statNameLength",
             "stat_name_length",
             "StatNameLength",
             FieldKind::Int32,
         ),
-        field(
+        FieldSchema::new(
             "concurrency",
             "concurrency",
             "Concurrency",
             FieldKind::Int32Value,
         ),
-        field(
+        FieldSchema::new(
             "proxyBootstrapTemplatePath",
             "proxy_bootstrap_template_path",
             "ProxyBootstrapTemplatePath",
             FieldKind::String,
         ),
-        field(
+        FieldSchema::new(
             "interceptionMode",
             "interception_mode",
             "InterceptionMode",
             FieldKind::Enum(&INTERCEPTION_MODE),
         ),
-        field(
+        FieldSchema::new(
             "tracing",
             "tracing",
             "Tracing",
             FieldKind::Message(&TRACING),
         ),
-        field("sds", "sds", "Sds", FieldKind::Message(&SDS)),
-        field(
+        FieldSchema::new("sds", "sds", "Sds", FieldKind::Message(&SDS)),
+        FieldSchema::new(
             "envoyAccessLogService",
             "envoy_access_log_service",
             "EnvoyAccessLogService",
             FieldKind::Message(&REMOTE_SERVICE),
         ),
-        field(
+        FieldSchema::new(
             "envoyMetricsService",
             "envoy_metrics_service",
             "EnvoyMetricsService",
             FieldKind::Message(&REMOTE_SERVICE),
         ),
-        field(
+        FieldSchema::new(
             "proxyMetadata",
             "proxy_metadata",
             "ProxyMetadata",
             FieldKind::StringMap,
         ),
-        field(
+        FieldSchema::new(
             "runtimeValues",
             "runtime_values",
             "RuntimeValues",
             FieldKind::StringMap,
         ),
-        field("statusPort", "status_port", "StatusPort", FieldKind::Int32),
-        field(
+        FieldSchema::new("statusPort", "status_port", "StatusPort", FieldKind::Int32),
+        FieldSchema::new(
             "extraStatTags",
             "extra_stat_tags",
             "ExtraStatTags",
             FieldKind::RepeatedString,
         ),
-        field(
+        FieldSchema::new(
             "gatewayTopology",
             "gateway_topology",
             "GatewayTopology",
             FieldKind::Message(&TOPOLOGY),
         ),
-        field(
+        FieldSchema::new(
             "terminationDrainDuration",
             "termination_drain_duration",
             "TerminationDrainDuration",
             FieldKind::Duration,
         ),
-        field("meshId", "mesh_id", "MeshId", FieldKind::String),
-        field(
+        FieldSchema::new("meshId", "mesh_id", "MeshId", FieldKind::String),
+        FieldSchema::new(
             "readinessProbe",
             "readiness_probe",
             "ReadinessProbe",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "proxyStatsMatcher",
             "proxy_stats_matcher",
             "ProxyStatsMatcher",
             FieldKind::Message(&PROXY_STATS_MATCHER),
         ),
-        field(
+        FieldSchema::new(
             "holdApplicationUntilProxyStarts",
             "hold_application_until_proxy_starts",
             "HoldApplicationUntilProxyStarts",
             FieldKind::BoolValue,
         ),
-        field(
+        FieldSchema::new(
             "caCertificatesPem",
             "ca_certificates_pem",
             "CaCertificatesPem",
             FieldKind::RepeatedString,
         ),
-        field("image", "image", "Image", FieldKind::Message(&PROXY_IMAGE)),
-        field(
+        FieldSchema::new("image", "image", "Image", FieldKind::Message(&PROXY_IMAGE)),
+        FieldSchema::new(
             "privateKeyProvider",
             "private_key_provider",
             "PrivateKeyProvider",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "proxyHeaders",
             "proxy_headers",
             "ProxyHeaders",
             FieldKind::OpaqueMessage,
         ),
-        field(
+        FieldSchema::new(
             "fileFlushInterval",
             "file_flush_interval",
             "FileFlushInterval",
             FieldKind::Duration,
         ),
-        field(
+        FieldSchema::new(
             "fileFlushMinSizeKb",
             "file_flush_min_size_kb",
             "FileFlushMinSizeKb",
             FieldKind::UInt32,
         ),
-        field(
+        FieldSchema::new(
             "statsCompression",
             "stats_compression",
             "StatsCompression",
             FieldKind::BoolValue,
         ),
-        field(
+        FieldSchema::new(
             "connectionSettings",
             "connection_settings",
             "ConnectionSettings",

@@ -286,7 +286,7 @@ fn check_types(raw: &Value) -> Result<(), ConfigError> {
 }
 
 /// Helm-style deep merge: objects merge by key, anything else replaces.
-pub(crate) fn deep_merge(base: &mut Value, overlay: &Value) {
+pub fn deep_merge(base: &mut Value, overlay: &Value) {
     match (base, overlay) {
         (Value::Object(base), Value::Object(overlay)) => {
             for (key, value) in overlay {

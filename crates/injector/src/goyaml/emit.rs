@@ -12,8 +12,8 @@
 use serde_json::{Number, Value};
 use std::cmp::Ordering;
 
+use super::decode::resolves_to_string;
 use super::libyaml::{Emit, EventEmitter, ScalarStyle};
-use crate::render::template::yaml::resolves_to_string;
 
 /// `yaml.Marshal` of a value already in its Go JSON form.
 pub fn to_yaml(value: &Value) -> Result<String, String> {
@@ -82,7 +82,7 @@ fn number_text(n: &Number) -> String {
             return (f as u64).to_string();
         }
     }
-    gotemplate::gofmt::format_float(f, b'g', -1)
+    crate::golang::strconv::format_float(f, b'g', -1)
 }
 
 /// go-yaml v2's `isBase60Float`: `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`,
@@ -208,7 +208,7 @@ fn natural_order_of<R: Rune>(ar: &[R], br: &[R]) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::template::yaml::yaml_to_json;
+    use crate::goyaml::decode::yaml_to_json;
     use proptest::prelude::*;
     use serde_json::json;
 

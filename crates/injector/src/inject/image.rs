@@ -5,10 +5,9 @@
 //! and for both by the pod annotation `sidecar.istio.io/proxyImageType`. Type `default` means no
 //! suffix; a known suffix already on the tag is replaced rather than doubled.
 
-/// The annotation choosing the image type for one pod.
-pub const IMAGE_TYPE_ANNOTATION: &str = "sidecar.istio.io/proxyImageType";
 /// The image name when the values name none.
 pub const DEFAULT_IMAGE_NAME: &str = "proxyv2";
+pub use crate::annotation::PROXY_IMAGE_TYPE as IMAGE_TYPE_ANNOTATION;
 /// The image type meaning "no suffix".
 pub const DEFAULT_TYPE: &str = "default";
 /// Suffixes Istio publishes, stripped from a tag before the requested one is added.

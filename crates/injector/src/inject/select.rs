@@ -1,9 +1,7 @@
 //! Which templates a pod gets (Istio's `selectTemplates` and `resolveAliases`).
 
+pub use crate::annotation::INJECT_TEMPLATES as TEMPLATES_ANNOTATION;
 use std::collections::BTreeMap;
-
-/// The pod annotation listing templates to apply, in order.
-pub const TEMPLATES_ANNOTATION: &str = "inject.istio.io/templates";
 
 /// The templates to apply, in order: the pod's `inject.istio.io/templates` (comma-separated,
 /// spaces trimmed) or the defaults, each alias replaced by its templates (one level, not

@@ -35,7 +35,8 @@ mod volume;
 mod workload;
 
 pub use container::*;
-pub use gojson::{encode as encode_go_json, to_go_json, write_go_string};
+
+pub use gojson::to_go_json;
 pub use meta::{
     LABEL_SELECTOR, LABEL_SELECTOR_REQUIREMENT, LOCAL_OBJECT_REFERENCE, OBJECT_META,
     OWNER_REFERENCE, TYPE_META,

@@ -1,8 +1,6 @@
 //! Test support shared by the k8s and merge tests: the Istio conformance goldens and a
 //! generator of pod-shaped arbitrary JSON.
 
-use std::path::PathBuf;
-
 use proptest::prelude::*;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -14,23 +12,6 @@ pub(crate) struct Case {
     pub input: Vec<Value>,
     pub want: Vec<Value>,
     pub want_text: String,
-}
-
-/// `ISTIO_CONFORMANCE_DIR`, else `../shared/istio-conformance` from the workspace root.
-pub(crate) fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    if dir.join("cases").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: istio-conformance data not found at {} (set ISTIO_CONFORMANCE_DIR)",
-            dir.display()
-        );
-        None
-    }
 }
 
 /// The YAML documents of a file, as JSON (empty documents skipped).
@@ -48,30 +29,21 @@ pub(crate) fn yaml_documents(text: &str) -> Vec<Value> {
 
 /// Every case that has an expected output, sorted by name.
 pub(crate) fn conformance_cases() -> Vec<Case> {
-    let Some(dir) = conformance_dir() else {
+    let Some(dir) = istio_conformance::locate_or_skip() else {
         return Vec::new();
     };
-    let mut cases = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir.join("cases")) else {
-        return cases;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let (Ok(input), Ok(want)) = (
-            std::fs::read_to_string(path.join("input.yaml")),
-            std::fs::read_to_string(path.join("want.yaml")),
-        ) else {
-            continue;
-        };
-        cases.push(Case {
-            name: entry.file_name().to_string_lossy().into_owned(),
-            input: yaml_documents(&input),
-            want: yaml_documents(&want),
-            want_text: want,
-        });
-    }
-    cases.sort_by(|a, b| a.name.cmp(&b.name));
-    cases
+    istio_conformance::case_dirs(&dir)
+        .into_iter()
+        .filter_map(|path| {
+            let (input, want) = istio_conformance::input_and_want(&path)?;
+            Some(Case {
+                name: path.file_name()?.to_string_lossy().into_owned(),
+                input: yaml_documents(&input),
+                want: yaml_documents(&want),
+                want_text: want,
+            })
+        })
+        .collect()
 }
 
 /// The pods of workload documents: a Pod itself, `spec.template` of workloads,

@@ -363,7 +363,7 @@ fn go_json_of_container_port_and_probe() {
         r#"{"name":"n","resources":{"requests":{"cpu":"100m","memory":"128Mi"}}}"#
     );
     assert_eq!(
-        encode_go_json(&json!({"s": "\u{2028}\n", "f": 1.5, "e": 1e21, "i": -3})),
+        crate::golang::json::encode(&json!({"s": "\u{2028}\n", "f": 1.5, "e": 1e21, "i": -3})),
         "{\"s\":\"\\u2028\\n\",\"f\":1.5,\"e\":1e+21,\"i\":-3}"
     );
 }
@@ -460,7 +460,7 @@ fn go_json_matches_pod_ports_and_app_probers_of_the_goldens() {
                             if i > 0 {
                                 rebuilt.push(',');
                             }
-                            write_go_string(&mut rebuilt, key);
+                            crate::golang::json::write_string(&mut rebuilt, key);
                             rebuilt.push_str(":{");
                             let prober = &map[key.as_str()];
                             let mut parts = Vec::new();

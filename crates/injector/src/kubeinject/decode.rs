@@ -14,8 +14,8 @@ use serde_json::{Map, Value};
 
 use super::KubeInjectError;
 use super::kinds::Kind;
+use crate::goyaml::unmarshal as yaml_to_json;
 use crate::k8s::{self, Elem, NormalizeOptions, Struct};
-use crate::render::template::yaml::yaml_to_json;
 
 /// What a document is to kube-inject.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,7 +126,7 @@ fn format_float32(f: f64) -> String {
     #[allow(clippy::cast_possible_truncation)] // float32 is the point
     let single = f as f32;
     let digits: f64 = format!("{single:e}").parse().unwrap_or(f);
-    gotemplate::gofmt::format_float(digits, b'g', -1)
+    crate::golang::strconv::format_float(digits, b'g', -1)
 }
 
 /// Applies the string conversion to an object bound for the Go struct `ty`.

@@ -52,8 +52,7 @@ pub fn yaml_objects(text: &str) -> Result<Vec<serde_json::Value>, (usize, String
     use serde_json::Value;
     let mut objects = Vec::new();
     for (i, document) in split_documents(text).into_iter().enumerate() {
-        let value =
-            crate::render::template::yaml::yaml_to_json(document).map_err(|e| (i + 1, e))?;
+        let value = crate::goyaml::unmarshal(document).map_err(|e| (i + 1, e))?;
         let is_list = value
             .get("kind")
             .and_then(Value::as_str)

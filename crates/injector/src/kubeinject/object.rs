@@ -56,7 +56,7 @@ pub fn into_object(
         format!("{}/{}", workload.namespace, workload.name)
     };
     let skip = |why: &str| {
-        let quoted = gotemplate::gofmt::quote(&full_name);
+        let quoted = crate::golang::strconv::quote(&full_name);
         if workload.kind.is_empty() {
             format!("===> Skipping injection because {quoted} has {why}")
         } else {
@@ -102,9 +102,13 @@ fn inject_error(
     source: crate::InjectError,
 ) -> KubeInjectError {
     KubeInjectError::Inject {
-        object: format!("{} {}", workload.kind, gotemplate::gofmt::quote(full_name))
-            .trim_start()
-            .to_string(),
+        object: format!(
+            "{} {}",
+            workload.kind,
+            crate::golang::strconv::quote(full_name)
+        )
+        .trim_start()
+        .to_string(),
         source,
     }
 }

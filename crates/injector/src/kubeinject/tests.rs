@@ -2,8 +2,8 @@ use super::decode::{Decoded, decode_text};
 use super::kinds::Kind;
 use super::*;
 use crate::config::{InjectorConfig, MeshConfig, Values};
+use crate::goyaml::unmarshal as yaml_to_json;
 use crate::inject::{Mode, Options};
-use crate::render::template::yaml::yaml_to_json;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

@@ -6,21 +6,16 @@
 
 pub mod cluster_env;
 pub mod containers;
-pub mod gojson;
 pub mod overrides;
 pub mod probes;
 pub mod prometheus;
 pub mod reorder;
 pub mod status;
 
+pub use crate::annotation::{NETWORK as NETWORK_LABEL, NETWORK_ENV};
 use crate::error::InjectError;
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// The label naming the network of a pod.
-pub const NETWORK_LABEL: &str = "topology.istio.io/network";
-/// The proxy env naming the network (as the injector's proxy envs key it).
-pub const NETWORK_ENV: &str = "ISTIO_META_NETWORK";
 
 /// The settings post-processing reads.
 #[derive(Debug, Clone, Copy)]

@@ -9,16 +9,14 @@
 
 use super::containers::{self, CONTAINERS, INIT, INIT_CONTAINERS, VALIDATION};
 use super::status;
+pub use crate::annotation::INTERCEPTION_MODE as INTERCEPTION_MODE_ANNOTATION;
+pub use crate::annotation::PROXY_OVERRIDES as ANNOTATION;
 use crate::error::InjectError;
 use crate::inject::typed;
 use serde_json::{Map, Value, json};
 
-/// The annotation holding the user's container overrides.
-pub const ANNOTATION: &str = "proxy.istio.io/overrides";
 /// The image a user writes on an override to keep the injected image.
 pub const AUTO_IMAGE: &str = "auto";
-/// The annotation for the interception mode of one pod.
-pub const INTERCEPTION_MODE_ANNOTATION: &str = "sidecar.istio.io/interceptionMode";
 
 /// Istio's `ParsedContainers`: typed containers, as Go holds them.
 #[derive(Debug, Clone, Default, PartialEq)]

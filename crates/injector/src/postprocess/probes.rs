@@ -6,7 +6,9 @@
 //! agent in env `ISTIO_KUBE_APP_PROBERS`, which then runs them from inside the pod.
 
 use super::containers::{self, CONTAINERS, INIT_CONTAINERS, PROXY};
-use super::gojson;
+pub use crate::annotation::REWRITE_APP_HTTP_PROBERS as REWRITE_ANNOTATION;
+pub use crate::annotation::STATUS_PORT as STATUS_PORT_ANNOTATION;
+use crate::golang::json as gojson;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -14,10 +16,6 @@ use std::fmt::Write;
 
 /// The env through which the agent learns the original probes.
 pub const PROBERS_ENV: &str = "ISTIO_KUBE_APP_PROBERS";
-/// Annotation turning probe rewriting on or off for one pod.
-pub const REWRITE_ANNOTATION: &str = "sidecar.istio.io/rewriteAppHTTPProbers";
-/// Annotation overriding the agent's status port.
-pub const STATUS_PORT_ANNOTATION: &str = "status.sidecar.istio.io/port";
 
 /// Istio's `ShouldRewriteAppHTTPProbers`: the pod annotation when it parses as a boolean,
 /// else the injector's setting (`sidecarInjectorWebhook.rewriteAppHTTPProbe`).

@@ -9,8 +9,11 @@
 //! `prometheus.io/scrape`, `prometheus.io.scrape` and `prometheus-io/scrape` are one key.
 
 use super::containers;
-use super::gojson;
+pub use crate::annotation::PROMETHEUS_MERGE_METRICS as MERGE_METRICS_ANNOTATION;
+pub use crate::annotation::PROMETHEUS_SCRAPE_TARGETS as SCRAPE_TARGETS_ANNOTATION;
+pub use crate::annotation::PROMETHEUS_SECURE_PORT as SECURE_PORT_ANNOTATION;
 use crate::error::InjectError;
+use crate::golang::json as gojson;
 use serde_json::{Map, Value};
 
 const SCRAPE: &str = "prometheus_io_scrape";
@@ -19,12 +22,6 @@ const PATH: &str = "prometheus_io_path";
 const SCRAPE_TARGETS: &str = "prometheus_istio_io_scrape_targets";
 const SECURE_PORT: &str = "prometheus_istio_io_secure_port";
 
-/// Annotation turning metrics merging on or off for one pod.
-pub const MERGE_METRICS_ANNOTATION: &str = "prometheus.istio.io/merge-metrics";
-/// Annotation listing several scrape targets, `port:path` separated by commas.
-pub const SCRAPE_TARGETS_ANNOTATION: &str = "prometheus.istio.io/scrape-targets";
-/// Annotation carrying the port of the proxy's TLS metrics endpoint.
-pub const SECURE_PORT_ANNOTATION: &str = "prometheus.istio.io/secure-port";
 /// The env through which the proxy learns the application's scrape configuration.
 pub const SCRAPE_ENV: &str = "ISTIO_PROMETHEUS_ANNOTATIONS";
 /// The proxy env holding the secure merged metrics port.

@@ -1,12 +1,10 @@
 //! The `sidecar.istio.io/status` annotation: written after injection, read on re-injection.
 
 use super::containers::{self, CONTAINERS, INIT_CONTAINERS};
-use super::gojson;
+pub use crate::annotation::SIDECAR_STATUS as ANNOTATION;
 use crate::error::InjectError;
+use crate::golang::json as gojson;
 use serde_json::{Map, Value};
-
-/// The annotation holding the injection status.
-pub const ANNOTATION: &str = "sidecar.istio.io/status";
 
 /// Istio's `SidecarInjectionStatus`: what one injection added, by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

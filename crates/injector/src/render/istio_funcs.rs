@@ -5,6 +5,9 @@
 //! its function table. They take already-stringified arguments where Istio's Go code calls
 //! `fmt.Sprint` on its input (the caller knows how its own values print).
 
+use crate::annotation;
+pub use crate::annotation::OTEL_SERVICE_NAMESPACE as OTEL_SERVICE_NAMESPACE_ANNOTATION;
+pub use crate::annotation::OTEL_SERVICE_VERSION as OTEL_SERVICE_VERSION_ANNOTATION;
 use serde_json::{Map, Value};
 
 /// Istio's `excludeInboundPort port list`: appends `port` to the comma-separated `list`
@@ -132,11 +135,7 @@ pub fn canonical_name_untrimmed(
 ) -> String {
     first_non_empty(
         labels,
-        &[
-            "service.istio.io/canonical-name",
-            "app.kubernetes.io/name",
-            "app",
-        ],
+        &[annotation::CANONICAL_NAME, annotation::APP_NAME, "app"],
     )
     .unwrap_or_else(|| workload_name.to_string())
 }
@@ -148,8 +147,8 @@ pub fn canonical_revision(labels: &dyn Fn(&str) -> Option<String>) -> String {
     first_non_empty(
         labels,
         &[
-            "service.istio.io/canonical-revision",
-            "app.kubernetes.io/version",
+            annotation::CANONICAL_REVISION,
+            annotation::APP_VERSION,
             "version",
         ],
     )
@@ -220,13 +219,8 @@ pub fn nindent(n: usize, s: &str) -> String {
     format!("\n{pad}{}", s.replace('\n', &format!("\n{pad}")))
 }
 
-/// The pod annotation that sets `service.namespace` (OpenTelemetry's Kubernetes convention).
-pub const OTEL_SERVICE_NAMESPACE_ANNOTATION: &str = "resource.opentelemetry.io/service.namespace";
-/// The pod annotation that sets `service.version`.
-pub const OTEL_SERVICE_VERSION_ANNOTATION: &str = "resource.opentelemetry.io/service.version";
 /// The pod annotation that sets `service.instance.id`.
-pub const OTEL_SERVICE_INSTANCE_ID_ANNOTATION: &str =
-    "resource.opentelemetry.io/service.instance.id";
+pub const OTEL_SERVICE_INSTANCE_ID_ANNOTATION: &str = annotation::OTEL_SERVICE_INSTANCE_ID;
 
 /// Whether the mesh config has an OpenTelemetry extension provider with
 /// `serviceAttributeEnrichment: OTEL_SEMANTIC_CONVENTIONS`, the switch for
@@ -291,7 +285,7 @@ pub fn otel_resource_attributes(
     }
 
     let version = non_empty(annotations(OTEL_SERVICE_VERSION_ANNOTATION))
-        .or_else(|| non_empty(labels("app.kubernetes.io/version")))
+        .or_else(|| non_empty(labels(annotation::APP_VERSION)))
         .or_else(|| match apps.as_slice() {
             [only] => image_version(only.image).map(str::to_string),
             _ => None,

@@ -5,25 +5,9 @@
 
 use injector::config::{InjectorConfig, MeshConfig, Values};
 use injector::{Injector, Mode, Options};
+use istio_conformance::deep_merge;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-
-/// The data set's directory, or `None` (after saying so) when it is absent.
-pub fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    if dir.join("base/values.json").exists() {
-        Some(dir)
-    } else {
-        println!(
-            "skipping: Istio conformance data not found at {} (set ISTIO_CONFORMANCE_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
 
 pub fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
@@ -31,23 +15,6 @@ pub fn read(path: &Path) -> Result<String, String> {
 
 pub fn yaml(text: &str) -> Result<Value, String> {
     serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string())
-}
-
-/// The README's merge: maps by key, anything else (null included) replaces.
-pub fn deep_merge(base: &mut Value, overlay: &Value) {
-    match (base, overlay) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                match b.get_mut(k) {
-                    Some(existing) => deep_merge(existing, v),
-                    None => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (b, o) => *b = o.clone(),
-    }
 }
 
 /// Which renderer a run uses.
@@ -121,13 +88,9 @@ pub fn injector_for(
 
 /// The case directories, sorted by name, with their parsed `case.yaml`.
 pub fn case_dirs(dir: &Path) -> Result<Vec<(PathBuf, Value)>, String> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
-        .map_err(|e| e.to_string())?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
+    istio_conformance::case_dirs(dir)
+        .into_iter()
         .filter(|path| path.join("case.yaml").exists())
-        .collect();
-    dirs.sort();
-    dirs.into_iter()
         .map(|path| {
             let case = yaml(&read(&path.join("case.yaml"))?)?;
             Ok((path, case))
@@ -142,50 +105,17 @@ pub fn runs_in(case: &Value, mode: &str) -> bool {
         .is_some_and(|m| m.iter().any(|m| m == mode))
 }
 
-/// Cases listed in a passing-list file (one name per line, `#` comments).
-pub fn expected_passing(file: &str) -> std::collections::BTreeSet<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-    std::fs::read_to_string(path)
+/// A floor file of this crate's conformance tests.
+pub fn floor(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(file)
+}
+
+/// The cases on the `suite` floor of `file`.
+pub fn floor_cases(file: &str, suite: &str) -> std::collections::BTreeSet<String> {
+    let floor = istio_conformance::Floor::load(&floor(file)).unwrap_or_else(|e| panic!("{e}"));
+    floor
+        .suites
+        .get(suite)
+        .map(|entry| entry.cases.clone())
         .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
-}
-
-/// With `UPDATE_CONFORMANCE` set, rewrites a passing-list file with today's passes under a
-/// `# header` line.
-pub fn record_passing(file: &str, header: &str, passed: &std::collections::BTreeSet<String>) {
-    if std::env::var_os("UPDATE_CONFORMANCE").is_none() {
-        return;
-    }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-    let mut text = format!("# {header}\n");
-    for name in passed {
-        text.push_str(name);
-        text.push('\n');
-    }
-    if let Err(e) = std::fs::write(&path, text) {
-        panic!("cannot write {}: {e}", path.display());
-    }
-}
-
-/// Compares today's passes with the recorded passing list (rewriting it first when
-/// `UPDATE_CONFORMANCE` is set): newly passing cases are printed, a recorded case that no
-/// longer passes fails the test.
-pub fn check_passing_list(
-    file: &str,
-    header: &str,
-    what: &str,
-    expected: &std::collections::BTreeSet<String>,
-    passed: &std::collections::BTreeSet<String>,
-) {
-    record_passing(file, header, passed);
-    let regressed: Vec<&String> = expected.difference(passed).collect();
-    let newly: Vec<&String> = passed.difference(expected).collect();
-    if !newly.is_empty() {
-        println!("newly passing (add to {file}): {newly:?}");
-    }
-    assert!(regressed.is_empty(), "{what} regressed: {regressed:?}");
 }

@@ -11,27 +11,18 @@
 //! are ignored, and cluster/network env vars are moved to the end as `overwriteClusterInfo`
 //! does.
 //!
-//! Cases listed in `conformance_passing.txt` must keep passing; the test prints the others
-//! with the first difference.
+//! Cases on the floor (`conformance-floor.json`) must keep passing (`UPDATE_CONFORMANCE=1`
+//! records today's passes); the test prints the others with the first difference.
 
 use super::Builtin;
-use crate::config::{MeshConfig, ProxyConfig, Values};
+use crate::config::{MeshConfig, ProxyConfig, Values, deep_merge};
 use crate::deploymeta::deploy_meta;
 use crate::k8s::{self, NormalizeOptions};
 use crate::render::{Renderer, TemplateData};
+use istio_conformance::{Outcome, Verdict};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-
-const EXPECTED_PASSING: &str = include_str!("conformance_passing.txt");
-
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    dir.join("base/values.json").exists().then_some(dir)
-}
+use std::path::Path;
 
 fn yaml(text: &str) -> Result<Value, String> {
     serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string())
@@ -39,23 +30,6 @@ fn yaml(text: &str) -> Result<Value, String> {
 
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Deep merge as the dataset's README defines it: maps by key, anything else replaces.
-fn deep_merge(base: &mut Value, overlay: &Value) {
-    match (base, overlay) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                match b.get_mut(k) {
-                    Some(existing) => deep_merge(existing, v),
-                    None => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (b, o) => *b = o.clone(),
-    }
 }
 
 struct Settings {
@@ -100,111 +74,10 @@ fn settings(dir: &Path, case: &Value) -> Result<Settings, String> {
 
 /// The harness's `objectToPod`: workload documents become pods (with the request namespace).
 fn pods_of(text: &str) -> Result<Vec<(Value, String)>, String> {
-    let mut out = Vec::new();
-    for doc in text.split("\n---") {
-        if doc.trim().is_empty() {
-            continue;
-        }
-        let obj = yaml(doc)?;
-        if obj.is_null() {
-            continue;
-        }
-        let namespace = obj
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        collect_pods(&obj, &namespace, &mut out);
-    }
-    Ok(out)
-}
-
-fn collect_pods(obj: &Value, namespace: &str, out: &mut Vec<(Value, String)>) {
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let api_version = obj
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let template = |pointer: &str| obj.pointer(pointer).cloned().unwrap_or(json!({}));
-    let make = |tmpl: Value,
-                owner_kind: &str,
-                owner_api: &str,
-                owner_name: &str,
-                generate: String| {
-        let mut pod = json!({
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": tmpl.get("metadata").cloned().unwrap_or(json!({})),
-            "spec": tmpl.get("spec").cloned().unwrap_or(json!({})),
-        });
-        if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
-            meta.insert("generateName".into(), json!(generate));
-            meta.insert(
-                "ownerReferences".into(),
-                json!([{"apiVersion": owner_api, "kind": owner_kind, "name": owner_name, "controller": true}]),
-            );
-        }
-        pod
-    };
-    match kind {
-        "List" => {
-            for item in obj
-                .get("items")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                collect_pods(item, namespace, out);
-            }
-        }
-        "Pod" => out.push((obj.clone(), namespace.to_string())),
-        "Deployment" => {
-            let mut pod = make(
-                template("/spec/template"),
-                "ReplicaSet",
-                "apps/v1",
-                &format!("{name}-fake"),
-                format!("{name}-fake-"),
-            );
-            if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
-                let labels = meta.entry("labels").or_insert(json!({}));
-                if let Some(labels) = labels.as_object_mut() {
-                    labels.insert("pod-template-hash".into(), json!("fake"));
-                }
-            }
-            out.push((pod, namespace.to_string()));
-        }
-        "DaemonSet"
-        | "ReplicaSet"
-        | "StatefulSet"
-        | "Job"
-        | "ReplicationController"
-        | "DeploymentConfig" => out.push((
-            make(
-                template("/spec/template"),
-                kind,
-                api_version,
-                name,
-                name.to_string(),
-            ),
-            namespace.to_string(),
-        )),
-        "CronJob" => out.push((
-            make(
-                template("/spec/jobTemplate/spec/template"),
-                "CronJob",
-                "batch/v1",
-                name,
-                name.to_string(),
-            ),
-            namespace.to_string(),
-        )),
-        _ => {}
-    }
+    istio_conformance::workloads(text)?
+        .into_iter()
+        .map(|workload| Ok((workload.to_pod()?, workload.namespace)))
+        .collect()
 }
 
 fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
@@ -369,31 +242,10 @@ fn adjust_env(rendered: &mut Value, golden: &mut Value, proxy_envs: &Map<String,
     }
 }
 
-fn first_diff(path: &str, want: &Value, got: &Value) -> String {
-    match (want, got) {
-        (Value::Object(w), Value::Object(g)) => {
-            for (k, wv) in w {
-                match g.get(k) {
-                    Some(gv) if gv == wv => {}
-                    Some(gv) => return first_diff(&format!("{path}.{k}"), wv, gv),
-                    None => return format!("{path}.{k}: missing, want {wv}"),
-                }
-            }
-            if let Some(k) = g.keys().find(|k| !w.contains_key(*k)) {
-                return format!("{path}.{k}: unexpected {}", g[k.as_str()]);
-            }
-            format!("{path}: equal")
-        }
-        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => {
-            for (i, (wv, gv)) in w.iter().zip(g).enumerate() {
-                if wv != gv {
-                    return first_diff(&format!("{path}[{i}]"), wv, gv);
-                }
-            }
-            format!("{path}: equal")
-        }
-        _ => format!("{path}: want {want}, got {got}"),
-    }
+/// The first difference of `got` from `want`, for the report.
+fn first_diff(what: &str, want: &Value, got: &Value) -> String {
+    istio_conformance::diff::first_difference(what, want, got)
+        .unwrap_or_else(|| format!("{what}: equal once numbers compare by value"))
 }
 
 /// Renders one pod and compares the overlay with the golden pod: `Ok(false)` when Istio does
@@ -667,19 +519,12 @@ fn run_case(dir: &Path, case_dir: &Path) -> Result<Option<String>, String> {
 
 #[test]
 fn builtin_matches_istio_goldens() {
-    let Some(dir) = conformance_dir() else {
-        println!("skipping: conformance data not found (set ISTIO_CONFORMANCE_DIR)");
+    let Some(dir) = istio_conformance::locate_or_skip() else {
         return;
     };
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    cases.sort();
-    let expected: BTreeSet<&str> = EXPECTED_PASSING
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
+    let floor =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/render/builtin/conformance-floor.json");
+    let cases = istio_conformance::case_dirs(&dir);
     let (mut passed, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
     for case_dir in &cases {
         let name = case_dir
@@ -703,23 +548,34 @@ fn builtin_matches_istio_goldens() {
         println!("  FAIL {name}: {diff}");
     }
     println!("  skipped: {}", skipped.join(", "));
-    let new: Vec<&String> = passed
-        .iter()
-        .filter(|p| !expected.contains(p.as_str()))
-        .collect();
-    if !new.is_empty() {
-        println!("  newly passing (add to conformance_passing.txt): {new:?}");
-    }
-    let regressions: Vec<&(String, String)> = failed
-        .iter()
-        .filter(|(name, _)| expected.contains(name.as_str()))
-        .collect();
-    assert!(regressions.is_empty(), "regressions: {regressions:?}");
     // Cases that vanished from the data set would silently shrink the check.
-    let missing: Vec<&&str> = expected
+    let expected = istio_conformance::Floor::load(&floor)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .suites
+        .remove("builtin")
+        .unwrap_or_default()
+        .cases;
+    let missing: Vec<&String> = expected
         .iter()
-        .filter(|e| !passed.iter().any(|p| p == **e) && !failed.iter().any(|(f, _)| f == **e))
+        .filter(|e| !passed.contains(e) && !failed.iter().any(|(f, _)| f == *e))
         .collect();
+    let outcomes: Vec<Outcome> = passed
+        .iter()
+        .map(|name| (name, Verdict::Passed))
+        .chain(
+            failed
+                .iter()
+                .map(|(name, diff)| (name, Verdict::Failed(diff.clone()))),
+        )
+        .map(|(name, verdict)| Outcome {
+            case: name.clone(),
+            verdict,
+            idempotency: None,
+        })
+        .collect();
+    if let Err(regressions) = istio_conformance::floor::enforce(&floor, "builtin", &outcomes) {
+        panic!("{regressions}");
+    }
     assert!(
         missing.is_empty() || std::env::var_os("ISTIO_CONFORMANCE_DIR").is_some(),
         "expected cases not found: {missing:?}"

@@ -5,6 +5,7 @@ use super::ctx::Ctx;
 use super::parts::{self, obj};
 use super::sidecar::default_container_annotations;
 use super::yamltext::Want;
+use crate::annotation;
 use crate::error::InjectError;
 use crate::render::istio_funcs;
 use serde_json::{Map, Value, json};
@@ -13,14 +14,14 @@ pub(crate) fn render(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     let label_fn = ctx.label_fn();
     let labels = obj([
         (
-            "service.istio.io/canonical-name",
+            annotation::CANONICAL_NAME,
             Value::String(istio_funcs::canonical_name_untrimmed(
                 &label_fn,
                 &ctx.data.deploy_meta.name,
             )),
         ),
         (
-            "service.istio.io/canonical-revision",
+            annotation::CANONICAL_REVISION,
             Value::String(istio_funcs::canonical_revision(&label_fn)),
         ),
     ]);
@@ -30,7 +31,7 @@ pub(crate) fn render(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     } else {
         ctx.data.revision
     };
-    annotations.insert("istio.io/rev".to_string(), json!(revision));
+    annotations.insert(annotation::REVISION.to_string(), json!(revision));
     default_container_annotations(ctx, &mut annotations)?;
 
     let security_context = match ctx.value("gateways.securityContext")? {

@@ -9,7 +9,7 @@ use serde_json::Value;
 /// `fmt.Sprint(v)` / `%v` of a float64: Go's shortest `%g` (exponent form from 1e+06 up and
 /// below 1e-04), e.g. `15020`, `1e+06`, `1.5`, `1e-05`.
 pub(crate) fn format_float(f: f64) -> String {
-    gotemplate::gofmt::format_float(f, b'g', -1)
+    crate::golang::strconv::format_float(f, b'g', -1)
 }
 
 /// `fmt.Sprint` of a value decoded from JSON; `None` (a missing key or JSON `null`) prints

@@ -5,6 +5,7 @@ use super::ctx::Ctx;
 use super::parts::{self, obj};
 use super::sidecar::default_container_annotations;
 use super::yamltext::{self, Want};
+use crate::annotation;
 use crate::error::InjectError;
 use crate::render::istio_funcs;
 use serde_json::{Map, Value, json};
@@ -76,7 +77,7 @@ pub(crate) fn render_simple(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
         Value::Array(out)
     };
     Ok(json!({
-        "metadata": {"annotations": {"sidecar.istio.io/rewriteAppHTTPProbers": "false"}},
+        "metadata": {"annotations": {annotation::REWRITE_APP_HTTP_PROBERS: "false"}},
         "spec": {
             "initContainers": [init],
             "containers": containers,
@@ -89,14 +90,14 @@ pub(crate) fn render_agent(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     let label_fn = ctx.label_fn();
     let labels = obj([
         (
-            "service.istio.io/canonical-name",
+            annotation::CANONICAL_NAME,
             Value::String(istio_funcs::canonical_name_untrimmed(
                 &label_fn,
                 &ctx.data.deploy_meta.name,
             )),
         ),
         (
-            "service.istio.io/canonical-revision",
+            annotation::CANONICAL_REVISION,
             Value::String(istio_funcs::canonical_revision(&label_fn)),
         ),
     ]);
@@ -106,10 +107,10 @@ pub(crate) fn render_agent(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     } else {
         ctx.data.revision
     };
-    annotations.insert("istio.io/rev".to_string(), json!(revision));
+    annotations.insert(annotation::REVISION.to_string(), json!(revision));
     default_container_annotations(ctx, &mut annotations)?;
     annotations.insert(
-        "sidecar.istio.io/rewriteAppHTTPProbers".to_string(),
+        annotation::REWRITE_APP_HTTP_PROBERS.to_string(),
         json!("false"),
     );
 
@@ -199,9 +200,9 @@ fn proxy_container(ctx: &Ctx<'_>, gke: bool) -> Result<Value, InjectError> {
     );
     let mut envs = env(ctx)?;
     let pull_policy = parts::image_pull_policy(ctx)?;
-    let user_mounts = parts::user_entries(ctx, "sidecar.istio.io/userVolumeMount")?;
+    let user_mounts = parts::user_entries(ctx, annotation::USER_VOLUME_MOUNT)?;
     let status_port =
-        ctx.annotation_or_value("status.sidecar.istio.io/port", "global.proxy.statusPort")?;
+        ctx.annotation_or_value(annotation::STATUS_PORT, "global.proxy.statusPort")?;
     if status_port == "0" {
         // The template's status-port `if` also swallows resources and volumeMounts, and the
         // user mounts that follow land wherever the YAML leaves them: in the env list, or
@@ -236,7 +237,7 @@ fn proxy_container(ctx: &Ctx<'_>, gke: bool) -> Result<Value, InjectError> {
             (
                 "initialDelaySeconds",
                 readiness(
-                    "readiness.status.sidecar.istio.io/initialDelaySeconds",
+                    annotation::READINESS_INITIAL_DELAY_SECONDS,
                     "global.proxy.readinessInitialDelaySeconds",
                     "readinessProbe.initialDelaySeconds",
                 )?,
@@ -244,7 +245,7 @@ fn proxy_container(ctx: &Ctx<'_>, gke: bool) -> Result<Value, InjectError> {
             (
                 "periodSeconds",
                 readiness(
-                    "readiness.status.sidecar.istio.io/periodSeconds",
+                    annotation::READINESS_PERIOD_SECONDS,
                     "global.proxy.readinessPeriodSeconds",
                     "readinessProbe.periodSeconds",
                 )?,
@@ -253,7 +254,7 @@ fn proxy_container(ctx: &Ctx<'_>, gke: bool) -> Result<Value, InjectError> {
             (
                 "failureThreshold",
                 readiness(
-                    "readiness.status.sidecar.istio.io/failureThreshold",
+                    annotation::READINESS_FAILURE_THRESHOLD,
                     "global.proxy.readinessFailureThreshold",
                     "readinessProbe.failureThreshold",
                 )?,
@@ -343,6 +344,6 @@ fn volumes(ctx: &Ctx<'_>, gke: bool) -> Result<Vec<Value>, InjectError> {
     if ctx.value_truthy("global.mountMtlsCerts")? {
         volumes.push(parts::istio_certs_volume(ctx)?);
     }
-    volumes.extend(parts::user_entries(ctx, "sidecar.istio.io/userVolume")?);
+    volumes.extend(parts::user_entries(ctx, annotation::USER_VOLUME)?);
     Ok(volumes)
 }

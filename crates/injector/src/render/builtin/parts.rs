@@ -4,6 +4,9 @@
 use super::ctx::Ctx;
 use super::golang;
 use super::yamltext::{self, Want};
+use crate::annotation::{
+    self, BOOTSTRAP_OVERRIDE, PROXY_CPU, PROXY_CPU_LIMIT, PROXY_MEMORY, PROXY_MEMORY_LIMIT,
+};
 use crate::error::InjectError;
 use crate::render::istio_funcs;
 use serde_json::{Map, Value, json};
@@ -26,7 +29,7 @@ pub(crate) fn image(
     values_path: &str,
     computed: &str,
 ) -> Result<Value, InjectError> {
-    let given = ctx.annotation_or_value("sidecar.istio.io/proxyImage", values_path)?;
+    let given = ctx.annotation_or_value(annotation::PROXY_IMAGE, values_path)?;
     if given.contains('/') {
         // Printed through `quote`: the string survives exactly.
         Ok(Value::String(given.into_owned()))
@@ -37,9 +40,9 @@ pub(crate) fn image(
 
 /// The three quoted log-level arguments of `pilot-agent proxy`.
 pub(crate) fn log_level_args(ctx: &Ctx<'_>) -> Result<[Value; 3], InjectError> {
-    let proxy = ctx.annotation_or_value("sidecar.istio.io/logLevel", "global.proxy.logLevel")?;
+    let proxy = ctx.annotation_or_value(annotation::LOG_LEVEL, "global.proxy.logLevel")?;
     let component = ctx.annotation_or_value(
-        "sidecar.istio.io/componentLogLevel",
+        annotation::COMPONENT_LOG_LEVEL,
         "global.proxy.componentLogLevel",
     )?;
     Ok([
@@ -51,8 +54,7 @@ pub(crate) fn log_level_args(ctx: &Ctx<'_>) -> Result<[Value; 3], InjectError> {
 
 /// `--log_output_level=…` (agent log level), quoted.
 pub(crate) fn agent_log_level_arg(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
-    let level =
-        ctx.annotation_or_value("sidecar.istio.io/agentLogLevel", "global.logging.level")?;
+    let level = ctx.annotation_or_value(annotation::AGENT_LOG_LEVEL, "global.logging.level")?;
     Ok(Value::String(format!("--log_output_level={level}")))
 }
 
@@ -230,7 +232,7 @@ pub(crate) fn network_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), In
     if ctx.value_truthy("global.network")? {
         let network = ctx.value_print("global.network")?;
         envs.push(env(
-            "ISTIO_META_NETWORK",
+            annotation::NETWORK_ENV,
             ctx.dq("env ISTIO_META_NETWORK", &network)?,
         ));
     }
@@ -260,8 +262,6 @@ pub(crate) fn owner_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), Inje
     ));
     Ok(())
 }
-
-const BOOTSTRAP_OVERRIDE: &str = "sidecar.istio.io/bootstrapOverride";
 
 /// `ISTIO_BOOTSTRAP_OVERRIDE` when the pod names a custom bootstrap config map.
 pub(crate) fn bootstrap_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) {
@@ -322,11 +322,6 @@ pub(crate) fn image_pull_policy(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectEr
     let policy = ctx.value_print("global.imagePullPolicy")?;
     ctx.dq("imagePullPolicy", &policy).map(Some)
 }
-
-const PROXY_CPU: &str = "sidecar.istio.io/proxyCPU";
-const PROXY_MEMORY: &str = "sidecar.istio.io/proxyMemory";
-const PROXY_CPU_LIMIT: &str = "sidecar.istio.io/proxyCPULimit";
-const PROXY_MEMORY_LIMIT: &str = "sidecar.istio.io/proxyMemoryLimit";
 
 /// The `resources` template: any of the four proxy resource annotations replaces the values'
 /// resources entirely; otherwise `omitNil .Values.global.proxy.resources`. `null` when there

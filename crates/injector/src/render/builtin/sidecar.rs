@@ -4,22 +4,16 @@ use super::ctx::Ctx;
 use super::golang;
 use super::parts::{self, obj};
 use super::yamltext::Want;
+use crate::annotation::{
+    self, DATADOG_ENV, EXCLUDE_INBOUND_PORTS, EXCLUDE_INTERFACES, EXCLUDE_OUTBOUND_IP_RANGES,
+    EXCLUDE_OUTBOUND_PORTS, INCLUDE_INBOUND_PORTS, INCLUDE_OUTBOUND_IP_RANGES,
+    INCLUDE_OUTBOUND_PORTS, INTERCEPTION_MODE, KUBEVIRT_INTERFACES, REROUTE_VIRTUAL_INTERFACES,
+    STATUS_PORT,
+};
 use crate::config::InterceptionMode;
 use crate::error::InjectError;
 use crate::render::istio_funcs;
 use serde_json::{Map, Value, json};
-
-const INTERCEPTION_MODE: &str = "sidecar.istio.io/interceptionMode";
-const STATUS_PORT: &str = "status.sidecar.istio.io/port";
-const INCLUDE_OUTBOUND_IP_RANGES: &str = "traffic.sidecar.istio.io/includeOutboundIPRanges";
-const EXCLUDE_OUTBOUND_IP_RANGES: &str = "traffic.sidecar.istio.io/excludeOutboundIPRanges";
-const INCLUDE_INBOUND_PORTS: &str = "traffic.sidecar.istio.io/includeInboundPorts";
-const EXCLUDE_INBOUND_PORTS: &str = "traffic.sidecar.istio.io/excludeInboundPorts";
-const INCLUDE_OUTBOUND_PORTS: &str = "traffic.sidecar.istio.io/includeOutboundPorts";
-const EXCLUDE_OUTBOUND_PORTS: &str = "traffic.sidecar.istio.io/excludeOutboundPorts";
-const KUBEVIRT_INTERFACES: &str = "traffic.sidecar.istio.io/kubevirtInterfaces";
-const REROUTE_VIRTUAL_INTERFACES: &str = "istio.io/reroute-virtual-interfaces";
-const EXCLUDE_INTERFACES: &str = "traffic.sidecar.istio.io/excludeInterfaces";
 
 /// The template's top-level variables and the values several sections share.
 struct Decisions {
@@ -44,7 +38,7 @@ impl Decisions {
             .map_or_else(|| pc_mode.as_str().to_string(), str::to_string);
         let tproxy = mode == InterceptionMode::Tproxy.as_str();
         let cap_net_bind_service = ctx.annotation_or_value(
-            "sidecar.istio.io/capNetBindService",
+            annotation::CAP_NET_BIND_SERVICE,
             "global.proxy.capNetBindService",
         )? == "true";
         let native_default = if ctx.data.native_sidecars {
@@ -52,7 +46,7 @@ impl Decisions {
         } else {
             "false"
         };
-        let native_annotation = ctx.index_annotation("sidecar.istio.io/nativeSidecar");
+        let native_annotation = ctx.index_annotation(annotation::NATIVE_SIDECAR);
         let native = if native_annotation.is_empty() {
             native_default
         } else {
@@ -112,9 +106,9 @@ pub(crate) fn render(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
 
 fn metadata(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     let mut labels = Map::new();
-    let tls_mode = ctx.label("security.istio.io/tlsMode");
+    let tls_mode = ctx.label(annotation::TLS_MODE);
     labels.insert(
-        "security.istio.io/tlsMode".to_string(),
+        annotation::TLS_MODE.to_string(),
         json!(if tls_mode.is_empty() {
             "istio"
         } else {
@@ -127,22 +121,22 @@ fn metadata(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
         .map(String::as_str)
         == Some("true")
     {
-        let tunnel = ctx.label("networking.istio.io/tunnel");
+        let tunnel = ctx.label(annotation::TUNNEL);
         labels.insert(
-            "networking.istio.io/tunnel".to_string(),
+            annotation::TUNNEL.to_string(),
             json!(if tunnel.is_empty() { "http" } else { tunnel }),
         );
     }
     let label_fn = ctx.label_fn();
     labels.insert(
-        "service.istio.io/canonical-name".to_string(),
+        annotation::CANONICAL_NAME.to_string(),
         Value::String(istio_funcs::canonical_name(
             &label_fn,
             &ctx.data.deploy_meta.name,
         )),
     );
     labels.insert(
-        "service.istio.io/canonical-revision".to_string(),
+        annotation::CANONICAL_REVISION.to_string(),
         Value::String(istio_funcs::canonical_revision(&label_fn)),
     );
 
@@ -152,7 +146,7 @@ fn metadata(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     } else {
         ctx.data.revision
     };
-    annotations.insert("istio.io/rev".to_string(), json!(revision));
+    annotations.insert(annotation::REVISION.to_string(), json!(revision));
     default_container_annotations(ctx, &mut annotations)?;
     if d.cni {
         cni_annotations(ctx, d, &mut annotations)?;
@@ -173,8 +167,8 @@ pub(crate) fn default_container_annotations(
         return Ok(());
     };
     for key in [
-        "kubectl.kubernetes.io/default-logs-container",
-        "kubectl.kubernetes.io/default-container",
+        annotation::DEFAULT_LOGS_CONTAINER,
+        annotation::DEFAULT_CONTAINER,
     ] {
         if !ctx.isset(key) {
             annotations.insert(
@@ -193,7 +187,7 @@ fn cni_annotations(
     annotations: &mut Map<String, Value>,
 ) -> Result<(), InjectError> {
     if ctx.value_eq("pilot.cni.provider", "multus")? {
-        let key = "k8s.v1.cni.cncf.io/networks";
+        let key = annotation::MULTUS_NETWORKS;
         let networks =
             istio_funcs::append_multus_network(ctx.index_annotation(key), "default/istio-cni");
         annotations.insert(
@@ -500,7 +494,7 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
                 (
                     "initialDelaySeconds",
                     readiness(
-                        "readiness.status.sidecar.istio.io/initialDelaySeconds",
+                        annotation::READINESS_INITIAL_DELAY_SECONDS,
                         "global.proxy.readinessInitialDelaySeconds",
                         "readinessProbe.initialDelaySeconds",
                     )?,
@@ -508,7 +502,7 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
                 (
                     "periodSeconds",
                     readiness(
-                        "readiness.status.sidecar.istio.io/periodSeconds",
+                        annotation::READINESS_PERIOD_SECONDS,
                         "global.proxy.readinessPeriodSeconds",
                         "readinessProbe.periodSeconds",
                     )?,
@@ -517,7 +511,7 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
                 (
                     "failureThreshold",
                     readiness(
-                        "readiness.status.sidecar.istio.io/failureThreshold",
+                        annotation::READINESS_FAILURE_THRESHOLD,
                         "global.proxy.readinessFailureThreshold",
                         "readinessProbe.failureThreshold",
                     )?,
@@ -610,7 +604,7 @@ fn proxy_env(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
         ("value", ctx.dq("env ISTIO_META_INTERCEPTION_MODE", mode)?),
     ]));
     parts::network_env(ctx, &mut envs)?;
-    let workload = match ctx.label("service.istio.io/workload-name") {
+    let workload = match ctx.label(annotation::WORKLOAD_NAME) {
         "" => ctx.data.deploy_meta.name.as_str(),
         label => label,
     };
@@ -637,7 +631,6 @@ fn proxy_env(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
 
 /// With the datadog tracer, `apm.datadoghq.com/env` (a JSON map) becomes env vars.
 fn datadog_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
-    const DATADOG_ENV: &str = "apm.datadoghq.com/env";
     if !ctx.value_eq("global.proxy.tracer", "datadog")? {
         return Ok(());
     }
@@ -794,10 +787,7 @@ fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
             ("readOnly", json!(true)),
         ]));
     }
-    mounts.extend(parts::user_entries(
-        ctx,
-        "sidecar.istio.io/userVolumeMount",
-    )?);
+    mounts.extend(parts::user_entries(ctx, annotation::USER_VOLUME_MOUNT)?);
     Ok(mounts)
 }
 
@@ -856,7 +846,7 @@ fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     if ctx.value_truthy("global.mountMtlsCerts")? {
         volumes.push(parts::istio_certs_volume(ctx)?);
     }
-    volumes.extend(parts::user_entries(ctx, "sidecar.istio.io/userVolume")?);
+    volumes.extend(parts::user_entries(ctx, annotation::USER_VOLUME)?);
     if lightstep_certs(ctx)? {
         volumes.push(json!({
             "name": "lightstep-certs",

@@ -4,11 +4,11 @@
 //! of the two renderers on the same `TemplateData`, built as the pipeline builds it).
 
 use serde_json::{Map, Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use super::Templates;
-use crate::config::{InjectorConfig, MeshConfig, Values};
+use crate::config::{InjectorConfig, MeshConfig, Values, deep_merge};
 use crate::deploymeta::deploy_meta;
 use crate::inject::{image, select, strip};
 use crate::k8s::{self, NormalizeOptions};
@@ -16,44 +16,12 @@ use crate::postprocess::overrides;
 use crate::render::builtin::{Builtin, TEMPLATE_NAMES};
 use crate::render::{Renderer, TemplateData};
 
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ISTIO_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/istio-conformance"),
-    };
-    if dir.join("base/injector-config.yaml").exists() {
-        Some(dir)
-    } else {
-        println!(
-            "skipping: Istio conformance data not found at {} (set ISTIO_CONFORMANCE_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
-
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn yaml(text: &str) -> Value {
     serde_yaml_ng::from_str(text).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn deep_merge(base: &mut Value, overlay: &Value) {
-    match (base, overlay) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                match b.get_mut(k) {
-                    Some(slot) => deep_merge(slot, v),
-                    None => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (b, o) => *b = o.clone(),
-    }
 }
 
 /// One case's configuration.
@@ -74,11 +42,7 @@ fn load_cases(dir: &Path) -> Vec<Case> {
     let base_values: Value = serde_json::from_str(&read(&dir.join("base/values.json"))).unwrap();
     let base_mesh = yaml(&read(&dir.join("base/mesh.yaml")));
     let base_config = yaml(&read(&dir.join("base/injector-config.yaml")));
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("cases"))
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    names.sort();
+    let names = istio_conformance::case_dirs(dir);
     let mut cases = Vec::new();
     for case_dir in names {
         let spec = yaml(&read(&case_dir.join("case.yaml")));
@@ -128,65 +92,17 @@ fn load_cases(dir: &Path) -> Vec<Case> {
     cases
 }
 
-/// Istio's harness `objectToPod` for every workload document (namespace from the object).
+/// Istio's harness `objectToPod` for every workload document, in the document's namespace.
 fn pods_of(text: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    for doc in text.split("\n---") {
-        let Ok(obj) = serde_yaml_ng::from_str::<Value>(doc) else {
-            continue;
-        };
-        collect(&obj, &mut out);
-    }
-    out
-}
-
-fn collect(obj: &Value, out: &mut Vec<Value>) {
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
-    if kind == "List" {
-        for item in obj
-            .get("items")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            collect(item, out);
-        }
-        return;
-    }
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let namespace = obj
-        .pointer("/metadata/namespace")
-        .cloned()
-        .unwrap_or(json!(""));
-    let api = obj
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let template = match kind {
-        "Pod" => {
-            out.push(obj.clone());
-            return;
-        }
-        "CronJob" => obj.pointer("/spec/jobTemplate/spec/template"),
-        "Deployment"
-        | "DaemonSet"
-        | "StatefulSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "Job"
-        | "DeploymentConfig" => obj.pointer("/spec/template"),
-        _ => None,
-    };
-    let Some(template) = template else { return };
-    let mut meta = template.get("metadata").cloned().unwrap_or(json!({}));
-    meta["namespace"] = namespace;
-    meta["ownerReferences"] =
-        json!([{"apiVersion": api, "kind": kind, "name": name, "controller": true}]);
-    out.push(json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-                    "spec": template.get("spec").cloned().unwrap_or(json!({}))}));
+    let workloads = istio_conformance::workloads(text).unwrap_or_else(|e| panic!("{e}"));
+    workloads
+        .into_iter()
+        .map(|workload| {
+            let mut pod = workload.to_pod().unwrap_or_else(|e| panic!("{e}"));
+            pod["metadata"]["namespace"] = json!(workload.namespace);
+            pod
+        })
+        .collect()
 }
 
 /// The pipeline's template data for one pod (`Injector::run_templates`), then both
@@ -266,7 +182,11 @@ fn compare_pod(case: &Case, templates: &Templates, raw: &Value) -> Result<usize,
             (Ok(b), Ok(t)) if b == t => {}
             (Err(_), Err(_)) => {}
             (Ok(b), Ok(t)) => {
-                return Err(format!("{name}: {}", first_diff("", b, t)));
+                return Err(first_diff(
+                    &format!("{name} (builtin, then template)"),
+                    b,
+                    t,
+                ));
             }
             _ => {
                 return Err(format!(
@@ -281,37 +201,17 @@ fn compare_pod(case: &Case, templates: &Templates, raw: &Value) -> Result<usize,
     Ok(compared)
 }
 
-fn first_diff(path: &str, want: &Value, got: &Value) -> String {
-    match (want, got) {
-        (Value::Object(w), Value::Object(g)) => {
-            for (k, wv) in w {
-                match g.get(k) {
-                    Some(gv) if gv == wv => {}
-                    Some(gv) => return first_diff(&format!("{path}.{k}"), wv, gv),
-                    None => return format!("{path}.{k}: builtin {wv}, template has none"),
-                }
-            }
-            match g.keys().find(|k| !w.contains_key(*k)) {
-                Some(k) => format!("{path}.{k}: template {}, builtin has none", g[k.as_str()]),
-                None => format!("{path}: equal"),
-            }
-        }
-        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => w
-            .iter()
-            .zip(g)
-            .enumerate()
-            .find(|(_, (a, b))| a != b)
-            .map_or_else(
-                || format!("{path}: equal"),
-                |(i, (a, b))| first_diff(&format!("{path}[{i}]"), a, b),
-            ),
-        _ => format!("{path}: builtin {want}, template {got}"),
-    }
+/// The first difference of `got` from `want`, for the report.
+fn first_diff(what: &str, want: &Value, got: &Value) -> String {
+    istio_conformance::diff::first_difference(what, want, got)
+        .unwrap_or_else(|| format!("{what}: equal once numbers compare by value"))
 }
 
 #[test]
 fn chart_templates_all_parse() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let config = InjectorConfig::from_str(&read(&dir.join("base/injector-config.yaml"))).unwrap();
     let started = Instant::now();
     let templates = Templates::parse(&config).unwrap_or_else(|e| panic!("{e}"));
@@ -320,23 +220,16 @@ fn chart_templates_all_parse() {
         config.templates.len(),
         started.elapsed()
     );
-    for name in [
-        "sidecar",
-        "gateway",
-        "grpc-simple",
-        "grpc-agent",
-        "waypoint",
-        "kube-gateway",
-        "agentgateway",
-        "agentgateway-waypoint",
-    ] {
+    for name in istio_conformance::CHART_TEMPLATES {
         assert!(templates.has_template(name), "{name}");
     }
 }
 
 #[test]
 fn builtin_and_templates_render_the_same_overlay() {
-    let Some(dir) = conformance_dir() else { return };
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
     let mut failures = Vec::new();
     let mut compared = 0;
     for case in load_cases(&dir) {

@@ -26,7 +26,6 @@
 pub(crate) mod data;
 pub(crate) mod funcs;
 mod safety;
-pub(crate) mod yaml;
 
 #[cfg(test)]
 mod conformance_tests;
@@ -168,7 +167,7 @@ impl Renderer for Templates {
 
     fn render(&self, name: &str, data: &TemplateData<'_>) -> Result<Value, InjectError> {
         let text = self.execute(name, data)?;
-        let overlay = yaml::yaml_to_json(&text).map_err(|e| {
+        let overlay = crate::goyaml::unmarshal(&text).map_err(|e| {
             InjectError::Render(format!("template {name:?} did not produce valid YAML: {e}"))
         })?;
         match overlay {

@@ -201,7 +201,7 @@ impl Object for K8sObject {
             .ty
             .fields
             .iter()
-            .map(|f| gotemplate::gofmt::sprint(&[self.field_value(f)]))
+            .map(|f| crate::golang::strconv::sprint(&[self.field_value(f)]))
             .collect();
         let prefix = if self.type_name.starts_with('*') {
             "&"

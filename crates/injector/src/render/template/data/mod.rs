@@ -101,7 +101,7 @@ impl Object for SidecarData {
         let parts: Vec<String> = self
             .fields
             .iter()
-            .map(|(_, v)| gotemplate::gofmt::sprint(std::slice::from_ref(v)))
+            .map(|(_, v)| crate::golang::strconv::sprint(std::slice::from_ref(v)))
             .collect();
         format!("{{{}}}", parts.join(" "))
     }

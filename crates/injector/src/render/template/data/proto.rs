@@ -440,27 +440,12 @@ impl Object for Wrapper {
             None => "<nil>".to_string(),
             Some(v) => format!(
                 "value:{}",
-                gotemplate::gofmt::sprint(std::slice::from_ref(v))
+                crate::golang::strconv::sprint(std::slice::from_ref(v))
             ),
         }
     }
     fn to_json(&self) -> Json {
         self.value.as_ref().map_or(Json::Null, GoValue::to_json)
-    }
-}
-
-const fn tls_field(
-    json: &'static str,
-    proto: &'static str,
-    go: &'static str,
-    kind: FieldKind,
-) -> FieldSchema {
-    FieldSchema {
-        json,
-        proto,
-        go,
-        kind,
-        oneof: None,
     }
 }
 
@@ -481,39 +466,39 @@ static TLS_MODE: EnumSchema = EnumSchema {
 static CLIENT_TLS_SETTINGS: MessageSchema = MessageSchema {
     name: "istio.networking.v1alpha3.ClientTLSSettings",
     fields: &[
-        tls_field("mode", "mode", "Mode", FieldKind::Enum(&TLS_MODE)),
-        tls_field(
+        FieldSchema::new("mode", "mode", "Mode", FieldKind::Enum(&TLS_MODE)),
+        FieldSchema::new(
             "clientCertificate",
             "client_certificate",
             "ClientCertificate",
             FieldKind::String,
         ),
-        tls_field("privateKey", "private_key", "PrivateKey", FieldKind::String),
-        tls_field(
+        FieldSchema::new("privateKey", "private_key", "PrivateKey", FieldKind::String),
+        FieldSchema::new(
             "caCertificates",
             "ca_certificates",
             "CaCertificates",
             FieldKind::String,
         ),
-        tls_field(
+        FieldSchema::new(
             "credentialName",
             "credential_name",
             "CredentialName",
             FieldKind::String,
         ),
-        tls_field(
+        FieldSchema::new(
             "subjectAltNames",
             "subject_alt_names",
             "SubjectAltNames",
             FieldKind::RepeatedString,
         ),
-        tls_field("sni", "sni", "Sni", FieldKind::String),
-        tls_field(
+        FieldSchema::new("sni", "sni", "Sni", FieldKind::String),
+        FieldSchema::new(
             "insecureSkipVerify",
             "insecure_skip_verify",
             "InsecureSkipVerify",
             FieldKind::BoolValue,
         ),
-        tls_field("caCrl", "ca_crl", "CaCrl", FieldKind::String),
+        FieldSchema::new("caCrl", "ca_crl", "CaCrl", FieldKind::String),
     ],
 };

@@ -130,7 +130,7 @@ pub(crate) fn indent_width(args: &[Value], i: usize, text: &str) -> Result<usize
 pub(crate) fn strval(v: &Value) -> Rc<str> {
     match v {
         Value::String(s) => s.clone(),
-        other => Rc::from(gotemplate::gofmt::sprint(std::slice::from_ref(other))),
+        other => Rc::from(crate::golang::strconv::sprint(std::slice::from_ref(other))),
     }
 }
 
@@ -239,7 +239,7 @@ pub(crate) fn go_json_text(v: &Value) -> Result<String, String> {
         // Straight from the type table: struct field order survives.
         return to_go_json(obj.ty(), obj.json().unwrap_or(&empty)).map_err(|e| e.to_string());
     }
-    Ok(crate::k8s::encode_go_json(&go_json(v)?))
+    Ok(crate::golang::json::encode(&go_json(v)?))
 }
 
 /// `cast.ToInt64` (sprig's `toInt64`): numbers truncated, strings parsed as Go integer

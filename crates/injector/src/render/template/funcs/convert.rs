@@ -288,7 +288,7 @@ impl RegexCache {
         let compiled = Regex::new(pattern).map_err(|e| {
             format!(
                 "regexp: Compile({}): error parsing regexp: {}",
-                gotemplate::gofmt::quote(pattern),
+                crate::golang::strconv::quote(pattern),
                 e.to_string().lines().last().unwrap_or_default().trim()
             )
         });
@@ -368,14 +368,14 @@ fn pretty_json(v: &Json) -> String {
                         out.push(',');
                     }
                     pad(out, depth + 1);
-                    crate::k8s::write_go_string(out, k);
+                    crate::golang::json::write_string(out, k);
                     out.push_str(": ");
                     write(out, item, depth + 1);
                 }
                 pad(out, depth);
                 out.push('}');
             }
-            other => out.push_str(&crate::k8s::encode_go_json(other)),
+            other => out.push_str(&crate::golang::json::encode(other)),
         }
     }
     let mut out = String::new();

@@ -28,7 +28,7 @@ pub(crate) fn register(f: &mut Funcs) {
     f.insert(
         "excludeInboundPort",
         Function::fixed(2, |a| {
-            let port = gotemplate::gofmt::sprint(&[arg(a, 0)]);
+            let port = crate::golang::strconv::sprint(&[arg(a, 0)]);
             let excluded = string(a, 1)?;
             Ok(Value::from(istio_funcs::exclude_inbound_port(
                 &port, &excluded,
@@ -74,7 +74,9 @@ pub(crate) fn register(f: &mut Funcs) {
                 .iter()
                 .map(|(k, v)| (k.to_string(), Json::String(v.to_string())))
                 .collect();
-            Ok(Value::from(crate::k8s::encode_go_json(&Json::Object(json))))
+            Ok(Value::from(crate::golang::json::encode(&Json::Object(
+                json,
+            ))))
         }),
     );
     f.insert(
@@ -191,7 +193,9 @@ pub(crate) fn register(f: &mut Funcs) {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), Json::String(v.to_string())))
                 .collect();
-            Ok(Value::from(crate::k8s::encode_go_json(&Json::Object(json))))
+            Ok(Value::from(crate::golang::json::encode(&Json::Object(
+                json,
+            ))))
         }),
     );
     f.insert(
@@ -246,7 +250,7 @@ fn annotation(a: &[Value]) -> Result<Value, FuncError> {
     if let Some(value) = object.json_field("annotations").and_then(|m| m.get(&*name)) {
         return Ok(Value::from(value.as_str().unwrap_or_default()));
     }
-    Ok(Value::from(gotemplate::gofmt::sprint(&[arg(a, 2)])))
+    Ok(Value::from(crate::golang::strconv::sprint(&[arg(a, 2)])))
 }
 
 /// `includeInboundPorts` / `applicationPorts`: the TCP (or unspecified-protocol) container

@@ -16,7 +16,7 @@ pub(crate) fn register(f: &mut Funcs) {
             let parts: Vec<String> = a
                 .iter()
                 .filter(|v| !v.is_nil_or_missing())
-                .map(|v| gotemplate::gofmt::quote(&strval(v)))
+                .map(|v| crate::golang::strconv::quote(&strval(v)))
                 .collect();
             Ok(Value::from(parts.join(" ")))
         }),

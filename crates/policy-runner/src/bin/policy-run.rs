@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use e2e_tests::documents::{parse_value, read_documents, read_value};
-use e2e_tests::workload::{has_pod_template, pod_create_request};
-use e2e_tests::{AdmissionResponse, FixtureHost, HarnessError, Policy, policy_wasm_path};
+use policy_runner::documents::{parse_value, read_documents, read_value};
+use policy_runner::workload::{has_pod_template, pod_create_request};
+use policy_runner::{AdmissionResponse, FixtureHost, HarnessError, Policy, policy_wasm_path};
 use serde_json::Value;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

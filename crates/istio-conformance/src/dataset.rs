@@ -38,6 +38,15 @@ pub struct CaseSpec {
     pub cluster: ClusterSpec,
     /// Error case: the injector must fail with a message containing this (case-insensitive).
     pub expect_error: Option<String>,
+    /// kube-inject cases: a line istioctl logs to stderr.
+    pub expect_log: Option<String>,
+}
+
+impl CaseSpec {
+    /// Whether `modes` lists `mode` (`webhook`, `kube-inject`).
+    pub fn runs_in(&self, mode: &str) -> bool {
+        self.modes.iter().any(|m| m == mode)
+    }
 }
 
 /// What the fake cluster of the case holds.
@@ -87,7 +96,7 @@ pub struct Case {
 
 impl Case {
     pub fn runs_in_webhook_mode(&self) -> bool {
-        self.spec.modes.iter().any(|mode| mode == "webhook")
+        self.spec.runs_in("webhook")
     }
 
     /// The Namespace objects the case's cluster answers `get_resource` with.
@@ -154,35 +163,58 @@ impl Dataset {
         })
     }
 
+    /// `cases/<name>`, for tools that read the case's files themselves.
+    pub fn case_dir(&self, name: &str) -> PathBuf {
+        self.root.join("cases").join(name)
+    }
+
     /// Whether a case of this name exists (readable or not).
     pub fn has_case(&self, name: &str) -> bool {
         self.cases.iter().any(|c| c.name == name) || self.broken.iter().any(|(n, _)| n == name)
     }
 }
 
-/// Where the data set is: `explicit` (must exist), else `$ISTIO_CONFORMANCE_DIR`, else
-/// `../shared/istio-conformance` beside the workspace. `Ok(None)` when the default places do
-/// not hold it (the runner then says so and succeeds).
-pub fn locate(explicit: Option<&Path>) -> Result<Option<PathBuf>, String> {
-    match explicit {
-        Some(dir) => {
-            if dir.join("cases").is_dir() && dir.join("base").is_dir() {
-                Ok(Some(dir.to_path_buf()))
-            } else {
-                Err(format!(
-                    "{}: not a conformance data set (expected base/ and cases/ in it)",
-                    dir.display()
-                ))
-            }
-        }
-        None => Ok(crate::paths::conformance_dir().filter(|dir| dir.join("cases").is_dir())),
-    }
+/// The case directories under `root/cases`, sorted by name, for tests that read a case's
+/// files themselves.
+pub fn case_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("cases"))
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|path| path.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
 }
 
-/// The message printed when the data set is absent.
-pub const ABSENT_MESSAGE: &str = "conformance: Istio's conformance data set was not found \
-     (looked at $ISTIO_CONFORMANCE_DIR and ../shared/istio-conformance beside the workspace); \
-     skipping";
+/// The `templates:` of `base/injector-config.yaml` as (name, text), in file order.
+pub fn chart_templates(root: &Path) -> Result<Vec<(String, String)>, String> {
+    let path = root.join("base/injector-config.yaml");
+    let text = read(&path)?;
+    let config: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let templates = config
+        .get("templates")
+        .and_then(serde_yaml_ng::Value::as_mapping)
+        .ok_or_else(|| format!("{}: no templates map", path.display()))?;
+    templates
+        .iter()
+        .map(|(name, text)| match (name.as_str(), text.as_str()) {
+            (Some(name), Some(text)) => Ok((name.to_owned(), text.to_owned())),
+            _ => Err(format!("{}: a template is not a string", path.display())),
+        })
+        .collect()
+}
+
+/// A case's `input.yaml` and `want.yaml`; `None` for error cases (no golden) and unreadable
+/// cases.
+pub fn input_and_want(case_dir: &Path) -> Option<(String, String)> {
+    let input = std::fs::read_to_string(case_dir.join("input.yaml")).ok()?;
+    let want = std::fs::read_to_string(case_dir.join("want.yaml")).ok()?;
+    Some((input, want))
+}
 
 fn load_case(dir: &Path, name: &str) -> Result<Case, String> {
     let spec_path = dir.join("case.yaml");
@@ -240,11 +272,5 @@ mod tests {
                 "name": "test-ns",
                 "annotations": {"openshift.io/sa.scc.uid-range": "1000620000/10000"}}})
         );
-    }
-
-    #[test]
-    fn explicit_directory_must_be_a_data_set() {
-        let error = locate(Some(Path::new("/nonexistent/conformance"))).unwrap_err();
-        assert!(error.contains("not a conformance data set"), "{error}");
     }
 }

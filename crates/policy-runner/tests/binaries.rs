@@ -4,9 +4,30 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e_tests::metadata::{METADATA_SECTION, Metadata, custom_sections};
-use e2e_tests::{FixtureHost, Policy, fixtures, noop_policy_wasm_path, policy_wasm_path};
+use policy_runner::metadata::{METADATA_SECTION, Metadata, custom_sections};
+use policy_runner::{FixtureHost, Policy, noop_policy_wasm_path, policy_wasm_path, workspace_root};
 use serde_json::{Value, json};
+
+/// The committed requests and workloads of the e2e tests (`e2e-tests/fixtures`).
+fn fixtures_dir() -> PathBuf {
+    workspace_root().join("e2e-tests/fixtures")
+}
+
+mod fixtures {
+    use std::path::PathBuf;
+
+    use serde_json::Value;
+
+    pub fn request_path(name: &str) -> PathBuf {
+        super::fixtures_dir()
+            .join("requests")
+            .join(format!("{name}.json"))
+    }
+
+    pub fn request(name: &str) -> policy_runner::Result<Value> {
+        policy_runner::documents::read_value(&request_path(name))
+    }
+}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("e2e-binaries-{}-{name}", std::process::id()));
@@ -20,7 +41,7 @@ fn noop_wasm() -> PathBuf {
         path.is_file(),
         "{}: {}",
         path.display(),
-        e2e_tests::paths::NOOP_HINT
+        policy_runner::paths::NOOP_HINT
     );
     path
 }
@@ -154,7 +175,7 @@ fn policy_run_prints_the_kwctl_response_line() {
 
 #[test]
 fn policy_run_turns_workloads_into_pod_create_requests() {
-    let workload = e2e_tests::fixtures_dir().join("workloads/hello-deployment.yaml");
+    let workload = fixtures_dir().join("workloads/hello-deployment.yaml");
     let (ok, stdout, stderr) = run(
         env!("CARGO_BIN_EXE_policy-run"),
         &[
@@ -186,8 +207,8 @@ fn policy_run_turns_workloads_into_pod_create_requests() {
 
 #[test]
 fn policy_run_prints_the_verdict_as_a_comment_over_the_injected_pod_yaml() {
-    let workload = e2e_tests::fixtures_dir().join("workloads/hello-deployment.yaml");
-    let cluster = e2e_tests::workspace_root().join("examples/cluster");
+    let workload = fixtures_dir().join("workloads/hello-deployment.yaml");
+    let cluster = workspace_root().join("examples/cluster");
     let policy = policy_wasm_path();
     let (ok, stdout, stderr) = run(
         env!("CARGO_BIN_EXE_policy-run"),
@@ -236,7 +257,7 @@ fn the_bats_patch_helper_applies_patches_like_json_patch() {
         println!("skipping: jq is not installed");
         return;
     }
-    let helper = e2e_tests::workspace_root().join("e2e-tests/apply-patch.jq");
+    let helper = workspace_root().join("e2e-tests/apply-patch.jq");
     let pairs = [
         ("pod-deployment-owned", "pod-already-injected"),
         ("pod-ns-injection-enabled", "pod-host-network"),

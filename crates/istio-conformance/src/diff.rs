@@ -55,6 +55,14 @@ pub fn diff(expected: &Value, got: &Value) -> Vec<Difference> {
     out
 }
 
+/// The first difference, for a one-line report: `what` names the compared documents;
+/// `None` when they are equal (numbers compared by value).
+pub fn first_difference(what: &str, expected: &Value, got: &Value) -> Option<String> {
+    diff(expected, got)
+        .first()
+        .map(|difference| format!("{what}: {difference}"))
+}
+
 fn walk(path: &mut String, expected: &Value, got: &Value, out: &mut Vec<Difference>) {
     match (expected, got) {
         (Value::Object(e), Value::Object(g)) => walk_objects(path, e, g, out),

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use e2e_tests::metadata::{METADATA_SECTION, Metadata, is_rego_module, replace_custom_section};
-use e2e_tests::{HarnessError, Policy};
+use policy_runner::metadata::{METADATA_SECTION, Metadata, is_rego_module, replace_custom_section};
+use policy_runner::{HarnessError, Policy};
 
 #[derive(Parser, Debug)]
 #[command(about = "Embed Kubewarden metadata into a policy module, like `kwctl annotate`")]

@@ -31,7 +31,7 @@ const PREFIX: &str = "error converting YAML to JSON";
 const MAX_DEPTH: usize = 500;
 
 /// `yaml.YAMLToJSON(text)` as a JSON value.
-pub(crate) fn yaml_to_json(text: &str) -> Result<Value, String> {
+pub fn yaml_to_json(text: &str) -> Result<Value, String> {
     Loader::new()
         .load(text)
         .map_err(|e| format!("{PREFIX}: {e}"))
