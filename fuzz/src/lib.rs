@@ -8,12 +8,9 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
-/// `$ISTIO_CONFORMANCE_DIR`, else `../shared/istio-conformance` beside the workspace.
-pub fn conformance_dir() -> PathBuf {
-    std::env::var_os("ISTIO_CONFORMANCE_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/istio-conformance"),
-        PathBuf::from,
-    )
+/// Istio's conformance data set, when present (`istio_conformance::locate`).
+pub fn conformance_dir() -> Option<PathBuf> {
+    istio_conformance::locate()
 }
 
 /// The pods of the conformance inputs (pods, and the templates of workloads), to start from
@@ -21,12 +18,12 @@ pub fn conformance_dir() -> PathBuf {
 pub fn seed_pods() -> &'static [Value] {
     static PODS: OnceLock<Vec<Value>> = OnceLock::new();
     PODS.get_or_init(|| {
-        let Ok(cases) = std::fs::read_dir(conformance_dir().join("cases")) else {
+        let Some(dir) = conformance_dir() else {
             return Vec::new();
         };
         let mut pods = Vec::new();
-        for case in cases.flatten() {
-            let Ok(text) = std::fs::read_to_string(case.path().join("input.yaml")) else {
+        for case in istio_conformance::case_dirs(&dir) {
+            let Ok(text) = std::fs::read_to_string(case.join("input.yaml")) else {
                 continue;
             };
             let Ok(objects) = injector::kubeinject::yaml_objects(&text) else {
@@ -60,7 +57,9 @@ pub fn settings() -> &'static [Value] {
     static SETTINGS: OnceLock<Vec<Value>> = OnceLock::new();
     SETTINGS.get_or_init(|| {
         let mut all = vec![json!({})];
-        let base = conformance_dir().join("base");
+        let base = conformance_dir()
+            .map(|dir| dir.join("base"))
+            .unwrap_or_default();
         let read = |name: &str| std::fs::read_to_string(base.join(name)).ok();
         if let (Some(injector), Some(values), Some(mesh)) = (
             read("injector-config.yaml"),

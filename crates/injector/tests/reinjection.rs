@@ -9,43 +9,23 @@
 //! `ISTIO_META_APP_CONTAINERS`, a status naming only `istio-proxy`), the third renders the
 //! first pass's pod again. The policy follows Istio in both.
 
-use injector::config::{InjectorConfig, MeshConfig, Values};
-use injector::{Injector, Mode, Options, PodContext};
-use serde_json::{Value, json};
+mod support;
 
+use injector::{Injector, Mode, PodContext};
+use serde_json::{Value, json};
+use support::{Rendering, injector_for};
+
+/// The built-in renderer and Istio's templates, with the data set's values and mesh config, as
+/// the webhook runs them (regular sidecars, as in the fuzz run that found it).
 fn injectors() -> Vec<Injector> {
-    let options = Options {
-        mode: Mode::Webhook,
-        ..Options::default()
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return Vec::new();
     };
-    let builtin = Injector::new(
-        InjectorConfig::builtin(),
-        Values::istio_defaults(),
-        MeshConfig::istio_defaults(),
-        options.clone(),
-    )
-    .unwrap();
-    let dir = std::env::var_os("ISTIO_CONFORMANCE_DIR").map_or_else(
-        || {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/istio-conformance")
-        },
-        std::path::PathBuf::from,
-    );
-    let read = |name: &str| std::fs::read_to_string(dir.join("base").join(name)).ok();
-    let templates = (|| {
-        Injector::new(
-            InjectorConfig::from_str(&read("injector-config.yaml")?).ok()?,
-            Values::from_str(&read("values.json")?).ok()?,
-            MeshConfig::from_str(&read("mesh.yaml")?).ok()?,
-            options,
-        )
-        .ok()
-    })();
-    if templates.is_none() {
-        eprintln!("Istio's templates (../shared/istio-conformance/base) are absent: built-in only");
-    }
-    std::iter::once(builtin).chain(templates).collect()
+    let case = json!({"nativeSidecars": false});
+    [Rendering::Builtin, Rendering::IstioTemplates]
+        .into_iter()
+        .map(|rendering| injector_for(&dir, &case, rendering, Mode::Webhook).unwrap())
+        .collect()
 }
 
 fn grpc_agent_pod(annotations: Value) -> Value {
