@@ -32,19 +32,11 @@ fn injectors() -> Vec<Injector> {
         )
         .expect("the built-in injector");
         let mut all = vec![builtin];
-        let base = pipeline_fuzz::conformance_dir()
-            .map(|dir| dir.join("base"))
-            .unwrap_or_default();
-        let read = |name: &str| std::fs::read_to_string(base.join(name)).ok();
-        if let (Some(config), Some(values), Some(mesh)) = (
-            read("injector-config.yaml"),
-            read("values.json"),
-            read("mesh.yaml"),
-        ) {
+        if let Some(base) = pipeline_fuzz::istio_base() {
             let injector = Injector::new(
-                InjectorConfig::from_str(&config).expect("Istio's injector config"),
-                Values::from_str(&values).expect("Istio's values"),
-                MeshConfig::from_str(&mesh).expect("Istio's mesh config"),
+                InjectorConfig::from_str(&base.injector_config).expect("Istio's injector config"),
+                Values::from_str(&base.values).expect("Istio's values"),
+                MeshConfig::from_str(&base.mesh).expect("Istio's mesh config"),
                 options,
             )
             .expect("the template injector");

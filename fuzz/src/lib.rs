@@ -57,18 +57,31 @@ pub fn settings() -> &'static [Value] {
     static SETTINGS: OnceLock<Vec<Value>> = OnceLock::new();
     SETTINGS.get_or_init(|| {
         let mut all = vec![json!({})];
-        let base = conformance_dir()
-            .map(|dir| dir.join("base"))
-            .unwrap_or_default();
-        let read = |name: &str| std::fs::read_to_string(base.join(name)).ok();
-        if let (Some(injector), Some(values), Some(mesh)) = (
-            read("injector-config.yaml"),
-            read("values.json"),
-            read("mesh.yaml"),
-        ) {
-            all.push(json!({"injectorConfig": injector, "values": values, "meshConfig": mesh}));
+        if let Some(base) = istio_base() {
+            all.push(json!({
+                "injectorConfig": base.injector_config,
+                "values": base.values,
+                "meshConfig": base.mesh,
+            }));
         }
         all
+    })
+}
+
+/// The data set's `base/`: Istio's injector config (its templates), values and mesh config.
+pub struct IstioBase {
+    pub injector_config: String,
+    pub values: String,
+    pub mesh: String,
+}
+
+pub fn istio_base() -> Option<IstioBase> {
+    let base = conformance_dir()?.join("base");
+    let read = |name: &str| std::fs::read_to_string(base.join(name)).ok();
+    Some(IstioBase {
+        injector_config: read("injector-config.yaml")?,
+        values: read("values.json")?,
+        mesh: read("mesh.yaml")?,
     })
 }
 
