@@ -26,57 +26,25 @@ rounds="${ROUNDS:-3}"
 round_seconds="${ROUND_SECONDS:-4}"
 connections="${CONNECTIONS:-2}"
 port="${PORT:-3300}"
-readiness_port="$((port + 1))"
 conformance="${ISTIO_CONFORMANCE_DIR:-$shared/istio-conformance}"
 
-skip() {
-  echo "bench-policy-server: skipped: $*"
-  exit 0
-}
+# shellcheck source=policy-server.bash
+source "$here/policy-server.bash"
 
-find_tool() {
-  local var="$1" name="$2"
-  if [ -n "${!var:-}" ]; then
-    echo "${!var}"
-  elif command -v "$name" >/dev/null 2>&1; then
-    command -v "$name"
-  elif [ -x "$shared/bin/$name" ]; then
-    echo "$shared/bin/$name"
-  fi
-}
-
-policy_server="$(find_tool POLICY_SERVER policy-server)"
-[ -n "$policy_server" ] || skip "no policy-server (set \$POLICY_SERVER, put it on PATH or in ../shared/bin)"
-command -v wrk >/dev/null 2>&1 || skip "wrk is not installed (Debian package wrk)"
-command -v jq >/dev/null 2>&1 || skip "jq is not installed"
-command -v curl >/dev/null 2>&1 || skip "curl is not installed"
+require_policy_server bench-policy-server
+command -v wrk >/dev/null 2>&1 || skip_run bench-policy-server "wrk is not installed (Debian package wrk)"
 peer_wasm="${PEER_POLICY:-$shared/bin/pod-privileged-policy-1.0.8.wasm}"
 for module in "$policy_wasm" "$noop_wasm"; do
   [ -f "$module" ] || { echo "bench-policy-server: $module is missing (make policy.wasm noop-policy)" >&2; exit 1; }
 done
 
 work="$(mktemp -d)"
-server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_policy_server
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
-# policy-server wants annotated modules (protocol version, execution mode): annotate copies with
-# kwctl, or with the e2e-tests `annotate` binary where kwctl is missing.
-kwctl="$(find_tool KWCTL kwctl)"
-annotate() {
-  local module="$1" metadata="$2" out="$3"
-  if [ -n "$kwctl" ]; then
-    "$kwctl" annotate -m "$metadata" -o "$out" "$module" 2>/dev/null
-  else
-    (cd "$root" && cargo run --quiet -p e2e-tests --bin annotate -- -m "$metadata" -o "$out" "$module")
-  fi
-}
 cat >"$work/noop-metadata.yml" <<EOF
 rules:
   - apiGroups: [""]
@@ -137,20 +105,7 @@ end
 EOF
 
 echo "bench-policy-server: starting $policy_server on 127.0.0.1:$port (compiling ${#names[@]} policies)"
-"$policy_server" --addr 127.0.0.1 --port "$port" --readiness-probe-port "$readiness_port" \
-  --policies "$work/policies.json" --policies-download-dir "$work/dl" \
-  --sigstore-cache-dir "$work/sig" --ignore-kubernetes-connection-failure \
-  >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 240); do
-  if curl -sf "http://127.0.0.1:$readiness_port/readiness" >/dev/null 2>&1; then
-    break
-  fi
-  kill -0 "$server_pid" 2>/dev/null || { tail -20 "$work/server.log" >&2; echo "bench-policy-server: policy-server exited" >&2; exit 1; }
-  sleep 0.5
-done
-curl -sf "http://127.0.0.1:$readiness_port/readiness" >/dev/null ||
-  { tail -20 "$work/server.log" >&2; echo "bench-policy-server: policy-server not ready after 120 s" >&2; exit 1; }
+start_policy_server "$policy_server" "$port" "$work/policies.json" || exit 1
 
 # Every policy must answer the review before it is timed: allowed, and patched where it injects.
 for name in "${names[@]}"; do

@@ -2,6 +2,7 @@
 
 use crate::cluster::Cluster;
 use crate::native_sidecars;
+use crate::pod_size;
 use crate::proxy_config;
 use crate::settings::{InlineConfig, NamespaceSelection, NativeSidecars, Platform, Settings};
 use injector::checkinject;
@@ -182,6 +183,9 @@ fn decide_and_inject(
         return Outcome::Accept { warnings };
     }
     *audit = Audit::new("injected", reason);
+    if let Err(too_large) = pod_size::check(pod) {
+        return Outcome::reject(too_large, Some(400));
+    }
     let guard_rails = settings.guard_rails();
     if let Err(violation) = guard_rails.check_request(pod) {
         return Outcome::reject(violation, Some(403));

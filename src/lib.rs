@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod dry_run;
 pub mod guard_rails;
 pub mod native_sidecars;
+pub mod pod_size;
 pub mod proxy_config;
 pub mod settings;
 #[cfg(any(all(target_arch = "wasm32", not(target_feature = "atomics")), test))]

@@ -14,6 +14,7 @@
 
 pub mod conformance;
 pub mod fixtures;
+pub mod hostile;
 pub mod paths;
 pub mod stats;
 

@@ -9,7 +9,9 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 use wasmtime_provider::wasmtime;
-use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
+use wasmtime_provider::{
+    EpochDeadlines, ResourceLimits, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre,
+};
 
 use crate::error::{HarnessError, Result};
 use crate::host::{self, CallLog, FixtureHost};
@@ -60,6 +62,7 @@ fn engine() -> Result<wasmtime::Engine> {
 #[derive(Clone)]
 pub struct Policy {
     name: String,
+    module: wasmtime::Module,
     pre: WasmtimeEngineProviderPre,
     deadlines: EpochDeadlines,
 }
@@ -113,17 +116,29 @@ impl Policy {
         let module =
             wasmtime::Module::new(&engine, bytes).map_err(|e| compile_error(e.to_string()))?;
         let deadlines = deadlines_for(DEFAULT_DEADLINE);
-        let pre = WasmtimeEngineProviderBuilder::new()
-            .engine(engine)
-            .module(module)
-            .enable_epoch_interruptions(deadlines)
-            .build_pre()
-            .map_err(|e| compile_error(e.to_string()))?;
+        let pre = provider_pre(&engine, &module, deadlines, None).map_err(compile_error)?;
         Ok(Policy {
             name: name.to_owned(),
+            module,
             pre,
             deadlines,
         })
+    }
+
+    /// Caps every instance's linear memory at `bytes`: past it `memory.grow` fails and the
+    /// guest aborts (a trap), as the cap of a policy server configured with one would.
+    pub fn with_memory_limit(mut self, bytes: usize) -> Result<Policy> {
+        let limits = ResourceLimits {
+            max_memory_size: Some(bytes),
+            max_table_elements: None,
+        };
+        self.pre = provider_pre(&engine()?, &self.module, self.deadlines, Some(limits)).map_err(
+            |message| HarnessError::Compile {
+                what: self.name.clone(),
+                message,
+            },
+        )?;
+        Ok(self)
     }
 
     /// Sets the deadline of initialisation and of every waPC call.
@@ -260,6 +275,22 @@ impl Policy {
 pub struct CallLogSnapshot {
     pub calls: Vec<crate::host::HostCall>,
     pub logs: Vec<Value>,
+}
+
+fn provider_pre(
+    engine: &wasmtime::Engine,
+    module: &wasmtime::Module,
+    deadlines: EpochDeadlines,
+    limits: Option<ResourceLimits>,
+) -> std::result::Result<WasmtimeEngineProviderPre, String> {
+    let mut builder = WasmtimeEngineProviderBuilder::new()
+        .engine(engine.clone())
+        .module(module.clone())
+        .enable_epoch_interruptions(deadlines);
+    if let Some(limits) = limits {
+        builder = builder.enable_resource_limits(limits);
+    }
+    builder.build_pre().map_err(|e| e.to_string())
 }
 
 fn deadlines_for(deadline: Duration) -> EpochDeadlines {
