@@ -11,6 +11,12 @@ pub mod guard_rails;
 pub mod native_sidecars;
 pub mod proxy_config;
 pub mod settings;
+#[cfg(any(all(target_arch = "wasm32", not(target_feature = "atomics")), test))]
+mod size_classes;
+
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: size_classes::SizeClasses = size_classes::SizeClasses::new();
 
 use admission::Outcome;
 use kubewarden_policy_sdk::request::ValidationRequest;

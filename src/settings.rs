@@ -172,11 +172,18 @@ pub struct InlineConfig {
 impl Settings {
     /// Reads settings, naming the offending field when they do not fit.
     pub fn from_json(value: &Value) -> Result<Settings, String> {
+        let empty;
         let value = if value.is_null() {
-            Value::Object(Default::default())
+            empty = Value::Object(Default::default());
+            &empty
         } else {
-            value.clone()
+            value
         };
+        // Settings arrive with every request: read them plainly, and only when that fails
+        // read them again with path tracking to name the offending field.
+        if let Ok(settings) = Settings::deserialize(value) {
+            return Ok(settings);
+        }
         serde_path_to_error::deserialize(value).map_err(|err| {
             let path = err.path().to_string();
             let inner = err.into_inner();

@@ -8,7 +8,7 @@
 //! (`make bench-kube-inject`). The Istio templates, values and mesh config come from the
 //! conformance data set's `base/` (`$ISTIO_CONFORMANCE_DIR` or `../shared/istio-conformance`)
 //! unless `--inject-config` names a ConfigMap `config` file; without either, that row is
-//! skipped with a message.
+//! skipped with a message. `KUBE_INJECT_BIN` measures another build of the binary instead.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,6 +16,16 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kube-inject");
+
+/// The binary measured: this build's, or `$KUBE_INJECT_BIN` (another build, for a before/after
+/// comparison in the same minutes).
+fn binary() -> String {
+    std::env::var("KUBE_INJECT_BIN")
+        .ok()
+        .filter(|bin| !bin.is_empty())
+        .unwrap_or_else(|| BIN.to_string())
+}
+
 const DEFAULT_WORKLOADS: usize = 10_000;
 
 struct Options {
@@ -180,7 +190,8 @@ fn measure(args: &[&str], output: &Path) -> Result<Measurement, String> {
     let log = output.with_extension("stderr");
     let log_file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let start = Instant::now();
-    let child = Command::new(BIN)
+    let bin = binary();
+    let child = Command::new(&bin)
         .args(args)
         .env_remove("ENABLE_NATIVE_SIDECARS")
         .env_remove("COMPLIANCE_POLICY")
@@ -188,7 +199,7 @@ fn measure(args: &[&str], output: &Path) -> Result<Measurement, String> {
         .stdout(Stdio::null())
         .stderr(Stdio::from(log_file))
         .spawn()
-        .map_err(|e| format!("{BIN}: {e}"))?;
+        .map_err(|e| format!("{bin}: {e}"))?;
     let pid = libc::pid_t::try_from(child.id()).map_err(|e| e.to_string())?;
     let mut status: libc::c_int = 0;
     // SAFETY: `rusage` is plain data that wait4 fills in; `pid` is our own unreaped child.

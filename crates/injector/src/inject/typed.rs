@@ -26,7 +26,10 @@ const LIKE_GO: NormalizeOptions = NormalizeOptions {
 /// The pod as Go's decoder reads it, unknown fields kept. A value of the wrong type is an
 /// invalid pod, named by its path.
 pub fn normalize_pod(pod: &Value) -> Result<Value, InjectError> {
-    k8s::normalize_pod(pod, &KEEP_UNKNOWN).map_err(|e| InjectError::InvalidPod(e.to_string()))
+    // A copy normalized in place costs less than a normalized copy: cloning a map copies its
+    // hash table, building one hashes every key again, and a pod the API server sends is
+    // already in Go's field order.
+    normalize_owned_pod(pod.clone())
 }
 
 /// [`normalize_pod`] of a pod the caller is done with (moved, not copied).

@@ -422,10 +422,31 @@ mod owned {
 
     pub(super) fn struct_object(
         ty: &'static Struct,
-        map: Map<String, Value>,
+        mut map: Map<String, Value>,
         mode: Mode,
         path: &Path<'_>,
     ) -> Result<Map<String, Value>, SchemaError> {
+        if let Some(fields) = fields_in_place(ty, &map, mode) {
+            // Already in Go's field order: normalize the values where they are, which spares
+            // rebuilding (and rehashing) the map.
+            let mut omitted = false;
+            for (value, field) in map.values_mut().zip(&fields) {
+                if let Some(field) = field {
+                    let here = Path::Key(path, field.json);
+                    *value = kind_value(field.kind, std::mem::take(value), mode, &here)?;
+                    omitted |= field.omits(value);
+                }
+            }
+            if omitted {
+                let mut fields = fields.iter();
+                map.retain(|_, value| {
+                    fields
+                        .next()
+                        .is_none_or(|f| f.is_none_or(|f| !f.omits(value)))
+                });
+            }
+            return Ok(map);
+        }
         // The input's key strings are reused for the output.
         let mut present: Vec<(usize, &'static Field, String, Value)> =
             Vec::with_capacity(map.len());
@@ -455,6 +476,43 @@ mod owned {
             out.extend(unknown);
         }
         Ok(out)
+    }
+
+    /// The fields of `map`'s keys (`None` for unknown ones) when normalizing can leave every
+    /// entry where it is: no null value (a null may be written as the field's zero value),
+    /// known fields in strictly increasing Go order, and unknown keys, which are kept, after
+    /// them.
+    fn fields_in_place(
+        ty: &'static Struct,
+        map: &Map<String, Value>,
+        mode: Mode,
+    ) -> Option<Vec<Option<&'static Field>>> {
+        if mode.opts.emit_zero_structs {
+            return None;
+        }
+        let mut fields = Vec::with_capacity(map.len());
+        let mut last = None;
+        let mut seen_unknown = false;
+        for (key, value) in map {
+            if value.is_null() {
+                return None;
+            }
+            match ty.field_position(key) {
+                Some((position, field)) => {
+                    if seen_unknown || last.is_some_and(|last| last >= position) {
+                        return None;
+                    }
+                    last = Some(position);
+                    fields.push(Some(field));
+                }
+                None if mode.opts.keep_unknown => {
+                    seen_unknown = true;
+                    fields.push(None);
+                }
+                None => return None,
+            }
+        }
+        Some(fields)
     }
 
     fn struct_field(
@@ -494,7 +552,14 @@ mod owned {
                 }
                 Ok(Value::Array(out))
             }
-            (Kind::Map(elem), Value::Object(map)) => {
+            (Kind::Map(elem), Value::Object(mut map)) => {
+                if map.keys().is_sorted() {
+                    for (key, item) in map.iter_mut() {
+                        let here = Path::Key(path, key);
+                        *item = element(elem, std::mem::take(item), mode, &here)?;
+                    }
+                    return Ok(Value::Object(map));
+                }
                 // Go writes map keys sorted.
                 let mut entries: Vec<(String, Value)> = map.into_iter().collect();
                 if !entries.is_sorted_by(|a, b| a.0 <= b.0) {

@@ -540,6 +540,23 @@ proptest! {
     }
 
     #[test]
+    fn normalizing_by_value_agrees_with_by_reference(v in arb_json()) {
+        let text = |r: Result<Value, SchemaError>| r.map(|v| serde_json::to_string(&v).unwrap());
+        for opts in [NormalizeOptions::default(), NormalizeOptions::go()] {
+            let by_ref = normalize_pod(&v, &opts);
+            prop_assert_eq!(text(normalize_owned(&POD, v.clone(), &opts)), text(by_ref.clone()));
+            // A normalized pod is in Go's field order: normalized again by value, it is
+            // rewritten in place.
+            if let Ok(once) = by_ref {
+                prop_assert_eq!(
+                    text(normalize_owned(&POD, once.clone(), &opts)),
+                    text(normalize_pod(&once, &opts))
+                );
+            }
+        }
+    }
+
+    #[test]
     fn go_json_parses_back(v in arb_json()) {
         for ty in [&POD, &CONTAINER, &PROBE, &VOLUME] {
             if let Ok(text) = to_go_json(ty, &v) {
