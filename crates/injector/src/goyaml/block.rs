@@ -291,8 +291,9 @@ mod tests {
             "j": "with \"quotes\" and \\",
             "k": "",
             "l": "plain text",
-            "n": ["- x", "a: b", "#x", "x #y", " x", "x ", "---", "*", "it's", "a:b", "x#y"],
+            "n": ["- x", "a: b", "#x", "x #y", " x", "x ", "---", "*", "it's", "a:b", "x#y", "a:", "?x", "? x", "-x", "...x", "x ---", "%x", "[x", "x]"],
             "m": 1.5,
+            "p": {"- x": 1, "a:": 2, "?x": 3, "*": 4, "": 5, "yes": 6, "a b": 7},
             "o": {"p": "{}\n", "q": "[\n    {\"a\":1}\n\n  ,x\n]", "r": "last\n"},
         });
         assert_eq!(to_yaml(&v), libyaml_to_yaml(&v).map_err(|_| Unsupported));
