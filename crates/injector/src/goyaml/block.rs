@@ -279,6 +279,7 @@ fn plain_allowed(b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::emit::libyaml_to_yaml;
+    use super::super::emit::tests::json_value;
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
@@ -308,25 +309,6 @@ mod tests {
         assert_eq!(to_yaml(&json!({ "k": long.trim() })), Err(Unsupported));
         assert_eq!(to_yaml(&json!("scalar")), Err(Unsupported));
         assert_eq!(to_yaml(&json!({})), Err(Unsupported));
-    }
-
-    fn json_value() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            (-1e12f64..1e12).prop_map(|f| json!(f)),
-            "[ a-z0-9:#'\"\\\\\\-*&!|>%@`,.?\\[\\]{}]{0,30}".prop_map(Value::String),
-            "[a-z ]{60,90}".prop_map(Value::String),
-            "[a-z \n{}]{0,12}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 32, 5, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                prop::collection::btree_map("[a-z0-9 :#-]{0,6}", inner, 0..4)
-                    .prop_map(|m| Value::Object(m.into_iter().collect())),
-            ]
-        })
     }
 
     proptest! {

@@ -219,7 +219,7 @@ fn natural_order_of<R: Rune>(ar: &[R], br: &[R]) -> Ordering {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::goyaml::decode::yaml_to_json;
     use proptest::prelude::*;
@@ -280,7 +280,9 @@ mod tests {
         assert!(!is_base60_float("1:60"));
     }
 
-    fn json_value() -> impl Strategy<Value = Value> {
+    /// JSON values with the scalars go-yaml writes in every style: indicators, keywords,
+    /// non-ASCII, line breaks, lines long enough to fold.
+    pub(in crate::goyaml) fn json_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
@@ -288,8 +290,10 @@ mod tests {
             (-1e12f64..1e12).prop_map(|f| json!(f)),
             "\\PC{0,12}".prop_map(Value::String),
             "[ a-z0-9:#'\"\\-\n*&!|>%@`,\\[\\]{}]{0,12}".prop_map(Value::String),
+            "[ a-z0-9:#'\"\\\\\\-*&!|>%@`,.?\\[\\]{}]{0,30}".prop_map(Value::String),
+            "[a-z ]{60,90}".prop_map(Value::String),
         ];
-        leaf.prop_recursive(3, 24, 4, |inner| {
+        leaf.prop_recursive(4, 32, 5, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
                 prop::collection::btree_map("[a-z0-9 :#-]{0,6}", inner, 0..4)
