@@ -7,6 +7,7 @@
 //! go-yaml's natural order, its quoting rules, block layout with 2-space indent, 80-column
 //! folding (libyaml's emitter, of which go-yaml is a port, does the layout).
 
+mod block;
 pub(crate) mod decode;
 pub(crate) mod emit;
 pub(crate) mod libyaml;

@@ -452,7 +452,15 @@ fn resolve(
 
 /// `resolve("", text)` of go-yaml v2 (with timestamps tried only when allowed).
 pub(crate) fn resolves_to_string(text: &str) -> bool {
-    resolve_plain(text, true).0 == Resolved::Str
+    // Only the keywords (at most 6 bytes) and text starting with a digit, a sign, `.` or `~`
+    // resolve to anything else; the writer asks this of every string it writes, so the
+    // common case skips building the resolved value (a copy of the text).
+    let may_resolve = text.len() <= 6
+        || matches!(
+            text.as_bytes().first(),
+            Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~')
+        );
+    !may_resolve || resolve_plain(text, true).0 == Resolved::Str
 }
 
 fn resolve_plain(text: &str, try_timestamp: bool) -> (Resolved, Value) {
@@ -906,6 +914,12 @@ on: 2
         #[test]
         fn never_panics(s in any::<String>()) {
             let _ = yaml_to_json(&s);
+        }
+
+        /// The shortcut answers as the full resolution does.
+        #[test]
+        fn resolves_to_string_shortcut(s in "[a-zA-Z0-9.+~_:-]{0,10}") {
+            prop_assert_eq!(resolves_to_string(&s), resolve_plain(&s, true).0 == Resolved::Str);
         }
 
         #[test]

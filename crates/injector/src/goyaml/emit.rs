@@ -9,7 +9,7 @@
 //! null, timestamp or base-60 float), double-quoted otherwise — and libyaml's emitter, as in
 //! go-yaml, falls back to single or double quotes when plain text is not allowed.
 
-use serde_json::{Number, Value};
+use serde_json::{Map, Number, Value};
 use std::cmp::Ordering;
 
 use super::decode::resolves_to_string;
@@ -17,6 +17,14 @@ use super::libyaml::{Emit, EventEmitter, ScalarStyle};
 
 /// `yaml.Marshal` of a value already in its Go JSON form.
 pub fn to_yaml(value: &Value) -> Result<String, String> {
+    match super::block::to_yaml(value) {
+        Ok(text) => Ok(text),
+        Err(super::block::Unsupported) => libyaml_to_yaml(value),
+    }
+}
+
+/// [`to_yaml`] through libyaml's emitter, which handles every value.
+pub(crate) fn libyaml_to_yaml(value: &Value) -> Result<String, String> {
     let mut emitter = EventEmitter::new()?;
     write(&mut emitter, value)?;
     emitter.finish()
@@ -36,10 +44,8 @@ fn write(e: &mut EventEmitter, value: &Value) -> Result<(), String> {
             e.emit(Emit::SequenceEnd)
         }
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| natural_order(a.0, b.0));
             e.emit(Emit::MappingStart)?;
-            for (key, item) in entries {
+            for (key, item) in sorted_entries(map) {
                 scalar(e, key, string_style(key))?;
                 write(e, item)?;
             }
@@ -48,12 +54,19 @@ fn write(e: &mut EventEmitter, value: &Value) -> Result<(), String> {
     }
 }
 
+/// A mapping's entries in go-yaml's key order.
+pub(super) fn sorted_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    entries.sort_by(|a, b| natural_order(a.0, b.0));
+    entries
+}
+
 fn scalar(e: &mut EventEmitter, value: &str, style: ScalarStyle) -> Result<(), String> {
     e.emit(Emit::Scalar { value, style })
 }
 
 /// go-yaml v2's `stringv` style choice.
-fn string_style(s: &str) -> ScalarStyle {
+pub(super) fn string_style(s: &str) -> ScalarStyle {
     if s.contains('\n') {
         ScalarStyle::Literal
     } else if resolves_to_string(s) && !is_base60_float(s) {
@@ -65,7 +78,7 @@ fn string_style(s: &str) -> ScalarStyle {
 
 /// The text go-yaml prints for a JSON number after reading Go's JSON text back: integers
 /// that fit 64 bits as integers, everything else through `%g`.
-fn number_text(n: &Number) -> String {
+pub(super) fn number_text(n: &Number) -> String {
     if n.is_i64() || n.is_u64() {
         return n.to_string();
     }
@@ -206,7 +219,7 @@ fn natural_order_of<R: Rune>(ar: &[R], br: &[R]) -> Ordering {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::goyaml::decode::yaml_to_json;
     use proptest::prelude::*;
@@ -267,7 +280,9 @@ mod tests {
         assert!(!is_base60_float("1:60"));
     }
 
-    fn json_value() -> impl Strategy<Value = Value> {
+    /// JSON values with the scalars go-yaml writes in every style: indicators, keywords,
+    /// non-ASCII, line breaks, lines long enough to fold.
+    pub(in crate::goyaml) fn json_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
@@ -275,8 +290,10 @@ mod tests {
             (-1e12f64..1e12).prop_map(|f| json!(f)),
             "\\PC{0,12}".prop_map(Value::String),
             "[ a-z0-9:#'\"\\-\n*&!|>%@`,\\[\\]{}]{0,12}".prop_map(Value::String),
+            "[ a-z0-9:#'\"\\\\\\-*&!|>%@`,.?\\[\\]{}]{0,30}".prop_map(Value::String),
+            "[a-z ]{60,90}".prop_map(Value::String),
         ];
-        leaf.prop_recursive(3, 24, 4, |inner| {
+        leaf.prop_recursive(4, 32, 5, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
                 prop::collection::btree_map("[a-z0-9 :#-]{0,6}", inner, 0..4)

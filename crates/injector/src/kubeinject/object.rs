@@ -67,6 +67,7 @@ pub fn into_object(
         }
     };
 
+    let mut injected_any = false;
     let host_network = pod.pointer("/spec/hostNetwork") == Some(&Value::Bool(true));
     if host_network {
         warnings.push(skip("host networking enabled"));
@@ -86,12 +87,18 @@ pub fn into_object(
                 .map_err(|error| inject_error(&workload, &full_name, error))?;
             warnings.extend(injected.warnings);
             pod = injected.pod;
+            injected_any = true;
         } else {
             warnings.push(skip("sidecar injection disabled"));
         }
     }
 
     put_pod(&mut object, location, pod)?;
+    if !injected_any {
+        // The object is as `decode_as` left it, already Go's JSON: a second pass would
+        // only rebuild it unchanged.
+        return Ok(object);
+    }
     k8s::normalize_owned(kind.go_type(), object, &NormalizeOptions::go())
         .map_err(|e| KubeInjectError::Serialize(format!("injected object is invalid: {e}")))
 }
