@@ -4,9 +4,10 @@
 //! analysis and output) was the largest single cost of re-serialising a workload.
 //!
 //! Anything this writer cannot vouch for byte for byte — a scalar with control or non-ASCII
-//! characters (libyaml's analysis and escapes), a literal block, a line long enough for libyaml to fold, a key too long for a simple key, a root
-//! that is not a non-empty mapping — makes it give up ([`Unsupported`]); the caller then
-//! writes the whole value through libyaml. What it does write is what libyaml writes for
+//! characters (libyaml's analysis and escapes), a literal block outside a mapping value or in
+//! one of its rarer forms, a line long enough for libyaml to fold, a key too long for a simple
+//! key, a root that is not a non-empty mapping — makes it give up ([`Unsupported`]); the
+//! caller then writes the whole value through libyaml. What it does write is what libyaml writes for
 //! the same events (a property test compares the two).
 
 use serde_json::{Map, Value};
