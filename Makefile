@@ -9,7 +9,7 @@ SOURCES := $(shell find src crates/injector/src crates/gotemplate/src -name '*.r
 E2E := $(CARGO) run --quiet -p e2e-tests --bin
 # The waPC runner's tools: `policy-run` (a small kwctl run) and `annotate` (kwctl annotate).
 RUNNER := $(CARGO) run --quiet -p policy-runner --bin
-# Seconds each of the five fuzz targets runs in `make fuzz` (and in CI). A clean nightly build
+# Seconds each of the five fuzz targets runs in `make fuzz` (and in CI). A clean build
 # of the pipeline's fuzz crate takes 4.5 CPU-minutes (7 min wall on the loaded 2-core VM) and
 # dominates; 15 s per target (75 s in all, 60 s before) keeps what fuzzing adds to CI near 6
 # minutes on a quiet runner.
