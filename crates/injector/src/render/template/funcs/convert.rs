@@ -1,9 +1,15 @@
 //! Sprig's defaults, type conversions, integer math, base64, JSON and regular expressions
 //! (v3.3.0), with `cast` and Go library semantics.
+//!
+//! The regular expressions are `regex-lite`'s: RE2 syntax and leftmost-first matching as Go's
+//! `regexp`, with `\d \w \s \b` and POSIX classes ASCII as in Go. Where Go's Unicode tables
+//! would be needed, it differs: `(?i)` folds ASCII letters only, and `\pL`/`\p{Greek}` classes
+//! are refused with a compile error. The full `regex` crate with its tables was a third of the
+//! policy's wasm, for functions Istio's templates never call.
 
 use base64::Engine;
 use gotemplate::{FuncError, Funcs, Function, Value};
-use regex::Regex;
+use regex_lite::Regex;
 use serde_json::Value as Json;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -265,7 +271,7 @@ pub(crate) fn register(f: &mut Funcs) {
             let s = string(a, 1)?;
             let repl = string(a, 2)?;
             Ok(Value::from(
-                re.replace_all(&s, regex::NoExpand(&repl)).into_owned(),
+                re.replace_all(&s, regex_lite::NoExpand(&repl)).into_owned(),
             ))
         }),
     );

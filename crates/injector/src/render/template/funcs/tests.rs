@@ -341,6 +341,45 @@ fn sprig_regex() {
 }
 
 #[test]
+fn sprig_regex_follows_go_regexp() {
+    // Sprig's documented examples.
+    assert_eq!(
+        ok(
+            r#"{{ regexMatch "^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[A-Za-z]{2,}$" "test@acme.com" }} {{ regexFindAll "[2,4,6,8]" "123456789" -1 }} {{ regexFind "[a-zA-Z][1-9]" "abcd1234" }} {{ regexReplaceAllLiteral "a(x*)b" "-ab-axxb-" "${1}" }}"#
+        ),
+        "true [2 4 6 8] d1 -${1}-${1}-"
+    );
+    // Go's regexp: `$1W` names group "1W" (empty); named groups; leftmost-first alternation;
+    // empty matches next to a previous match are skipped.
+    assert_eq!(
+        ok(
+            r#"{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "$1W" }} {{ regexReplaceAll "(?P<k>\\w+)=(?P<v>\\w+)" "a=1 b=2" "${v}:${k}" }} {{ regexFind "a|ab" "ab" }} {{ regexReplaceAll "a*" "baaac" "X" }} {{ regexFindAll "" "abc" -1 | len }} {{ regexFindAll "a" "aaaa" 2 }}"#
+        ),
+        "--- 1:a 2:b a XbXcX 4 [a a]"
+    );
+    // \d \w \b and the POSIX classes are ASCII in Go; (?i) folds ASCII letters.
+    assert_eq!(
+        ok(
+            r#"{{ regexMatch "^\\d+$" "١٢٣" }} {{ regexMatch "^\\w+$" "é" }} {{ regexReplaceAll "\\b" "é1" "|" }} {{ regexMatch "^[[:alpha:]]+$" "Istio" }} {{ regexMatch "(?i)^istio-PROXY$" "Istio-proxy" }}"#
+        ),
+        "false false é|1| true true"
+    );
+}
+
+#[test]
+fn sprig_regex_differs_from_go_only_where_unicode_tables_are_needed() {
+    // Go folds non-ASCII letters under (?i) and knows \pL; this engine does neither, and says
+    // so with a compile error rather than matching something else.
+    assert_eq!(ok(r#"{{ regexMatch "(?i)é" "É" }}"#), "false");
+    for pattern in [r"\\pL", r"\\p{Greek}", r"\\PN"] {
+        let err = run(&format!(r#"{{{{ regexFind "{pattern}" "abc" }}}}"#)).unwrap_err();
+        assert!(err.contains("regexp: Compile("), "{pattern}: {err}");
+    }
+    // An invalid pattern still matches nothing in regexMatch, as Sprig drops the error.
+    assert_eq!(ok(r#"{{ regexMatch "\\pL" "abc" }}"#), "false");
+}
+
+#[test]
 fn memory_hungry_arguments_are_refused() {
     for text in [
         "{{ indent 100000000 \"a\\nb\" }}",
