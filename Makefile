@@ -25,9 +25,24 @@ all: annotated-policy.wasm
 wasm-target:
 	@rustup target list --installed 2>/dev/null | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
 
+# wasm-opt (Debian's binaryen) takes 0.25 MB off what rustc emits, at no measured cost in speed
+# (README, Performance: Size); without it the module is only larger. Its features are the ones
+# rustc enables for wasm32-wasip1 (the stripped module no longer lists them).
+WASM_OPT ?= $(shell command -v wasm-opt 2>/dev/null)
+WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+	--enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
+	--enable-extended-const
+
 policy.wasm: $(SOURCES) | wasm-target
 	$(CARGO) build --target=$(WASM_TARGET) --release -p istio-sidecar-injector
-	cp $(POLICY_WASM_BUILT) policy.wasm
+	@if [ -n "$(WASM_OPT)" ]; then \
+		echo "$(WASM_OPT) $(WASM_OPT_FLAGS) -o policy.wasm"; \
+		"$(WASM_OPT)" $(WASM_OPT_FLAGS) $(POLICY_WASM_BUILT) -o policy.wasm; \
+	else \
+		echo "wasm-opt not found (apt-get install binaryen): policy.wasm is not size-optimised (annotated, it exceeds 2 MiB)"; \
+		cp $(POLICY_WASM_BUILT) policy.wasm; \
+	fi
+	@echo "policy.wasm: $$(stat -c %s policy.wasm) bytes"
 
 # kwctl embeds the metadata (and the README as usage) in a custom section; without kwctl the
 # policy-runner crate's `annotate` does the same.

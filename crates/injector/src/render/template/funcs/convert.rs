@@ -2,10 +2,11 @@
 //! (v3.3.0), with `cast` and Go library semantics.
 //!
 //! The regular expressions are `regex-lite`'s: RE2 syntax and leftmost-first matching as Go's
-//! `regexp`, with `\d \w \s \b` and POSIX classes ASCII as in Go. Where Go's Unicode tables
-//! would be needed, it differs: `(?i)` folds ASCII letters only, and `\pL`/`\p{Greek}` classes
-//! are refused with a compile error. The full `regex` crate with its tables was a third of the
-//! policy's wasm, for functions Istio's templates never call.
+//! `regexp`, with `\d \w \s \b` and POSIX classes ASCII as in Go (its `\s` also matches `\v`,
+//! Go's does not). Where Go's Unicode tables would be needed, it differs: `(?i)` folds ASCII
+//! letters only, and `\pL`/`\p{Greek}` classes are refused with a compile error. The full
+//! `regex` crate with its tables was a third of the policy's wasm, for functions Istio's
+//! templates never call.
 
 use base64::Engine;
 use gotemplate::{FuncError, Funcs, Function, Value};
