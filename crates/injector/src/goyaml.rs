@@ -8,6 +8,7 @@
 //! folding (libyaml's emitter, of which go-yaml is a port, does the layout).
 
 mod block;
+mod block_read;
 pub(crate) mod decode;
 pub(crate) mod emit;
 pub(crate) mod libyaml;
