@@ -16,7 +16,7 @@
 
 use serde_json::{Map, Value};
 
-use super::decode::{key_string, resolve_plain_scalar};
+use super::decode::{key_string, resolve_plain_scalar, resolves_to_string};
 
 /// The text is outside what this reader reproduces exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +80,7 @@ fn is_blank_or_end(b: Option<u8>) -> bool {
     matches!(b, None | Some(b' ' | b'\n'))
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn eof(&self) -> bool {
         self.pos >= self.s.len()
     }
@@ -97,9 +97,9 @@ impl Reader<'_> {
         self.pos - self.line_start
     }
 
-    fn text(&self, from: usize, to: usize) -> String {
+    fn slice(&self, from: usize, to: usize) -> &'a str {
         // Only ASCII was let in, so every byte range is a char boundary.
-        String::from_utf8_lossy(&self.s[from..to]).into_owned()
+        std::str::from_utf8(&self.s[from..to]).unwrap_or_default()
     }
 
     fn skip_spaces(&mut self) -> usize {
@@ -229,11 +229,11 @@ impl Reader<'_> {
                     if !line_start {
                         return Err(Unsupported);
                     }
-                    let key = plain_key(&text)?;
+                    let key = plain_key(text)?;
                     self.pos += 1;
                     return self.mapping(column, key);
                 }
-                let value = plain_value(&text)?;
+                let value = plain_value(text)?;
                 self.line_end()?;
                 self.next_content_line()?;
                 Ok(value)
@@ -288,7 +288,7 @@ impl Reader<'_> {
                     return Err(Unsupported);
                 }
                 self.pos += 1;
-                plain_key(&text)
+                plain_key(text)
             }
         }
     }
@@ -363,7 +363,7 @@ impl Reader<'_> {
 
     /// A plain scalar in block context, up to `: `, ` #` or the end of the line. Returns its
     /// text and whether a `:` (left unconsumed) makes it a key.
-    fn plain(&mut self) -> Read<(String, bool)> {
+    fn plain(&mut self) -> Read<(&'a str, bool)> {
         let start = self.pos;
         let first = self.peek();
         if matches!(first, b'-') && is_blank_or_end(self.peek_at(1)) {
@@ -395,7 +395,7 @@ impl Reader<'_> {
         if end == start {
             return Err(Unsupported);
         }
-        Ok((self.text(start, end), key))
+        Ok((self.slice(start, end), key))
     }
 
     /// A single- or double-quoted scalar, possibly over several lines (libyaml's
@@ -572,7 +572,7 @@ impl Reader<'_> {
             while !matches!(self.peek_at(0), None | Some(b'\n')) {
                 self.pos += 1;
             }
-            string.push_str(&self.text(start, self.pos));
+            string.push_str(self.slice(start, self.pos));
             if self.peek_at(0) == Some(b'\n') {
                 leading_break.push('\n');
                 self.newline();
@@ -660,7 +660,7 @@ impl Reader<'_> {
                             }
                             key
                         }
-                        _ => plain_key(&self.flow_plain()?)?,
+                        _ => plain_key(self.flow_plain()?)?,
                     };
                     if self.peek() != b':' || self.peek_at(1) != Some(b' ') {
                         return Err(Unsupported);
@@ -701,13 +701,13 @@ impl Reader<'_> {
                 }
                 Ok(Value::String(text))
             }
-            _ => plain_value(&self.flow_plain()?),
+            _ => plain_value(self.flow_plain()?),
         }
     }
 
     /// A plain scalar inside a flow collection, up to `,`, a bracket or `:`. Anything that
     /// would make the `:` or `#` rules matter is left to libyaml.
-    fn flow_plain(&mut self) -> Read<String> {
+    fn flow_plain(&mut self) -> Read<&'a str> {
         let start = self.pos;
         match self.peek() {
             b'&' | b'*' | b'!' | b'?' | b':' | b'%' | b'@' | b'`' | b',' | b'#' | b'|' | b'>'
@@ -735,13 +735,16 @@ impl Reader<'_> {
         while end > start && self.s[end - 1] == b' ' {
             end -= 1;
         }
-        Ok(self.text(start, end))
+        Ok(self.slice(start, end))
     }
 }
 
 /// A plain scalar value, resolved as go-yaml v2 resolves it; the forms that cannot become
 /// JSON (`.inf`, `.nan`) are left to libyaml's path, which reports them.
 fn plain_value(text: &str) -> Read<Value> {
+    if resolves_to_string(text) {
+        return Ok(Value::String(text.to_string()));
+    }
     resolve_plain_scalar(text).ok_or(Unsupported)
 }
 
@@ -750,6 +753,9 @@ fn plain_value(text: &str) -> Read<Value> {
 fn plain_key(text: &str) -> Read<String> {
     if text == "<<" || text.len() > MAX_SIMPLE_KEY {
         return Err(Unsupported);
+    }
+    if resolves_to_string(text) {
+        return Ok(text.to_string());
     }
     key_string(&plain_value(text)?).map_err(|_| Unsupported)
 }
