@@ -1,11 +1,12 @@
 //! The common case of go-yaml v2's decoder read directly, without libyaml's scanner and
 //! parser: block mappings and sequences (indentless ones too), plain, single- and
-//! double-quoted scalars, literal and folded blocks, one-line flow collections, comments and a
-//! leading `---`, in printable ASCII. Driving libyaml's token machinery was most of the cost
+//! double-quoted scalars, literal and folded blocks, flow collections (over several lines and
+//! with trailing commas, as Istio's templates write them), comments and a leading `---`, in
+//! printable ASCII. Driving libyaml's token machinery was most of the cost
 //! of reading a workload.
 //!
 //! Anything this reader cannot vouch for — anchors, aliases, tags, directives, complex keys,
-//! `<<`, multi-line plain scalars, multi-line flow collections, a second document, tabs,
+//! `<<`, multi-line plain scalars, multi-line keys, a second document, tabs,
 //! control or non-ASCII characters, anything libyaml would reject — makes it give up
 //! ([`Unsupported`]); the caller then reads the whole document through libyaml, which also
 //! words every error. What it does read is what the libyaml path reads (property tests
@@ -615,8 +616,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A one-line flow collection (`[a, "b"]`, `{k: v}`, `{}`), left after its closing
-    /// bracket.
+    /// A flow collection (`[a, "b"]`, `{k: v}`, `{}`, over several lines too, with a
+    /// trailing comma), left after its closing bracket.
     fn flow_node(&mut self) -> Read<Value> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -625,63 +626,33 @@ impl<'a> Reader<'a> {
         let open = self.peek();
         let close = if open == b'[' { b']' } else { b'}' };
         self.pos += 1;
-        self.skip_spaces();
+        self.flow_space()?;
         let value = if open == b'[' {
             let mut items = Vec::new();
-            if self.peek() != close {
-                loop {
-                    items.push(self.flow_item()?);
-                    self.skip_spaces();
-                    if self.peek() == close {
-                        break;
-                    }
-                    if self.peek() != b',' {
-                        return Err(Unsupported);
-                    }
-                    self.pos += 1;
-                    self.skip_spaces();
-                    if self.peek() == close {
-                        // A trailing comma: fine for libyaml, rare enough to leave to it.
-                        return Err(Unsupported);
-                    }
-                }
+            while self.peek() != close {
+                items.push(self.flow_item()?);
+                self.flow_separator(close)?;
             }
             Value::Array(items)
         } else {
             let mut map = Map::new();
-            if self.peek() != close {
-                loop {
-                    let key = match self.peek() {
-                        b'\'' | b'"' => {
-                            let start_line = self.line_start;
-                            let key = self.quoted()?;
-                            if self.line_start != start_line {
-                                return Err(Unsupported);
-                            }
-                            key
-                        }
-                        _ => plain_key(self.flow_plain()?)?,
-                    };
-                    if self.peek() != b':' || self.peek_at(1) != Some(b' ') {
-                        return Err(Unsupported);
-                    }
-                    self.pos += 1;
-                    self.skip_spaces();
-                    let value = self.flow_item()?;
-                    map.insert(key, value);
-                    self.skip_spaces();
-                    if self.peek() == close {
-                        break;
-                    }
-                    if self.peek() != b',' {
-                        return Err(Unsupported);
-                    }
-                    self.pos += 1;
-                    self.skip_spaces();
-                    if self.peek() == close {
-                        return Err(Unsupported);
-                    }
+            while self.peek() != close {
+                let key = match self.peek() {
+                    b'\'' | b'"' => self.one_line_quoted()?,
+                    _ => plain_key(self.flow_plain()?)?,
+                };
+                // `key: value` on one line; other spellings are left to libyaml.
+                if self.peek() != b':' || self.peek_at(1) != Some(b' ') {
+                    return Err(Unsupported);
                 }
+                self.pos += 1;
+                self.skip_spaces();
+                if matches!(self.peek(), b'\n' | b'#' | b',' | b'}') {
+                    return Err(Unsupported);
+                }
+                let value = self.flow_item()?;
+                map.insert(key, value);
+                self.flow_separator(close)?;
             }
             Value::Object(map)
         };
@@ -690,17 +661,56 @@ impl<'a> Reader<'a> {
         Ok(value)
     }
 
+    /// After a flow entry: `,` (a trailing one too) or the closing bracket.
+    fn flow_separator(&mut self, close: u8) -> Read<()> {
+        self.flow_space()?;
+        if self.peek() == b',' {
+            self.pos += 1;
+            self.flow_space()?;
+        } else if self.peek() != close {
+            return Err(Unsupported);
+        }
+        Ok(())
+    }
+
+    /// Spaces, line breaks and comments between flow entries.
+    fn flow_space(&mut self) -> Read<()> {
+        loop {
+            let spaces = self.skip_spaces();
+            match self.peek_at(0) {
+                None => return Err(Unsupported),
+                Some(b'\n') => {
+                    self.newline();
+                    if self.at_document_marker(b"---") || self.at_document_marker(b"...") {
+                        return Err(Unsupported);
+                    }
+                }
+                Some(b'#') if spaces > 0 || self.column() == 0 => {
+                    while !matches!(self.peek_at(0), None | Some(b'\n')) {
+                        self.pos += 1;
+                    }
+                }
+                // libyaml does not check the indentation of flow lines (Istio's templates
+                // close `{` at the key's column), and neither does this.
+                Some(_) => return Ok(()),
+            }
+        }
+    }
+
+    /// A quoted scalar that must end on the line it starts on (a flow key or entry).
+    fn one_line_quoted(&mut self) -> Read<String> {
+        let start_line = self.line_start;
+        let text = self.quoted()?;
+        if self.line_start != start_line {
+            return Err(Unsupported);
+        }
+        Ok(text)
+    }
+
     fn flow_item(&mut self) -> Read<Value> {
         match self.peek() {
             b'[' | b'{' => self.flow_node(),
-            b'\'' | b'"' => {
-                let start_line = self.line_start;
-                let text = self.quoted()?;
-                if self.line_start != start_line {
-                    return Err(Unsupported);
-                }
-                Ok(Value::String(text))
-            }
+            b'\'' | b'"' => self.one_line_quoted().map(Value::String),
             _ => plain_value(self.flow_plain()?),
         }
     }

@@ -95,7 +95,6 @@ fn leaves_the_rest_to_libyaml() {
         "? a\n: b\n",
         "<<: {a: 1}\n",
         "a: b\n  c\n",
-        "a: [1,\n 2]\n",
         "a: 1\n---\nb: 2\n",
         "a: .inf\n",
         "a: \"\\0\"\n",
@@ -126,6 +125,48 @@ fn block_scalars_follow_libyaml() {
         "a:\n- |\n  x\n  y\nb: |\nc: 1\n",
         "a: |\n  # not a comment\n  x\n",
         "a: |\n  x",
+    ] {
+        let _ = assert_agrees(text);
+    }
+}
+
+#[test]
+fn flow_collections_over_several_lines() {
+    let template = "\
+metadata:
+  annotations: {
+    istio.io/rev: \"default\",
+    kubectl.kubernetes.io/default-container: \"app\",  # why
+  }
+spec:
+  initContainers:
+  
+  - name: istio-init
+  
+    args:
+    -  \"1337\" 
+    ports: [
+      8080,
+      'x', [a, b,], {},
+    ]
+";
+    assert!(assert_agrees(template));
+    for text in [
+        "a: {\nb: 1}\n",
+        "a: [\n]\n",
+        "a: [x\n, y]\n",
+        "a: [x, #c\n y]\n",
+        "a: [x,\n#c\n y]\n",
+        "- [a,\n  b]\n- c\n",
+        "a: [1,\n---\n]\n",
+        "a: {b: 1,,}\n",
+        "a: {b:\n 1}\n",
+        "a: [1,\n2]\n",
+        "a:\n  b: [1,\n2]\n  c: d\n",
+        "- [a,\nb]\n",
+        "a: [1,\nb: 2]\n",
+        "a: {x: 1,\n- y: 2}\n",
+        "a: [\n...\n]\n",
     ] {
         let _ = assert_agrees(text);
     }
@@ -219,6 +260,8 @@ fn node(depth: u32) -> BoxedStrategy<(String, bool)> {
         "\\[(([a-z0-9.-]{1,3}|\"[a-z ]{0,3}\"|'[a-z ]{0,3}'|\\{\\}|\\[ ?\\]), ?){0,3}[a-z0-9]{1,3}\\]",
         "\\{([a-z0-9]{1,3}: ([a-z0-9]{1,3}|\\[\\]|'[a-z]'), ){0,3}[a-z0-9]{1,3}: [a-z0-9]{1,3}\\}",
         Just("{}".to_string()),
+        "\\{(\n {0,4}[a-z.]{1,3}: (\"[a-z]{0,2}\"|[a-z0-9]{1,2}),( #c)?){0,3}\n {0,3}\\}",
+        "\\[(\n {0,4}([a-z0-9]{1,2}|'[a-z ]{0,2}'|\\{\\}|\\[a, ?b,?\\]),?){0,3}\n {0,3}\\]",
     ]
     .prop_map(|s| (s, false))
     .boxed();
