@@ -15,6 +15,8 @@
 //! * non-string keys become strings (`1`, `true`, floats with 32-bit precision); a null key
 //!   is an error; duplicate keys: the last one wins;
 //! * only the first document of a stream is read; an empty document is `null`.
+//!
+//! Most text is read by [`super::block_read`] without libyaml; what it leaves comes here.
 
 use base64::Engine;
 use serde_json::{Map, Number, Value};
