@@ -28,7 +28,7 @@ type Read<T> = Result<T, Unsupported>;
 /// libyaml refuses a simple key longer than this (`could not find expected ':'`).
 const MAX_SIMPLE_KEY: usize = 1000;
 /// Deeper documents go through libyaml, which enforces go-yaml's depth limit and words it.
-const MAX_DEPTH: usize = 100;
+const MAX_DEPTH: usize = 64;
 
 /// The first document of `text` as go-yaml v2 decodes it into JSON, when this reader can
 /// vouch for it.

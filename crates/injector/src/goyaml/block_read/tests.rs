@@ -386,3 +386,30 @@ fn generated_text_is_mostly_read_directly() {
     }
     assert!(taken > 300, "{taken} of 1000");
 }
+
+/// The reader recurses per level: at its depth limit it still fits a small stack (the wasm
+/// policy's is 1 MiB), and deeper text goes to the libyaml path, which does not recurse.
+#[test]
+fn nesting_stays_within_a_small_stack() {
+    let block = |levels: usize| {
+        let mut text = String::new();
+        for level in 0..levels {
+            text.push_str(&" ".repeat(level * 2));
+            text.push_str("- k:\n");
+        }
+        text
+    };
+    let flow = |levels: usize| format!("a: {}{}\n", "[".repeat(levels), "]".repeat(levels));
+    let reader = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            assert!(read(&block(MAX_DEPTH / 2 - 1)).is_ok());
+            assert!(read(&flow(MAX_DEPTH - 2)).is_ok());
+            assert_eq!(read(&block(MAX_DEPTH * 10)), Err(Unsupported));
+            assert_eq!(read(&flow(MAX_DEPTH * 10)), Err(Unsupported));
+        })
+        .unwrap();
+    reader.join().unwrap();
+    assert!(assert_agrees(&block(MAX_DEPTH / 2 - 1)));
+    assert!(libyaml_yaml_to_json(&block(MAX_DEPTH * 2)).is_ok());
+}
