@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes every target for SECONDS each (default 60): the pipeline's (this crate: admission,
-# kube_inject_input, strategic_merge, goyaml_emit) and the template engine's (parse_execute).
+# kube_inject_input, strategic_merge, goyaml_emit, goyaml_read) and the template engine's (parse_execute).
 # Ends with one line per target: executions, seconds, crashes. Fails on any crash.
 #
 # cargo-fuzz runs on whatever toolchain is here (toolchain.bash: nightly if rustup has one,
@@ -13,7 +13,7 @@ seconds="${1:-60}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 cases="${ISTIO_CONFORMANCE_DIR:-$root/../shared/istio-conformance}/cases"
-targets=(admission kube_inject_input strategic_merge goyaml_emit)
+targets=(admission kube_inject_input strategic_merge goyaml_emit goyaml_read)
 logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 

@@ -2,6 +2,7 @@
 
 kube_inject_input: each case's input stream as is. strategic_merge: an input pod, a NUL byte,
 its golden pod (a realistic merge). goyaml_emit: every object of the inputs and goldens as JSON.
+goyaml_read: each case's input and golden YAML as is.
 """
 import json
 import pathlib
@@ -10,7 +11,7 @@ import sys
 import yaml
 
 cases, corpus = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-for target in ("kube_inject_input", "strategic_merge", "goyaml_emit"):
+for target in ("kube_inject_input", "strategic_merge", "goyaml_emit", "goyaml_read"):
     (corpus / target).mkdir(parents=True, exist_ok=True)
 
 
@@ -31,6 +32,9 @@ for case in sorted(p for p in cases.iterdir() if p.is_dir()):
     if not source.is_file():
         continue
     (corpus / "kube_inject_input" / case.name).write_bytes(source.read_bytes())
+    for name in ("input.yaml", "want.yaml"):
+        if (case / name).is_file():
+            (corpus / "goyaml_read" / f"{case.name}-{name}").write_bytes((case / name).read_bytes())
     inputs, wants = objects(source), objects(case / "want.yaml")
     for i, obj in enumerate(inputs + wants):
         text = json.dumps(obj, default=str)

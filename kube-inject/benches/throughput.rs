@@ -4,8 +4,9 @@
 //! injection switched off in every pod template (`sidecar.istio.io/inject: "false"`): what
 //! reading, decoding and writing the workloads back as Go would costs without injecting.
 //!
-//! `cargo bench -p kube-inject --bench throughput [-- --workloads N] [--inject-config FILE]`
-//! (`make bench-kube-inject`). The Istio templates, values and mesh config come from the
+//! `cargo bench -p kube-inject --bench throughput [-- --workloads N] [--inject-config FILE]
+//! [--keep-inputs DIR]` (`make bench-kube-inject`); `--keep-inputs` leaves the generated
+//! `workloads.yaml` and `opted-out.yaml` in `DIR`. The Istio templates, values and mesh config come from the
 //! conformance data set's `base/` (`$ISTIO_CONFORMANCE_DIR` or `../shared/istio-conformance`)
 //! unless `--inject-config` names a ConfigMap `config` file; without either, that row is
 //! skipped with a message. `KUBE_INJECT_BIN` measures another build of the binary instead.
@@ -31,12 +32,15 @@ const DEFAULT_WORKLOADS: usize = 10_000;
 struct Options {
     workloads: usize,
     inject_config: Option<PathBuf>,
+    /// Where to leave the two generated inputs (for profiling or `cmp` against another build).
+    keep_inputs: Option<PathBuf>,
 }
 
 fn parse_options() -> Result<Options, String> {
     let mut options = Options {
         workloads: DEFAULT_WORKLOADS,
         inject_config: None,
+        keep_inputs: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -50,6 +54,11 @@ fn parse_options() -> Result<Options, String> {
             "--inject-config" => {
                 options.inject_config = Some(PathBuf::from(
                     args.next().ok_or("--inject-config needs a file")?,
+                ));
+            }
+            "--keep-inputs" => {
+                options.keep_inputs = Some(PathBuf::from(
+                    args.next().ok_or("--keep-inputs needs a directory")?,
                 ));
             }
             // cargo passes `--bench`; filters and other harness flags mean nothing here.
@@ -241,7 +250,11 @@ fn main() {
         }
     };
     let write_input = |name: &str, inject: bool| -> Result<(PathBuf, f64), String> {
-        let path = work.path().join(name);
+        let path = options
+            .keep_inputs
+            .as_deref()
+            .unwrap_or(work.path())
+            .join(name);
         let text = generate(options.workloads, inject);
         std::fs::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok((path, text.len() as f64 / (1024.0 * 1024.0)))

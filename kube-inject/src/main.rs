@@ -46,12 +46,15 @@ fn main() -> ExitCode {
         Ok(warnings) => (warnings, None),
         Err(failure) => (failure.warnings, Some(failure.error)),
     };
-    // istioctl's layout: a blank line, then the warnings, each on its own line.
+    // istioctl's layout: a blank line, then the warnings, each on its own line. Written at
+    // once: stderr is unbuffered, and a large input has a warning per workload.
     if !warnings.is_empty() {
-        let _ = writeln!(stderr);
+        let mut text = String::from("\n");
         for warning in &warnings {
-            let _ = writeln!(stderr, "{warning}");
+            text.push_str(warning);
+            text.push('\n');
         }
+        let _ = stderr.write_all(text.as_bytes());
     }
     match error {
         None => ExitCode::SUCCESS,

@@ -15,6 +15,8 @@
 //! * non-string keys become strings (`1`, `true`, floats with 32-bit precision); a null key
 //!   is an error; duplicate keys: the last one wins;
 //! * only the first document of a stream is read; an empty document is `null`.
+//!
+//! Most text is read by [`super::block_read`] without libyaml; what it leaves comes here.
 
 use base64::Engine;
 use serde_json::{Map, Number, Value};
@@ -32,6 +34,15 @@ const MAX_DEPTH: usize = 500;
 
 /// `yaml.YAMLToJSON(text)` as a JSON value.
 pub fn yaml_to_json(text: &str) -> Result<Value, String> {
+    if let Ok(value) = super::block_read::read(text) {
+        return Ok(value);
+    }
+    libyaml_yaml_to_json(text)
+}
+
+/// [`yaml_to_json`] through libyaml's events only: the reference the direct reader is
+/// checked against, and the path for everything it leaves alone.
+pub(crate) fn libyaml_yaml_to_json(text: &str) -> Result<Value, String> {
     Loader::new()
         .load(text)
         .map_err(|e| format!("{PREFIX}: {e}"))
@@ -285,7 +296,7 @@ fn merge_into(map: &mut Map<String, Value>, value: Value) -> Result<(), String> 
 }
 
 /// `sigs.k8s.io/yaml`'s conversion of a decoded key to a JSON object key.
-fn key_string(key: &Value) -> Result<String, String> {
+pub(super) fn key_string(key: &Value) -> Result<String, String> {
     match key {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
@@ -461,6 +472,15 @@ pub(crate) fn resolves_to_string(text: &str) -> bool {
             Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~')
         );
     !may_resolve || resolve_plain(text, true).0 == Resolved::Str
+}
+
+/// An untagged plain scalar as [`resolve`] decodes it; `None` for the non-finite floats,
+/// which only the full path reports.
+pub(super) fn resolve_plain_scalar(text: &str) -> Option<Value> {
+    match resolve_plain(text, true).1 {
+        Value::String(s) if s.starts_with(NON_FINITE_MARK) => None,
+        value => Some(value),
+    }
 }
 
 fn resolve_plain(text: &str, try_timestamp: bool) -> (Resolved, Value) {

@@ -79,8 +79,16 @@ pub fn yaml_objects(text: &str) -> Result<Vec<serde_json::Value>, (usize, String
 pub fn split_documents(input: &str) -> Vec<&str> {
     let mut documents = Vec::new();
     let mut doc_start = 0;
-    for (start, content_end, end) in lines(input) {
-        let content = input.get(start..content_end).unwrap_or("");
+    // Only a line starting with `---` can split: find those, not every line.
+    let at_start = input.starts_with(SEPARATOR).then_some(0);
+    let later = input.match_indices("\n---").map(|(i, _)| i + 1);
+    for start in at_start.into_iter().chain(later) {
+        let rest = input.get(start..).unwrap_or("");
+        let (content_len, line_len) = match rest.find('\n') {
+            Some(i) => (i, i + 1),
+            None => (rest.len(), rest.len()),
+        };
+        let content = rest.get(..content_len).unwrap_or("");
         // With nothing collected yet the reader keeps the separator line in the next document.
         if let Some(Ok(())) = separator_rest(content)
             && start > doc_start
@@ -88,7 +96,7 @@ pub fn split_documents(input: &str) -> Vec<&str> {
             if let Some(document) = input.get(doc_start..start) {
                 documents.push(document);
             }
-            doc_start = end;
+            doc_start = start + line_len;
         }
     }
     if doc_start < input.len()
@@ -102,6 +110,14 @@ pub fn split_documents(input: &str) -> Vec<&str> {
 /// The document as the reader hands it to Istio: every line ends with `\n` (a `\r\n` ending
 /// becomes `\n`). Fails on a line starting with `---` that is not a valid separator.
 pub(crate) fn as_go_reads_it(document: &str) -> Result<Cow<'_, str>, KubeInjectError> {
+    // The common document: no `\r`, no line starting with `---`, a final line break.
+    if document.ends_with('\n')
+        && !document.starts_with(SEPARATOR)
+        && !document.contains("\n---")
+        && !document.contains('\r')
+    {
+        return Ok(Cow::Borrowed(document));
+    }
     let mut needs_copy = !document.ends_with('\n');
     for (start, content_end, _) in lines(document) {
         let content = document.get(start..content_end).unwrap_or("");

@@ -80,6 +80,64 @@ fn reader_splits_like_the_kubernetes_yaml_reader() {
     assert_eq!(split_documents("\n"), ["\n"]);
 }
 
+/// The reader's rule applied to every line in turn: the reference `split_documents` (which
+/// only visits lines starting with `---`) and `as_go_reads_it` (which skips the common
+/// document) must agree with.
+fn split_line_by_line(input: &str) -> Vec<&str> {
+    let mut documents = Vec::new();
+    let (mut doc_start, mut start) = (0, 0);
+    for line in input.split_inclusive('\n') {
+        let content = line.strip_suffix('\n').unwrap_or(line);
+        let rest = content.strip_prefix("---").map(str::trim);
+        if rest.is_some_and(|r| r.is_empty() || r.starts_with('#')) && start > doc_start {
+            documents.push(&input[doc_start..start]);
+            doc_start = start + line.len();
+        }
+        start += line.len();
+    }
+    if doc_start < input.len() {
+        documents.push(&input[doc_start..]);
+    }
+    documents
+}
+
+fn go_reads_line_by_line(document: &str) -> Result<String, String> {
+    let mut out = String::new();
+    for line in document.split_inclusive('\n') {
+        let content = line.strip_suffix('\n').unwrap_or(line);
+        let trimmed = content.strip_suffix('\r').unwrap_or(content);
+        if let Some(rest) = trimmed.strip_prefix("---").map(str::trim)
+            && !(rest.is_empty() || rest.starts_with('#'))
+        {
+            return Err(rest.to_string());
+        }
+        out.push_str(if line.ends_with('\n') {
+            trimmed
+        } else {
+            content
+        });
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+proptest! {
+    #[test]
+    fn splitting_and_line_endings_match_the_line_by_line_reader(
+        input in "(---|--- #x|--- y|-|a: 1| |\r|\n|#){0,24}"
+    ) {
+        let documents = split_documents(&input);
+        prop_assert_eq!(&documents, &split_line_by_line(&input));
+        for document in documents {
+            let got = documents::as_go_reads_it(document).map(|d| d.into_owned()).map_err(|e| match e {
+                KubeInjectError::InvalidSeparator(rest) => rest,
+                other => other.to_string(),
+            });
+            prop_assert_eq!(got, go_reads_line_by_line(document));
+        }
+    }
+}
+
 #[test]
 fn invalid_separator_fails_with_istios_text() {
     let err = inject_stream(&injector(), "a: 1\n--- x: 1\nb: 2\n").err();

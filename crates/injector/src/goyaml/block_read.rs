@@ -1,0 +1,428 @@
+//! The common case of go-yaml v2's decoder read directly, without libyaml's scanner and
+//! parser: block mappings and sequences (indentless ones too), plain, single- and
+//! double-quoted scalars, literal and folded blocks, flow collections (over several lines and
+//! with trailing commas, as Istio's templates write them), comments and a leading `---`, in
+//! printable ASCII. Driving libyaml's token machinery was most of the cost
+//! of reading a workload.
+//!
+//! Anything this reader cannot vouch for — anchors, aliases, tags, directives, complex keys,
+//! `<<`, multi-line plain scalars, multi-line keys, a second document, tabs,
+//! control or non-ASCII characters, anything libyaml would reject — makes it give up
+//! ([`Unsupported`]); the caller then reads the whole document through libyaml, which also
+//! words every error. What it does read is what the libyaml path reads (property tests
+//! compare the two on generated and mutated text).
+//!
+//! The scalar algorithms (quoted folding, block scalar indentation and chomping) follow
+//! libyaml's scanner step by step, since go-yaml v2 is a port of it.
+
+use serde_json::{Map, Value};
+
+use super::decode::{key_string, resolve_plain_scalar, resolves_to_string};
+
+/// The text is outside what this reader reproduces exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unsupported;
+
+type Read<T> = Result<T, Unsupported>;
+
+/// libyaml refuses a simple key longer than this (`could not find expected ':'`).
+const MAX_SIMPLE_KEY: usize = 1000;
+/// Deeper documents go through libyaml, which enforces go-yaml's depth limit and words it.
+const MAX_DEPTH: usize = 64;
+
+/// The first document of `text` as go-yaml v2 decodes it into JSON, when this reader can
+/// vouch for it.
+pub(crate) fn read(text: &str) -> Read<Value> {
+    // Tabs, `\r`, control and non-ASCII characters (libyaml's line breaks U+0085/U+2028,
+    // BOMs, non-printable checks) are libyaml's to judge.
+    if !text
+        .bytes()
+        .all(|b| b == b'\n' || (b' '..=b'~').contains(&b))
+    {
+        return Err(Unsupported);
+    }
+    let mut r = Reader {
+        s: text.as_bytes(),
+        pos: 0,
+        line_start: 0,
+        depth: 0,
+        in_document: false,
+    };
+    r.next_content_line()?;
+    if r.at_document_marker(b"---") {
+        r.pos += 3;
+        r.line_end()?;
+    }
+    r.in_document = true;
+    r.next_content_line()?;
+    if r.eof() {
+        return Ok(Value::Null);
+    }
+    if r.peek() == b'%' {
+        return Err(Unsupported);
+    }
+    let root = r.block_node(-1, true)?;
+    if !matches!(root, Value::Object(_) | Value::Array(_)) || !r.eof() {
+        return Err(Unsupported);
+    }
+    Ok(root)
+}
+
+struct Reader<'a> {
+    s: &'a [u8],
+    pos: usize,
+    line_start: usize,
+    depth: usize,
+    /// Past the leading `---` (if any): a document marker now ends the document.
+    in_document: bool,
+}
+
+fn is_blank_or_end(b: Option<u8>) -> bool {
+    matches!(b, None | Some(b' ' | b'\n'))
+}
+
+impl<'a> Reader<'a> {
+    fn eof(&self) -> bool {
+        self.pos >= self.s.len()
+    }
+
+    fn peek(&self) -> u8 {
+        self.s.get(self.pos).copied().unwrap_or(0)
+    }
+
+    fn peek_at(&self, offset: usize) -> Option<u8> {
+        self.s.get(self.pos + offset).copied()
+    }
+
+    fn column(&self) -> usize {
+        self.pos - self.line_start
+    }
+
+    fn slice(&self, from: usize, to: usize) -> &'a str {
+        // Only ASCII was let in, so every byte range is a char boundary.
+        std::str::from_utf8(&self.s[from..to]).unwrap_or_default()
+    }
+
+    fn skip_spaces(&mut self) -> usize {
+        let start = self.pos;
+        while self.peek_at(0) == Some(b' ') {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn newline(&mut self) {
+        if self.peek_at(0) == Some(b'\n') {
+            self.pos += 1;
+        }
+        self.line_start = self.pos;
+    }
+
+    /// `---` or `...` at the start of a line, followed by a blank or the end.
+    fn at_document_marker(&self, marker: &[u8]) -> bool {
+        self.column() == 0
+            && self.s[self.pos..].starts_with(marker)
+            && is_blank_or_end(self.peek_at(3))
+    }
+
+    /// Moves to the first character of the next line with content (blank and comment-only
+    /// lines skipped), or to the end. Document markers there end the fast path.
+    fn next_content_line(&mut self) -> Read<()> {
+        loop {
+            if self.eof() {
+                return Ok(());
+            }
+            self.skip_spaces();
+            match self.peek_at(0) {
+                Some(b'\n') => self.newline(),
+                Some(b'#') => {
+                    while !matches!(self.peek_at(0), None | Some(b'\n')) {
+                        self.pos += 1;
+                    }
+                    self.newline();
+                }
+                None => return Ok(()),
+                Some(_) => {
+                    if self.in_document
+                        && (self.at_document_marker(b"---") || self.at_document_marker(b"..."))
+                    {
+                        return Err(Unsupported);
+                    }
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// The rest of a line after a node: spaces, an optional comment, the line break.
+    fn line_end(&mut self) -> Read<()> {
+        let spaces = self.skip_spaces();
+        match self.peek_at(0) {
+            None => Ok(()),
+            Some(b'\n') => {
+                self.newline();
+                Ok(())
+            }
+            Some(b'#') if spaces > 0 => {
+                while !matches!(self.peek_at(0), None | Some(b'\n')) {
+                    self.pos += 1;
+                }
+                self.newline();
+                Ok(())
+            }
+            Some(_) => Err(Unsupported),
+        }
+    }
+
+    /// A node starting at the current position, inside a block collection whose entries sit
+    /// at column `indent` (-1 at the root). `line_start` says the node opens its line (or
+    /// follows `- `), where a block collection may start.
+    fn block_node(&mut self, indent: i64, line_start: bool) -> Read<Value> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Unsupported);
+        }
+        let value = self.block_node_inner(indent, line_start);
+        self.depth -= 1;
+        value
+    }
+
+    fn block_node_inner(&mut self, indent: i64, line_start: bool) -> Read<Value> {
+        let column = self.column();
+        match self.peek() {
+            b'-' if is_blank_or_end(self.peek_at(1)) => {
+                if !line_start {
+                    return Err(Unsupported);
+                }
+                self.sequence(column)
+            }
+            b'[' | b'{' => {
+                let value = self.flow_node()?;
+                self.line_end()?;
+                self.next_content_line()?;
+                Ok(value)
+            }
+            b'|' | b'>' => {
+                let text = self.block_scalar(indent)?;
+                Ok(Value::String(text))
+            }
+            b'\'' | b'"' => {
+                let start_line = self.line_start;
+                let text = self.quoted()?;
+                if self.peek() == b':' && is_blank_or_end(self.peek_at(1)) {
+                    if !line_start || self.line_start != start_line || text.len() > MAX_SIMPLE_KEY {
+                        return Err(Unsupported);
+                    }
+                    self.pos += 1;
+                    return self.mapping(column, text);
+                }
+                self.line_end()?;
+                self.next_content_line()?;
+                Ok(Value::String(text))
+            }
+            b'&' | b'*' | b'!' | b'?' | b':' | b'%' | b'@' | b'`' | b',' | b']' | b'}' | b'#' => {
+                Err(Unsupported)
+            }
+            b'-' if self.at_document_marker(b"---") => Err(Unsupported),
+            _ => {
+                let (text, key) = self.plain()?;
+                if key {
+                    if !line_start {
+                        return Err(Unsupported);
+                    }
+                    let key = plain_key(text)?;
+                    self.pos += 1;
+                    return self.mapping(column, key);
+                }
+                let value = plain_value(text)?;
+                self.line_end()?;
+                self.next_content_line()?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// A block mapping at `column`; its first key is read and the `:` consumed.
+    fn mapping(&mut self, column: usize, first_key: String) -> Read<Value> {
+        let mut map = Map::new();
+        let mut key = first_key;
+        loop {
+            let value = self.mapping_value(column)?;
+            map.insert(key, value);
+            if self.eof() {
+                break;
+            }
+            let at = self.column();
+            if at < column {
+                break;
+            }
+            if at > column || self.peek() == b'-' && is_blank_or_end(self.peek_at(1)) {
+                return Err(Unsupported);
+            }
+            key = self.key()?;
+        }
+        Ok(Value::Object(map))
+    }
+
+    /// A mapping key at the current position with its `:`.
+    fn key(&mut self) -> Read<String> {
+        match self.peek() {
+            b'\'' | b'"' => {
+                let start_line = self.line_start;
+                let text = self.quoted()?;
+                if self.line_start != start_line
+                    || text.len() > MAX_SIMPLE_KEY
+                    || self.peek() != b':'
+                    || !is_blank_or_end(self.peek_at(1))
+                {
+                    return Err(Unsupported);
+                }
+                self.pos += 1;
+                Ok(text)
+            }
+            b'&' | b'*' | b'!' | b'?' | b':' | b'%' | b'@' | b'`' | b',' | b'[' | b']' | b'{'
+            | b'}' | b'#' | b'|' | b'>' => Err(Unsupported),
+            b'-' if self.at_document_marker(b"---") => Err(Unsupported),
+            _ => {
+                let (text, key) = self.plain()?;
+                if !key {
+                    return Err(Unsupported);
+                }
+                self.pos += 1;
+                plain_key(text)
+            }
+        }
+    }
+
+    /// The value after a key's `:` in a mapping at `column`.
+    fn mapping_value(&mut self, column: usize) -> Read<Value> {
+        let spaces = self.skip_spaces();
+        let comment = self.peek() == b'#' && spaces > 0;
+        if self.eof() || self.peek() == b'\n' || comment {
+            self.line_end()?;
+            self.next_content_line()?;
+            if self.eof() {
+                return Ok(Value::Null);
+            }
+            let at = self.column();
+            if at > column {
+                return self.block_node(column as i64, true);
+            }
+            if at == column && self.peek() == b'-' && is_blank_or_end(self.peek_at(1)) {
+                // An indentless sequence: `key:` then `- item` at the key's column.
+                return self.sequence(column);
+            }
+            return Ok(Value::Null);
+        }
+        if spaces == 0 {
+            return Err(Unsupported);
+        }
+        self.block_node(column as i64, false)
+    }
+
+    /// A block sequence whose `-` entries sit at `column`.
+    fn sequence(&mut self, column: usize) -> Read<Value> {
+        let mut items = Vec::new();
+        loop {
+            // At the `-` of an entry.
+            self.pos += 1;
+            let spaces = self.skip_spaces();
+            let comment = self.peek() == b'#' && spaces > 0;
+            let item = if self.eof() || self.peek() == b'\n' || comment {
+                self.line_end()?;
+                self.next_content_line()?;
+                if !self.eof() && self.column() > column {
+                    self.block_node(column as i64, true)?
+                } else {
+                    Value::Null
+                }
+            } else if self.peek() == b'-' && is_blank_or_end(self.peek_at(1)) {
+                // `- - x`: nested inline sequences are left to libyaml.
+                return Err(Unsupported);
+            } else {
+                self.block_node(column as i64, true)?
+            };
+            items.push(item);
+            if self.eof() {
+                break;
+            }
+            let at = self.column();
+            if at < column {
+                break;
+            }
+            if at > column {
+                return Err(Unsupported);
+            }
+            if !(self.peek() == b'-' && is_blank_or_end(self.peek_at(1))) {
+                // The next key of the mapping an indentless sequence belongs to (or, for
+                // any other sequence, an error the enclosing collection refuses).
+                break;
+            }
+        }
+        Ok(Value::Array(items))
+    }
+
+    /// A plain scalar in block context, up to `: `, ` #` or the end of the line. Returns its
+    /// text and whether a `:` (left unconsumed) makes it a key.
+    fn plain(&mut self) -> Read<(&'a str, bool)> {
+        let start = self.pos;
+        let first = self.peek();
+        if matches!(first, b'-') && is_blank_or_end(self.peek_at(1)) {
+            return Err(Unsupported);
+        }
+        let mut key = false;
+        loop {
+            match self.peek_at(0) {
+                None | Some(b'\n') => break,
+                Some(b':') if is_blank_or_end(self.peek_at(1)) => {
+                    key = true;
+                    break;
+                }
+                Some(b'#') if self.pos > start && self.s[self.pos - 1] == b' ' => break,
+                Some(_) => self.pos += 1,
+            }
+        }
+        let mut end = self.pos;
+        while end > start && self.s[end - 1] == b' ' {
+            end -= 1;
+        }
+        if key && end != self.pos {
+            // `key :` — libyaml accepts it, but it is not worth the cases.
+            return Err(Unsupported);
+        }
+        if !key {
+            self.pos = end;
+        }
+        if end == start {
+            return Err(Unsupported);
+        }
+        Ok((self.slice(start, end), key))
+    }
+}
+
+/// A plain scalar value, resolved as go-yaml v2 resolves it; the forms that cannot become
+/// JSON (`.inf`, `.nan`) are left to libyaml's path, which reports them.
+fn plain_value(text: &str) -> Read<Value> {
+    if resolves_to_string(text) {
+        return Ok(Value::String(text.to_string()));
+    }
+    resolve_plain_scalar(text).ok_or(Unsupported)
+}
+
+/// A plain key: resolved, then turned into a JSON key as `sigs.k8s.io/yaml` does. `<<` and
+/// keys that fail (null) are left to libyaml's path.
+fn plain_key(text: &str) -> Read<String> {
+    if text == "<<" || text.len() > MAX_SIMPLE_KEY {
+        return Err(Unsupported);
+    }
+    if resolves_to_string(text) {
+        return Ok(text.to_string());
+    }
+    key_string(&plain_value(text)?).map_err(|_| Unsupported)
+}
+
+mod flow;
+mod scalars;
+
+#[cfg(test)]
+mod tests;
