@@ -160,6 +160,17 @@ impl<'a> Lexer<'a> {
     }
 
     fn next(&mut self) -> Option<char> {
+        // Templates are nearly all ASCII: a byte is a character, no decoding needed.
+        if let Some(&byte) = self.input.as_bytes().get(self.pos)
+            && byte.is_ascii()
+        {
+            self.width = 1;
+            self.pos += 1;
+            if byte == b'\n' {
+                self.line += 1;
+            }
+            return Some(char::from(byte));
+        }
         match self.rest().chars().next() {
             None => {
                 self.width = 0;
@@ -177,7 +188,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn peek(&mut self) -> Option<char> {
-        self.rest().chars().next()
+        match self.input.as_bytes().get(self.pos) {
+            Some(&byte) if byte.is_ascii() => Some(char::from(byte)),
+            _ => self.rest().chars().next(),
+        }
     }
 
     fn backup(&mut self) {
@@ -272,7 +286,7 @@ impl<'a> Lexer<'a> {
 
     fn lex_text(&mut self) -> Option<Item> {
         self.width = 0;
-        if let Some(x) = self.rest().find(LEFT_DELIM) {
+        if let Some(x) = find_left_delim(self.rest()) {
             let delim_at = self.pos + x;
             let after = self.input.get(delim_at + LEFT_DELIM.len()..).unwrap_or("");
             let mut trim = 0;
@@ -667,6 +681,21 @@ impl<'a> Lexer<'a> {
             }
         }
     }
+}
+
+/// Where `{{` starts in `text`. A search for the byte `{` (memchr) and a look at the next one
+/// beats a substring search, whose set-up would be paid for every run of text.
+fn find_left_delim(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = text.get(from..)?.find('{') {
+        let at = from + found;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 pub(crate) fn count_newlines(s: &str) -> u32 {
