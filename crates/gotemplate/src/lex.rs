@@ -155,10 +155,12 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    #[inline(always)]
     fn rest(&self) -> &'a str {
         self.input.get(self.pos..).unwrap_or("")
     }
 
+    #[inline(always)]
     fn next(&mut self) -> Option<char> {
         // Templates are nearly all ASCII: a byte is a character, no decoding needed.
         if let Some(&byte) = self.input.as_bytes().get(self.pos)
@@ -187,6 +189,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    #[inline(always)]
     fn peek(&mut self) -> Option<char> {
         match self.input.as_bytes().get(self.pos) {
             Some(&byte) if byte.is_ascii() => Some(char::from(byte)),
@@ -194,6 +197,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    #[inline(always)]
     fn backup(&mut self) {
         self.pos -= self.width;
         if self.width == 1 && self.input.as_bytes().get(self.pos) == Some(&b'\n') {
@@ -202,6 +206,7 @@ impl<'a> Lexer<'a> {
         self.width = 0;
     }
 
+    #[inline(always)]
     fn emit(&mut self, typ: ItemType) -> Item {
         let item = Item {
             typ,

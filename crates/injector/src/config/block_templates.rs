@@ -53,9 +53,9 @@ const TEMPLATES: &str = "templates";
 /// The text's lines, each with its line feed, when the whole text is what this path reads: it
 /// ends with a line feed and holds no carriage return and no character YAML refuses in a
 /// stream (libyaml checks every character of the stream, so declining here changes nothing).
-/// The chart's config is nearly all printable ASCII: it is checked a word at a time, words
-/// holding a line feed or anything else byte by byte, and the few lines with characters
-/// beyond ASCII character by character.
+/// The text is looked at a word (8 bytes) at a time, with masks that mark the bytes of
+/// interest (line feeds, bytes beyond ASCII, refused bytes); the few lines with characters
+/// beyond ASCII are then checked character by character.
 fn lines(text: &str) -> Option<Vec<&str>> {
     if !text.ends_with('\n') {
         return None;
@@ -67,11 +67,11 @@ fn lines(text: &str) -> Option<Vec<&str>> {
     };
     let (words, tail) = bytes.as_chunks::<8>();
     for (index, word) in words.iter().enumerate() {
-        if !printable_ascii_word(u64::from_le_bytes(*word)) {
-            scan.bytes(word, index * 8)?;
-        }
+        scan.word(u64::from_le_bytes(*word), index * 8)?;
     }
-    scan.bytes(tail, words.len() * 8)?;
+    let mut last = [b' '; 8];
+    last.get_mut(..tail.len())?.copy_from_slice(tail);
+    scan.word(u64::from_le_bytes(last), words.len() * 8)?;
     let mut start = 0;
     let lines: Vec<&str> = scan
         .ends
@@ -92,40 +92,53 @@ fn lines(text: &str) -> Option<Vec<&str>> {
         .then_some(lines)
 }
 
-/// Whether every byte of the word is printable ASCII (`0x20..=0x7e`). Words flagged wrongly
-/// are only looked at more closely: a byte below 0x20 sets its high bit in `w - 0x20…` where
-/// `w` has it clear (the classic "has less than" test, exact as to whether one exists), and a
-/// byte of 0x7f or more has its high bit set in `w + 1…` or `w`.
-fn printable_ascii_word(w: u64) -> bool {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
-    (below_space | w.wrapping_add(ONES) | w) & HIGH == 0
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+const HIGH: u64 = ONES * 0x80;
+const LOW: u64 = ONES * 0x7f;
+
+/// The high bit of every byte of `w` below 0x80 that equals `c` (below 0x80). `x` is below
+/// 0x80 in every byte, so `x + 0x7f` sets the high bit exactly where `x` is not zero, with no
+/// carry into the next byte.
+fn equal(w: u64, c: u8) -> u64 {
+    let x = (w ^ (ONES * u64::from(c))) & LOW;
+    !(x + LOW) & !w & HIGH
 }
 
-/// What the byte-wise look at the text found: the offsets of its line feeds, and the lines
-/// (by index) holding bytes beyond ASCII.
+/// The high bit of every byte of `w` below 0x80 that is at least `c` (1 to 0x80): `b + 0x80 -
+/// c` reaches 0x80 exactly then, and stays below 0x100.
+fn at_least(w: u64, c: u8) -> u64 {
+    ((w & LOW) + ONES * (0x80 - u64::from(c))) & !w & HIGH
+}
+
+/// What the look at the text found: the offsets of its line feeds, and the lines (by index)
+/// holding bytes beyond ASCII.
 struct Scan {
     ends: Vec<usize>,
     beyond_ascii: Vec<usize>,
 }
 
 impl Scan {
-    /// Looks at `bytes` (at `offset` in the text); `None` at a carriage return, a control
+    /// Looks at the word at `offset` in the text; `None` at a carriage return, a control
     /// character other than tab, or DEL.
-    fn bytes(&mut self, bytes: &[u8], offset: usize) -> Option<()> {
-        for (index, &byte) in bytes.iter().enumerate() {
-            match byte {
-                b'\n' => self.ends.push(offset + index),
-                b'\t' | b' '..=b'~' => {}
-                0x80.. => {
-                    let line = self.ends.len();
-                    if self.beyond_ascii.last() != Some(&line) {
-                        self.beyond_ascii.push(line);
-                    }
+    fn word(&mut self, w: u64, offset: usize) -> Option<()> {
+        let ascii = !w & HIGH;
+        let line_feeds = equal(w, b'\n');
+        let printable = at_least(w, 0x20) & !at_least(w, 0x7f);
+        if ascii & !(printable | line_feeds | equal(w, b'\t')) != 0 {
+            return None;
+        }
+        let mut marks = line_feeds | (w & HIGH);
+        while marks != 0 {
+            let bit = marks & marks.wrapping_neg();
+            if line_feeds & bit != 0 {
+                self.ends.push(offset + bit.trailing_zeros() as usize / 8);
+            } else {
+                let line = self.ends.len();
+                if self.beyond_ascii.last() != Some(&line) {
+                    self.beyond_ascii.push(line);
                 }
-                _ => return None,
             }
+            marks &= marks - 1;
         }
         Some(())
     }
