@@ -322,16 +322,10 @@ impl<'a> Lexer<'a> {
         Some(eof)
     }
 
+    /// Whether a right delimiter starts here, and whether it is trim-marked (` -}}`).
+    #[inline(always)]
     fn at_right_delim(&self) -> (bool, bool) {
-        let rest = self.rest();
-        if has_right_trim_marker(rest)
-            && rest
-                .get(TRIM_MARKER_LEN..)
-                .is_some_and(|r| r.starts_with(RIGHT_DELIM))
-        {
-            return (true, true);
-        }
-        (rest.starts_with(RIGHT_DELIM), false)
+        trim_marked_right_delim(self.input.as_bytes().get(self.pos..).unwrap_or_default())
     }
 
     fn lex_left_delim(&mut self) -> Option<Item> {
@@ -491,12 +485,12 @@ impl<'a> Lexer<'a> {
             num_spaces += 1;
         }
         // A space may begin a trim-marked right delimiter (" -}}"): leave it for that.
-        let before = self.input.get(self.pos.saturating_sub(1)..).unwrap_or("");
-        if has_right_trim_marker(before)
-            && before
-                .get(TRIM_MARKER_LEN..)
-                .is_some_and(|r| r.starts_with(RIGHT_DELIM))
-        {
+        let before = self
+            .input
+            .as_bytes()
+            .get(self.pos.saturating_sub(1)..)
+            .unwrap_or_default();
+        if trim_marked_right_delim(before) == (true, true) {
             self.pos = self.pos.saturating_sub(1);
             if self.input.as_bytes().get(self.pos) == Some(&b'\n') {
                 self.line -= 1;
@@ -685,6 +679,16 @@ impl<'a> Lexer<'a> {
                 Some(self.emit(ItemType::RawString))
             }
         }
+    }
+}
+
+/// Whether `rest` starts with a right delimiter, and whether that one is trim-marked (a space,
+/// `-`, then `}}`).
+fn trim_marked_right_delim(rest: &[u8]) -> (bool, bool) {
+    match rest {
+        [b' ' | b'\t' | b'\r' | b'\n', b'-', b'}', b'}', ..] => (true, true),
+        [b'}', b'}', ..] => (true, false),
+        _ => (false, false),
     }
 }
 

@@ -67,7 +67,10 @@ fn lines(text: &str) -> Option<Vec<&str>> {
     };
     let (words, tail) = bytes.as_chunks::<8>();
     for (index, word) in words.iter().enumerate() {
-        scan.word(u64::from_le_bytes(*word), index * 8)?;
+        let w = u64::from_le_bytes(*word);
+        if !printable_ascii(w) {
+            scan.word(w, index * 8)?;
+        }
     }
     let mut last = [b' '; 8];
     last.get_mut(..tail.len())?.copy_from_slice(tail);
@@ -95,6 +98,16 @@ fn lines(text: &str) -> Option<Vec<&str>> {
 const ONES: u64 = u64::from_le_bytes([1; 8]);
 const HIGH: u64 = ONES * 0x80;
 const LOW: u64 = ONES * 0x7f;
+
+/// Whether every byte of `w` is printable ASCII (`0x20..=0x7e`), the common case, which needs
+/// no closer look: a byte below 0x20 sets its high bit in `w - 0x20…` where `w` has it clear
+/// (the classic "has less than" test, exact as to whether one exists), and a byte of 0x7f or
+/// more has its high bit set in `w + 1…` or `w`.
+#[inline(always)]
+fn printable_ascii(w: u64) -> bool {
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
+    (below_space | w.wrapping_add(ONES) | w) & HIGH == 0
+}
 
 /// The high bit of every byte of `w` below 0x80 that equals `c` (below 0x80). `x` is below
 /// 0x80 in every byte, so `x + 0x7f` sets the high bit exactly where `x` is not zero, with no
@@ -220,8 +233,7 @@ fn literal_scalar(lines: &[&str]) -> Option<String> {
                     return None;
                 }
                 push_breaks(&mut value, &mut pending_breaks);
-                value.push_str(content.get(indent..)?);
-                value.push('\n');
+                value.push_str(line.get(indent..)?);
             } else {
                 pending_breaks += 1;
             }
@@ -233,8 +245,8 @@ fn literal_scalar(lines: &[&str]) -> Option<String> {
             return None;
         }
         push_breaks(&mut value, &mut pending_breaks);
-        value.push_str(text);
-        value.push('\n');
+        // The text and its line feed, in one copy.
+        value.push_str(line.get(indent..)?);
     }
     Some(value)
 }
