@@ -155,11 +155,24 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    #[inline(always)]
     fn rest(&self) -> &'a str {
         self.input.get(self.pos..).unwrap_or("")
     }
 
+    #[inline(always)]
     fn next(&mut self) -> Option<char> {
+        // Templates are nearly all ASCII: a byte is a character, no decoding needed.
+        if let Some(&byte) = self.input.as_bytes().get(self.pos)
+            && byte.is_ascii()
+        {
+            self.width = 1;
+            self.pos += 1;
+            if byte == b'\n' {
+                self.line += 1;
+            }
+            return Some(char::from(byte));
+        }
         match self.rest().chars().next() {
             None => {
                 self.width = 0;
@@ -176,10 +189,15 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    #[inline(always)]
     fn peek(&mut self) -> Option<char> {
-        self.rest().chars().next()
+        match self.input.as_bytes().get(self.pos) {
+            Some(&byte) if byte.is_ascii() => Some(char::from(byte)),
+            _ => self.rest().chars().next(),
+        }
     }
 
+    #[inline(always)]
     fn backup(&mut self) {
         self.pos -= self.width;
         if self.width == 1 && self.input.as_bytes().get(self.pos) == Some(&b'\n') {
@@ -188,6 +206,7 @@ impl<'a> Lexer<'a> {
         self.width = 0;
     }
 
+    #[inline(always)]
     fn emit(&mut self, typ: ItemType) -> Item {
         let item = Item {
             typ,
@@ -272,7 +291,7 @@ impl<'a> Lexer<'a> {
 
     fn lex_text(&mut self) -> Option<Item> {
         self.width = 0;
-        if let Some(x) = self.rest().find(LEFT_DELIM) {
+        if let Some(x) = find_left_delim(self.rest()) {
             let delim_at = self.pos + x;
             let after = self.input.get(delim_at + LEFT_DELIM.len()..).unwrap_or("");
             let mut trim = 0;
@@ -303,16 +322,10 @@ impl<'a> Lexer<'a> {
         Some(eof)
     }
 
+    /// Whether a right delimiter starts here, and whether it is trim-marked (` -}}`).
+    #[inline(always)]
     fn at_right_delim(&self) -> (bool, bool) {
-        let rest = self.rest();
-        if has_right_trim_marker(rest)
-            && rest
-                .get(TRIM_MARKER_LEN..)
-                .is_some_and(|r| r.starts_with(RIGHT_DELIM))
-        {
-            return (true, true);
-        }
-        (rest.starts_with(RIGHT_DELIM), false)
+        trim_marked_right_delim(self.input.as_bytes().get(self.pos..).unwrap_or_default())
     }
 
     fn lex_left_delim(&mut self) -> Option<Item> {
@@ -472,12 +485,12 @@ impl<'a> Lexer<'a> {
             num_spaces += 1;
         }
         // A space may begin a trim-marked right delimiter (" -}}"): leave it for that.
-        let before = self.input.get(self.pos.saturating_sub(1)..).unwrap_or("");
-        if has_right_trim_marker(before)
-            && before
-                .get(TRIM_MARKER_LEN..)
-                .is_some_and(|r| r.starts_with(RIGHT_DELIM))
-        {
+        let before = self
+            .input
+            .as_bytes()
+            .get(self.pos.saturating_sub(1)..)
+            .unwrap_or_default();
+        if trim_marked_right_delim(before) == (true, true) {
             self.pos = self.pos.saturating_sub(1);
             if self.input.as_bytes().get(self.pos) == Some(&b'\n') {
                 self.line -= 1;
@@ -667,6 +680,31 @@ impl<'a> Lexer<'a> {
             }
         }
     }
+}
+
+/// Whether `rest` starts with a right delimiter, and whether that one is trim-marked (a space,
+/// `-`, then `}}`).
+fn trim_marked_right_delim(rest: &[u8]) -> (bool, bool) {
+    match rest {
+        [b' ' | b'\t' | b'\r' | b'\n', b'-', b'}', b'}', ..] => (true, true),
+        [b'}', b'}', ..] => (true, false),
+        _ => (false, false),
+    }
+}
+
+/// Where `{{` starts in `text`. A search for the byte `{` (memchr) and a look at the next one
+/// beats a substring search, whose set-up would be paid for every run of text.
+fn find_left_delim(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = text.get(from..)?.find('{') {
+        let at = from + found;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 pub(crate) fn count_newlines(s: &str) -> u32 {

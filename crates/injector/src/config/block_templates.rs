@@ -15,10 +15,7 @@ use std::collections::BTreeMap;
 /// The config text without its `templates:` section, and the templates it held, when the
 /// section has the chart's shape.
 pub(super) fn split(text: &str) -> Option<(String, BTreeMap<String, String>)> {
-    if !text.ends_with('\n') || text.contains('\r') {
-        return None;
-    }
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let lines = lines(text)?;
     let start = lines
         .iter()
         .position(|line| line.trim_end_matches(['\n', ' ']) == "templates:")?;
@@ -34,17 +31,130 @@ pub(super) fn split(text: &str) -> Option<(String, BTreeMap<String, String>)> {
         return None;
     }
     let templates = read_section(lines.get(start + 1..end)?)?;
-    let mut rest = String::with_capacity(text.len());
+    let mut rest = String::with_capacity(text.len() / 8);
     for (index, line) in lines.iter().enumerate() {
         if index < start || index >= end {
             // A second `templates` key (in any case) would be merged differently.
-            if starts_with_key(line) && line.to_ascii_lowercase().starts_with("templates") {
+            if starts_with_key(line)
+                && line
+                    .get(..TEMPLATES.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(TEMPLATES))
+            {
                 return None;
             }
             rest.push_str(line);
         }
     }
     Some((rest, templates))
+}
+
+const TEMPLATES: &str = "templates";
+
+/// The text's lines, each with its line feed, when the whole text is what this path reads: it
+/// ends with a line feed and holds no carriage return and no character YAML refuses in a
+/// stream (libyaml checks every character of the stream, so declining here changes nothing).
+/// The text is looked at a word (8 bytes) at a time, with masks that mark the bytes of
+/// interest (line feeds, bytes beyond ASCII, refused bytes); the few lines with characters
+/// beyond ASCII are then checked character by character.
+fn lines(text: &str) -> Option<Vec<&str>> {
+    if !text.ends_with('\n') {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut scan = Scan {
+        ends: Vec::with_capacity(bytes.len() / 32 + 1),
+        beyond_ascii: Vec::new(),
+    };
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (index, word) in words.iter().enumerate() {
+        let w = u64::from_le_bytes(*word);
+        if !printable_ascii(w) {
+            scan.word(w, index * 8)?;
+        }
+    }
+    let mut last = [b' '; 8];
+    last.get_mut(..tail.len())?.copy_from_slice(tail);
+    scan.word(u64::from_le_bytes(last), words.len() * 8)?;
+    let mut start = 0;
+    let lines: Vec<&str> = scan
+        .ends
+        .into_iter()
+        .map(|end| {
+            let line = text.get(start..=end).unwrap_or_default();
+            start = end + 1;
+            line
+        })
+        .collect();
+    scan.beyond_ascii
+        .iter()
+        .all(|&index| {
+            lines
+                .get(index)
+                .is_some_and(|line| line.chars().all(|c| c == '\n' || printable(c)))
+        })
+        .then_some(lines)
+}
+
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+const HIGH: u64 = ONES * 0x80;
+const LOW: u64 = ONES * 0x7f;
+
+/// Whether every byte of `w` is printable ASCII (`0x20..=0x7e`), the common case, which needs
+/// no closer look: a byte below 0x20 sets its high bit in `w - 0x20…` where `w` has it clear
+/// (the classic "has less than" test, exact as to whether one exists), and a byte of 0x7f or
+/// more has its high bit set in `w + 1…` or `w`.
+#[inline(always)]
+fn printable_ascii(w: u64) -> bool {
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
+    (below_space | w.wrapping_add(ONES) | w) & HIGH == 0
+}
+
+/// The high bit of every byte of `w` below 0x80 that equals `c` (below 0x80). `x` is below
+/// 0x80 in every byte, so `x + 0x7f` sets the high bit exactly where `x` is not zero, with no
+/// carry into the next byte.
+fn equal(w: u64, c: u8) -> u64 {
+    let x = (w ^ (ONES * u64::from(c))) & LOW;
+    !(x + LOW) & !w & HIGH
+}
+
+/// The high bit of every byte of `w` below 0x80 that is at least `c` (1 to 0x80): `b + 0x80 -
+/// c` reaches 0x80 exactly then, and stays below 0x100.
+fn at_least(w: u64, c: u8) -> u64 {
+    ((w & LOW) + ONES * (0x80 - u64::from(c))) & !w & HIGH
+}
+
+/// What the look at the text found: the offsets of its line feeds, and the lines (by index)
+/// holding bytes beyond ASCII.
+struct Scan {
+    ends: Vec<usize>,
+    beyond_ascii: Vec<usize>,
+}
+
+impl Scan {
+    /// Looks at the word at `offset` in the text; `None` at a carriage return, a control
+    /// character other than tab, or DEL.
+    fn word(&mut self, w: u64, offset: usize) -> Option<()> {
+        let ascii = !w & HIGH;
+        let line_feeds = equal(w, b'\n');
+        let printable = at_least(w, 0x20) & !at_least(w, 0x7f);
+        if ascii & !(printable | line_feeds | equal(w, b'\t')) != 0 {
+            return None;
+        }
+        let mut marks = line_feeds | (w & HIGH);
+        while marks != 0 {
+            let bit = marks & marks.wrapping_neg();
+            if line_feeds & bit != 0 {
+                self.ends.push(offset + bit.trailing_zeros() as usize / 8);
+            } else {
+                let line = self.ends.len();
+                if self.beyond_ascii.last() != Some(&line) {
+                    self.beyond_ascii.push(line);
+                }
+            }
+            marks &= marks - 1;
+        }
+        Some(())
+    }
 }
 
 /// A top-level block mapping key: a letter in column 0.
@@ -58,7 +168,7 @@ fn read_section(lines: &[&str]) -> Option<BTreeMap<String, String>> {
     let mut index = 0;
     while index < lines.len() {
         let line = lines.get(index)?;
-        if line.trim_matches(' ') == "\n" {
+        if blank(line) {
             index += 1;
             continue;
         }
@@ -105,19 +215,17 @@ fn entry_name(line: &str) -> Option<&str> {
 fn literal_scalar(lines: &[&str]) -> Option<String> {
     let indent = lines
         .iter()
-        .find(|l| l.trim_matches(' ') != "\n")
-        .map(|l| l.len() - l.trim_start_matches(' ').len())?;
+        .find(|l| !blank(l))
+        .map(|l| leading_spaces(l))?;
     if indent <= 2 {
         return None;
     }
-    let mut value = String::new();
+    let mut value = String::with_capacity(lines.iter().map(|l| l.len()).sum());
     let mut pending_breaks = 0;
     for line in lines {
         let content = line.strip_suffix('\n')?;
-        if !content.chars().all(printable) {
-            return None;
-        }
-        if content.trim_start_matches(' ').is_empty() {
+        let spaces = leading_spaces(content);
+        if spaces == content.len() {
             // A blank line; spaces beyond the indentation are content, before the first text
             // line they are an error (leave those to the reader).
             if content.len() > indent {
@@ -125,23 +233,32 @@ fn literal_scalar(lines: &[&str]) -> Option<String> {
                     return None;
                 }
                 push_breaks(&mut value, &mut pending_breaks);
-                value.push_str(&content[indent..]);
-                value.push('\n');
+                value.push_str(line.get(indent..)?);
             } else {
                 pending_breaks += 1;
             }
             continue;
         }
-        let text = content.get(indent..)?;
         // A tab right after the indentation is content to YAML, but leave such text to it.
-        if !content[..indent].bytes().all(|b| b == b' ') || text.starts_with('\t') {
+        let text = content.get(indent..)?;
+        if spaces < indent || text.starts_with('\t') {
             return None;
         }
         push_breaks(&mut value, &mut pending_breaks);
-        value.push_str(text);
-        value.push('\n');
+        // The text and its line feed, in one copy.
+        value.push_str(line.get(indent..)?);
     }
     Some(value)
+}
+
+/// The number of spaces the line starts with.
+fn leading_spaces(line: &str) -> usize {
+    line.bytes().take_while(|&b| b == b' ').count()
+}
+
+/// Whether the line holds nothing but spaces before its line feed.
+fn blank(line: &str) -> bool {
+    leading_spaces(line) + 1 == line.len() && line.ends_with('\n')
 }
 
 /// Blank lines inside the scalar are line breaks once more text follows.
@@ -206,6 +323,30 @@ mod tests {
         );
         agrees("templates:\n  a: |\n    one\n  b: |\n    two\n\npolicy: disabled\n");
         agrees("templates:\n  a: |\n    tab\there {{ \"q\" }}: # not a comment\n");
+    }
+
+    /// [`lines`] by the obvious rule, a character at a time.
+    fn lines_by_characters(text: &str) -> Option<Vec<&str>> {
+        (text.ends_with('\n') && text.chars().all(|c| c == '\n' || printable(c)))
+            .then(|| text.split_inclusive('\n').collect())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_are_cut_and_checked_as_character_by_character(
+            text in "([ -~]{0,20}[\t\n\r\u{0}-\u{1f}\u{7f}\u{80}-\u{a0}é€🦀\u{feff}]?){0,12}\n?"
+        ) {
+            proptest::prop_assert_eq!(lines(&text), lines_by_characters(&text));
+        }
+    }
+
+    #[test]
+    fn control_characters_anywhere_decline() {
+        for bad in ["\u{1}", "\u{7f}", "\r", "\u{feff}"] {
+            let text = format!("policy: enabled{bad}\ntemplates:\n  a: |\n    x\n");
+            assert_eq!(split(&text), None, "{text:?}");
+        }
+        agrees("policy: \"caf\u{e9}\"\ntemplates:\n  a: |\n    \u{1f980} {{ . }}\n");
     }
 
     #[test]
