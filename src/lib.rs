@@ -38,7 +38,7 @@ pub extern "C" fn wapc_init() {
 pub fn validate(payload: &[u8]) -> guest::CallResult {
     let (outcome, audit) = match decode_request(payload) {
         Ok((request, settings)) => {
-            admission::evaluate_audited(&request.request, &settings, &cluster::HostCluster)
+            admission::evaluate_audited(request.request, &settings, &cluster::HostCluster)
         }
         Err(message) => (
             Outcome::Reject {

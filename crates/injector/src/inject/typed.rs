@@ -53,16 +53,21 @@ pub fn container_go_json(container: &Value) -> Result<String, InjectError> {
 /// Istio's `applyOverlayYAML`/`applyOverlay` onto the pod being injected: strategic merge,
 /// then the typed round trip (unknown fields of the pod kept).
 pub fn merge_overlay(pod: &Value, overlay: &Value) -> Result<Value, InjectError> {
-    let merged =
-        merge::strategic_merge_pod(pod, overlay).map_err(|e| InjectError::Merge(e.to_string()))?;
+    merge_overlay_owned(pod.clone(), overlay.clone())
+}
+
+/// [`merge_overlay`] of values the caller is done with (moved, not copied).
+pub fn merge_overlay_owned(pod: Value, overlay: Value) -> Result<Value, InjectError> {
+    let merged = merge::strategic_merge_owned(&k8s::POD, pod, overlay)
+        .map_err(|e| InjectError::Merge(e.to_string()))?;
     k8s::normalize_owned(&k8s::POD, merged, &KEEP_UNKNOWN)
         .map_err(|e| InjectError::Render(e.to_string()))
 }
 
 /// `applyOverlayYAML` onto the template pod, which Go builds from nothing: fields it does not
-/// know are dropped.
-pub fn merge_template(template_pod: &Value, rendered: &Value) -> Result<Value, InjectError> {
-    let merged = merge::strategic_merge_pod(template_pod, rendered)
+/// know are dropped. Both are taken by value.
+pub fn merge_template(template_pod: Value, rendered: Value) -> Result<Value, InjectError> {
+    let merged = merge::strategic_merge_owned(&k8s::POD, template_pod, rendered)
         .map_err(|e| InjectError::Merge(e.to_string()))?;
     k8s::normalize_owned(&k8s::POD, merged, &LIKE_GO)
         .map_err(|e| InjectError::Render(e.to_string()))
