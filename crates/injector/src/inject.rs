@@ -394,7 +394,7 @@ impl Injector {
     /// given, and the pod's `proxy.istio.io/config`, in istiod's order. An invalid annotation
     /// is ignored here, as Istio does; annotation validation then refuses the pod with the
     /// reason.
-    fn proxy_config_for(&self, pod: &Value, namespace: &str) -> ProxyConfig {
+    fn proxy_config_for(&self, pod: &Value, namespace: &str) -> Cow<'_, ProxyConfig> {
         let default = self.mesh.default_config();
         let annotation = containers::annotation(pod, PROXY_CONFIG_ANNOTATION);
         match &self.proxy_configs {
@@ -404,17 +404,19 @@ impl Injector {
                     .pointer("/metadata/labels")
                     .and_then(Value::as_object)
                     .unwrap_or(&empty);
-                resources.effective(
+                Cow::Owned(resources.effective(
                     default,
                     self.mesh.root_namespace(),
                     namespace,
                     labels,
                     annotation,
-                )
+                ))
             }
             None => match annotation {
-                Some(text) => default.apply_yaml(text).unwrap_or_else(|_| default.clone()),
-                None => default.clone(),
+                Some(text) => {
+                    Cow::Owned(default.apply_yaml(text).unwrap_or_else(|_| default.clone()))
+                }
+                None => Cow::Borrowed(default),
             },
         }
     }

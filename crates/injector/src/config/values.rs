@@ -10,7 +10,7 @@
 mod defaults;
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -121,7 +121,9 @@ pub struct Values {
     /// The whole values, or with `over_defaults` what is laid over Istio's defaults.
     given: Value,
     over_defaults: bool,
-    merged: OnceCell<Value>,
+    /// Built on the first [`Values::raw`]; a lock, since kube-inject shares values between
+    /// threads.
+    merged: OnceLock<Value>,
 }
 
 /// Where a path of keys leads in the (possibly merged) values.
@@ -141,7 +143,7 @@ impl Values {
         Values {
             given: Value::Object(Map::new()),
             over_defaults: true,
-            merged: OnceCell::new(),
+            merged: OnceLock::new(),
         }
     }
 
@@ -162,7 +164,7 @@ impl Values {
         Ok(Values {
             given,
             over_defaults: false,
-            merged: OnceCell::new(),
+            merged: OnceLock::new(),
         })
     }
 
@@ -176,7 +178,7 @@ impl Values {
         Values {
             given,
             over_defaults: self.over_defaults,
-            merged: OnceCell::new(),
+            merged: OnceLock::new(),
         }
     }
 

@@ -491,20 +491,25 @@ mod owned {
             return None;
         }
         let mut fields = Vec::with_capacity(map.len());
-        let mut last = None;
+        // Keys in Go's order are found by one forward scan of the fields (profiled: looking
+        // each key up from the first field was a tenth of the pass).
+        let mut rest = ty.flat_fields();
         let mut seen_unknown = false;
         for (key, value) in map {
             if value.is_null() {
                 return None;
             }
-            match ty.field_position(key) {
-                Some((position, field)) => {
-                    if seen_unknown || last.is_some_and(|last| last >= position) {
+            let mut probe = rest.clone();
+            match probe.find(|f| f.json == key) {
+                Some(field) => {
+                    if seen_unknown {
                         return None;
                     }
-                    last = Some(position);
+                    rest = probe;
                     fields.push(Some(field));
                 }
+                // Before the previous key: not in Go's order.
+                None if ty.field_position(key).is_some() => return None,
                 None if mode.opts.keep_unknown => {
                     seen_unknown = true;
                     fields.push(None);

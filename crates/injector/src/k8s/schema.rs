@@ -334,6 +334,7 @@ impl Struct {
 }
 
 /// Iterator over a struct's JSON-visible fields (see [`Struct::flat_fields`]).
+#[derive(Clone)]
 pub struct FlatFields {
     stack: [Option<std::slice::Iter<'static, Field>>; 4],
     depth: usize,
