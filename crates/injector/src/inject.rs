@@ -309,10 +309,6 @@ impl Injector {
             ));
         }
         let mut pod = typed::normalize_pod(&raw)?;
-        if let Some(metadata) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
-            // Can be very large and never influences injection (Istio drops it too).
-            metadata.remove("managedFields");
-        }
         if self.entry.namespace_from_request
             && !ctx.namespace.is_empty()
             && pod_namespace(&pod).is_empty()
