@@ -521,7 +521,7 @@ mod owned {
         /// when there is none.
         fn next(&mut self, key: &str) -> Option<&'static Field> {
             let mut probe = self.rest.clone();
-            let field = probe.find(|f| f.json == key)?;
+            let field = probe.find(|f| f.named(key))?;
             self.rest = probe;
             Some(field)
         }
