@@ -507,23 +507,37 @@ mod owned {
     /// The fields of keys given in Go's order, each found by scanning on from the previous
     /// one (profiled: looking each key up from the first field was a tenth of the pass).
     struct OrderedFields {
+        ty: &'static Struct,
         rest: FlatFields,
+        /// Fields consumed from `rest`, to restore it after a key that is not found.
+        consumed: usize,
     }
 
     impl OrderedFields {
         fn new(ty: &'static Struct) -> OrderedFields {
             OrderedFields {
+                ty,
                 rest: ty.flat_fields(),
+                consumed: 0,
             }
         }
 
         /// The field named `key` after the previous one found; `None` (and the position kept)
         /// when there is none.
         fn next(&mut self, key: &str) -> Option<&'static Field> {
-            let mut probe = self.rest.clone();
-            let field = probe.find(|f| f.named(key))?;
-            self.rest = probe;
-            Some(field)
+            // Scanned in place rather than on a copy of the iterator: copying it is a call in
+            // wasm, and a key that is not found (unknown, or out of order) is rare.
+            let mut scanned = 0;
+            for field in self.rest.by_ref() {
+                scanned += 1;
+                if field.named(key) {
+                    self.consumed += scanned;
+                    return Some(field);
+                }
+            }
+            self.rest = self.ty.flat_fields();
+            for _ in self.rest.by_ref().take(self.consumed) {}
+            None
         }
     }
 
