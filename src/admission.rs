@@ -1,6 +1,7 @@
 //! One admission request, decided: the policy's behaviour without the waPC plumbing.
 
 use crate::cluster::Cluster;
+use crate::guard_rails;
 use crate::native_sidecars;
 use crate::pod_size;
 use crate::proxy_config;
@@ -72,19 +73,21 @@ pub fn evaluate(
     settings: &Settings,
     cluster: &dyn Cluster,
 ) -> Outcome {
-    evaluate_audited(request, settings, cluster).0
+    evaluate_audited(request.clone(), settings, cluster).0
 }
 
-/// [`evaluate`], with the decision and its reason for every Pod CREATE.
+/// [`evaluate`], with the decision and its reason for every Pod CREATE. The request is taken
+/// by value: the injected pod is built in the pod it carries.
 pub fn evaluate_audited(
-    request: &KubernetesAdmissionRequest,
+    request: KubernetesAdmissionRequest,
     settings: &Settings,
     cluster: &dyn Cluster,
 ) -> (Outcome, Option<Audit>) {
     let mut audit = None;
+    let pod_create = is_pod_create(&request);
     let outcome = decide_and_inject(request, settings, cluster, &mut audit);
     if let Outcome::Reject { message, .. } = &outcome
-        && is_pod_create(request)
+        && pod_create
     {
         audit = Audit::new("rejected", message.clone());
     }
@@ -92,12 +95,12 @@ pub fn evaluate_audited(
 }
 
 fn decide_and_inject(
-    request: &KubernetesAdmissionRequest,
+    request: KubernetesAdmissionRequest,
     settings: &Settings,
     cluster: &dyn Cluster,
     audit: &mut Option<Audit>,
 ) -> Outcome {
-    if !is_pod_create(request) {
+    if !is_pod_create(&request) {
         return Outcome::accept();
     }
     let pod = &request.object;
@@ -216,13 +219,15 @@ fn decide_and_inject(
         namespace: &request.namespace,
         namespace_annotations,
     };
-    match injector.inject(pod, &context) {
+    let proxy_image_annotated = guard_rails::proxy_image_annotated(pod);
+    match injector.inject_owned(request.object, &context) {
         Ok(injected) => {
-            if let Err(violation) = guard_rails.check_injected(pod, &injected.pod) {
+            if let Err(violation) = guard_rails.check_injected(proxy_image_annotated, &injected.pod)
+            {
                 return Outcome::reject(violation, Some(403));
             }
             warnings.extend(injected.warnings);
-            if injected.pod == *pod {
+            if !injected.changed {
                 if let Some(audit) = audit.as_mut() {
                     audit.reason.push_str("; already injected, nothing changed");
                 }
@@ -656,13 +661,13 @@ mod tests {
             .with(namespace("plain", json!({})));
         let webhook = settings(json!({"nativeSidecars": false}));
         let (_, audit) = evaluate_audited(
-            &request("CREATE", "Pod", "demo", web_pod()),
+            request("CREATE", "Pod", "demo", web_pod()),
             &webhook,
             &cluster,
         );
         assert_eq!(audit, Audit::new("injected", "injection policy enabled"));
         let (_, audit) = evaluate_audited(
-            &request("CREATE", "Pod", "demo", pod_with_inject_label("false")),
+            request("CREATE", "Pod", "demo", pod_with_inject_label("false")),
             &webhook,
             &cluster,
         );
@@ -673,7 +678,7 @@ mod tests {
 
         let lookup = settings(json!({"namespaceSelection": "lookup", "nativeSidecars": false}));
         let (_, audit) = evaluate_audited(
-            &request("CREATE", "Pod", "demo", web_pod()),
+            request("CREATE", "Pod", "demo", web_pod()),
             &lookup,
             &cluster,
         );
@@ -687,7 +692,7 @@ mod tests {
         let mut elsewhere = web_pod();
         elsewhere["metadata"]["namespace"] = json!("plain");
         let (outcome, audit) = evaluate_audited(
-            &request("CREATE", "Pod", "plain", elsewhere),
+            request("CREATE", "Pod", "plain", elsewhere),
             &lookup,
             &cluster,
         );
@@ -704,11 +709,11 @@ mod tests {
         bad["metadata"]["annotations"] =
             json!({"traffic.sidecar.istio.io/includeOutboundIPRanges": "300.0.0.0/8"});
         let (_, audit) =
-            evaluate_audited(&request("CREATE", "Pod", "demo", bad), &webhook, &cluster);
+            evaluate_audited(request("CREATE", "Pod", "demo", bad), &webhook, &cluster);
         assert_eq!(audit.unwrap().injection, "rejected");
 
         let (_, audit) = evaluate_audited(
-            &request("UPDATE", "Pod", "demo", web_pod()),
+            request("UPDATE", "Pod", "demo", web_pod()),
             &webhook,
             &cluster,
         );

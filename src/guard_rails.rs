@@ -124,7 +124,13 @@ impl GuardRails<'_> {
     }
 
     /// Checks the injected pod: the images of the containers the injection added.
-    pub fn check_injected(&self, original: &Value, injected: &Value) -> Result<(), Violation> {
+    /// `proxy_image_annotated`: whether the pod received asked for its proxy image
+    /// ([`proxy_image_annotated`]), which the message then names.
+    pub fn check_injected(
+        &self,
+        proxy_image_annotated: bool,
+        injected: &Value,
+    ) -> Result<(), Violation> {
         if self.allowed_proxy_images.is_empty() {
             return Ok(());
         }
@@ -147,13 +153,7 @@ impl GuardRails<'_> {
                 {
                     continue;
                 }
-                let source = if original
-                    .pointer(&format!(
-                        "/metadata/annotations/{}",
-                        PROXY_IMAGE_ANNOTATION.replace('/', "~1")
-                    ))
-                    .is_some()
-                {
+                let source = if proxy_image_annotated {
                     format!("annotation {PROXY_IMAGE_ANNOTATION}")
                 } else {
                     format!("spec.{list}[name={name}].image")
@@ -207,6 +207,14 @@ pub fn glob_matches(pattern: &str, text: &str) -> bool {
         }
     }
     true
+}
+
+/// Whether the pod names its proxy image in the `sidecar.istio.io/proxyImage` annotation.
+pub fn proxy_image_annotated(pod: &Value) -> bool {
+    pod.get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(PROXY_IMAGE_ANNOTATION))
+        .is_some()
 }
 
 #[cfg(test)]

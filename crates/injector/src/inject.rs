@@ -44,6 +44,7 @@ use crate::postprocess::{self, containers, overrides, status};
 use crate::render::{Renderer, TemplateData, builtin::Builtin, template::Templates};
 use crate::validate;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The proxy env of the cluster id.
@@ -96,6 +97,8 @@ pub struct Injected {
     pub pod: Value,
     /// Things Istio logs as warnings about this pod.
     pub warnings: Vec<String>,
+    /// Whether `pod` differs from the pod received (false for a pod already injected).
+    pub changed: bool,
 }
 
 /// Istio's injector for one configuration: parsed config, values, mesh and a renderer.
@@ -274,7 +277,13 @@ impl Injector {
     /// Injects the pod (whose injection was decided by [`Injector::inject_required`]); the
     /// workload is found from the pod's owner references.
     pub fn inject(&self, pod: &Value, ctx: &PodContext<'_>) -> Result<Injected, InjectError> {
-        self.inject_pod(pod, ctx, None)
+        self.inject_pod(Cow::Borrowed(pod), ctx, None)
+    }
+
+    /// [`Injector::inject`] of a pod the caller is done with: the result is built in it
+    /// rather than in a copy.
+    pub fn inject_owned(&self, pod: Value, ctx: &PodContext<'_>) -> Result<Injected, InjectError> {
+        self.inject_pod(Cow::Owned(pod), ctx, None)
     }
 
     /// Injects a pod template of a known workload (kube-inject: the workload's kind, name and
@@ -285,12 +294,12 @@ impl Injector {
         ctx: &PodContext<'_>,
         workload: &DeployMeta,
     ) -> Result<Injected, InjectError> {
-        self.inject_pod(pod, ctx, Some(workload))
+        self.inject_pod(Cow::Borrowed(pod), ctx, Some(workload))
     }
 
     fn inject_pod(
         &self,
-        raw: &Value,
+        raw: Cow<'_, Value>,
         ctx: &PodContext<'_>,
         workload: Option<&DeployMeta>,
     ) -> Result<Injected, InjectError> {
@@ -299,11 +308,7 @@ impl Injector {
                 "the pod must be a JSON object".into(),
             ));
         }
-        let mut pod = typed::normalize_pod(raw)?;
-        if let Some(metadata) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
-            // Can be very large and never influences injection (Istio drops it too).
-            metadata.remove("managedFields");
-        }
+        let mut pod = typed::normalize_pod(&raw)?;
         if self.entry.namespace_from_request
             && !ctx.namespace.is_empty()
             && pod_namespace(&pod).is_empty()
@@ -373,9 +378,11 @@ impl Injector {
         let merged = typed::normalize_owned_pod(merged)
             .map_err(|e| InjectError::PostProcess(format!("injected pod is invalid: {e}")))?;
 
+        let patched = patch::apply_changes(raw.into_owned(), &pod, merged);
         Ok(Injected {
-            pod: patch::apply_changes(raw, &pod, &merged),
+            pod: patched.pod,
             warnings,
+            changed: patched.changed,
         })
     }
 
@@ -383,7 +390,7 @@ impl Injector {
     /// given, and the pod's `proxy.istio.io/config`, in istiod's order. An invalid annotation
     /// is ignored here, as Istio does; annotation validation then refuses the pod with the
     /// reason.
-    fn proxy_config_for(&self, pod: &Value, namespace: &str) -> ProxyConfig {
+    fn proxy_config_for(&self, pod: &Value, namespace: &str) -> Cow<'_, ProxyConfig> {
         let default = self.mesh.default_config();
         let annotation = containers::annotation(pod, PROXY_CONFIG_ANNOTATION);
         match &self.proxy_configs {
@@ -393,17 +400,19 @@ impl Injector {
                     .pointer("/metadata/labels")
                     .and_then(Value::as_object)
                     .unwrap_or(&empty);
-                resources.effective(
+                Cow::Owned(resources.effective(
                     default,
                     self.mesh.root_namespace(),
                     namespace,
                     labels,
                     annotation,
-                )
+                ))
             }
             None => match annotation {
-                Some(text) => default.apply_yaml(text).unwrap_or_else(|_| default.clone()),
-                None => default.clone(),
+                Some(text) => {
+                    Cow::Owned(default.apply_yaml(text).unwrap_or_else(|_| default.clone()))
+                }
+                None => Cow::Borrowed(default),
             },
         }
     }
@@ -498,7 +507,8 @@ impl Injector {
                 });
             }
             let rendered = self.renderer.render(name, &data)?;
-            template_pod = typed::merge_template(&template_pod, &rendered)?;
+            template_pod =
+                typed::merge_template(std::mem::take(&mut template_pod), rendered.clone())?;
 
             let current = merged.as_ref().unwrap_or(pod);
             let native = match containers::annotation(current, NATIVE_SIDECAR_ANNOTATION) {
@@ -509,7 +519,7 @@ impl Injector {
             // A user's `istio-proxy` customisation sits in `containers`; with a native sidecar
             // the injected proxy is an init container, so the customisation moves there to be
             // merged into it.
-            let moved = if native
+            let move_proxy = native
                 && !proxy_previously_in_both_lists
                 && containers::find(
                     containers::list(&template_pod, containers::INIT_CONTAINERS),
@@ -520,16 +530,14 @@ impl Injector {
                     containers::list(current, containers::CONTAINERS),
                     containers::PROXY,
                 )
-                .is_some()
-            {
-                let mut copy = current.clone();
-                move_proxy_to_init_containers(&mut copy);
-                Some(copy)
-            } else {
-                None
-            };
-            let base = moved.as_ref().unwrap_or(current);
-            merged = Some(typed::merge_overlay(base, &rendered)?);
+                .is_some();
+            // The previous template's result is merged into, not copied; the received pod
+            // stays as it is (the diff base).
+            let mut base = merged.take().unwrap_or_else(|| pod.clone());
+            if move_proxy {
+                move_proxy_to_init_containers(&mut base);
+            }
+            merged = Some(typed::merge_overlay_owned(base, rendered)?);
         }
         let merged = match merged {
             Some(merged) => merged,

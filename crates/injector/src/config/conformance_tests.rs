@@ -341,3 +341,88 @@ fn proxy_config_env_matches_every_golden() {
         "only {non_empty} non-default PROXY_CONFIG values"
     );
 }
+
+/// Every key path of `value` (objects only), each prefix included.
+fn object_paths<'a>(value: &'a Value, path: &mut Vec<&'a str>, out: &mut Vec<Vec<&'a str>>) {
+    out.push(path.clone());
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            path.push(k);
+            object_paths(v, path, out);
+            path.pop();
+        }
+    }
+}
+
+/// What each accessor answers, read from a materialised tree the way Istio reads the values.
+fn accessors_of(values: &Values) -> Vec<String> {
+    vec![
+        values.hub().to_string(),
+        values.tag(),
+        values.variant().to_string(),
+        values.proxy_image().to_string(),
+        values.proxy_init_image().to_string(),
+        values.rewrite_app_http_probe().to_string(),
+        values.hold_application_until_proxy_starts().to_string(),
+        values.cluster_name().to_string(),
+        values.network().to_string(),
+    ]
+}
+
+#[test]
+fn lookups_over_the_defaults_agree_with_the_merged_tree() {
+    use crate::render::builtin::golang;
+    let mut overlays: Vec<(String, Value)> = vec![
+        ("none".into(), json!({})),
+        (
+            "replacements".into(),
+            json!({"global": {"proxy": {"resources": null, "image": "p", "startupProbe": 3},
+                              "hub": "h", "tag": 1.5, "network": "n1"},
+                   "pilot": "scalar", "new": {"deep": {"k": [1, 2]}},
+                   "sidecarInjectorWebhook": {"rewriteAppHTTPProbe": false}}),
+        ),
+        ("null root part".into(), json!({"global": null})),
+    ];
+    let mut base_overlays = Vec::new();
+    if let Some(dir) = istio_conformance::locate_or_skip() {
+        let base = read(&dir.join("base/values.json"));
+        base_overlays.push(("base".to_string(), serde_json::from_str(&base).unwrap()));
+        for (name, _, case) in cases(&dir) {
+            if let Some(overlay) = case.get("values") {
+                overlays.push((name, overlay.clone()));
+            }
+        }
+    }
+    overlays.extend(base_overlays);
+    let mut checked = 0;
+    for (name, overlay) in &overlays {
+        let over_defaults = Values::istio_defaults().overlay(overlay);
+        let mut merged = Values::istio_defaults().raw().clone();
+        deep_merge(&mut merged, overlay);
+        assert_eq!(over_defaults.raw(), &merged, "{name}");
+        // A fresh instance for every question, so no answer comes from the materialised tree.
+        let fresh = || Values::istio_defaults().overlay(overlay);
+        let materialised = Values::from_json(merged.clone());
+        if let Ok(materialised) = &materialised {
+            assert_eq!(accessors_of(&fresh()), accessors_of(materialised), "{name}");
+        }
+        let mut paths = Vec::new();
+        object_paths(&merged, &mut Vec::new(), &mut paths);
+        object_paths(overlay, &mut Vec::new(), &mut paths);
+        let mut probes: Vec<Vec<&str>> = paths.clone();
+        for path in &paths {
+            let mut deeper = path.clone();
+            deeper.push("missing");
+            probes.push(deeper.clone());
+            deeper.push("deeper");
+            probes.push(deeper);
+        }
+        for path in &probes {
+            let expected = golang::lookup(Some(&merged), path).map(|v| v.cloned());
+            let got = fresh().lookup_go(path).map(|v| v.map(|v| v.into_owned()));
+            assert_eq!(got, expected, "{name}: {path:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "only {checked} lookups checked");
+}

@@ -391,17 +391,6 @@ rootNamespace: istio-system
 trustDomain: cluster.local
 ";
 
-/// [`DEFAULT_INSTALL_MESH`] as JSON.
-fn default_install_mesh() -> Value {
-    json!({
-        "defaultConfig": {"discoveryAddress": "istiod.istio-system.svc:15012"},
-        "defaultProviders": {"metrics": ["prometheus"]},
-        "enablePrometheusMerge": true,
-        "rootNamespace": "istio-system",
-        "trustDomain": "cluster.local",
-    })
-}
-
 /// A `meshconfig.MeshConfig` after `ApplyMeshConfig`, as canonical proto JSON, with its
 /// effective default ProxyConfig.
 #[derive(Debug, Clone, PartialEq)]
@@ -414,11 +403,18 @@ impl MeshConfig {
     /// What a default install's `istio` ConfigMap gives: the chart's mesh YAML applied over
     /// `mesh.DefaultMeshConfig()`.
     pub fn istio_defaults() -> MeshConfig {
-        // Built from the chart's mesh as JSON, not cached: a policy instance lives for one
-        // request, where the YAML reader cost more than the rest and a cache a deep copy (a
-        // test checks the JSON against the chart's YAML). The literal is known-good; falling
-        // back to the bare built-in defaults keeps this infallible without a panic path.
-        MeshConfig::from_json(default_install_mesh()).unwrap_or_else(|_| builtin_mesh())
+        // Not cached: a policy instance lives for one request. The chart's mesh changes only
+        // `defaultProviders` of the built-in defaults (its `discoveryAddress` is the built-in
+        // one), so it is set here rather than applied field by field and validated on every
+        // admission; a test checks this against `ApplyMeshConfig` of the chart's mesh.
+        let mut mesh = builtin_mesh();
+        if let Value::Object(raw) = &mut mesh.raw {
+            raw.insert(
+                "defaultProviders".to_string(),
+                json!({"metrics": ["prometheus"]}),
+            );
+        }
+        mesh
     }
 
     /// `ApplyMeshConfig(text, DefaultMeshConfig())` for mesh YAML or JSON text.

@@ -7,7 +7,14 @@
 //! type-checked as `protomarshal.ApplyYAML` would: a wrong type there makes Istio reject the
 //! whole document.
 
-use serde_json::{Value, json};
+mod defaults;
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value};
+
+use defaults::{DEFAULTS, Node};
 
 use super::proto::{parse_integer, type_error};
 use super::text::parse_document;
@@ -103,19 +110,40 @@ const TYPED_KEYS: &[(&str, Expect)] = &[
 
 /// Helm values as templates see them. Numbers keep their JSON form here; Go reads every one
 /// of them as a float64, which matters only when a template prints one (`1e+06`).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Istio's defaults are constant data ([`defaults::DEFAULTS`]): values over them keep only
+/// the given document, and lookups consult it first, then the defaults, with Helm's
+/// deep-merge rules (objects merge key by key, anything else replaces). The merged tree is
+/// built only when a caller asks for all of it ([`Values::raw`], e.g. `.Values` of Go
+/// templates).
+#[derive(Debug, Clone)]
 pub struct Values {
-    raw: Value,
+    /// The whole values, or with `over_defaults` what is laid over Istio's defaults.
+    given: Value,
+    over_defaults: bool,
+    /// Built on the first [`Values::raw`]; a lock, since kube-inject shares values between
+    /// threads.
+    merged: OnceLock<Value>,
+}
+
+/// Where a path of keys leads in the (possibly merged) values.
+#[derive(Debug, Clone, Copy)]
+enum At<'a> {
+    Given(&'a Value),
+    Default(&'static Node),
+    /// An object of the given values merged into an object of the defaults.
+    Merged,
+    Absent,
 }
 
 impl Values {
     /// The default chart's values (the `values` of a default install's injector ConfigMap),
     /// with hub `docker.io/istio` and tag `1.30.0`.
     pub fn istio_defaults() -> Values {
-        // Built, not cached: a policy instance lives for one request, where a cache would cost
-        // a build and a deep copy.
         Values {
-            raw: default_values(),
+            given: Value::Object(Map::new()),
+            over_defaults: true,
+            merged: OnceLock::new(),
         }
     }
 
@@ -127,36 +155,109 @@ impl Values {
 
     /// Takes values given as a JSON object (`null` gives empty values).
     pub fn from_json(v: Value) -> Result<Values, ConfigError> {
-        let raw = match v {
-            Value::Null => Value::Object(Default::default()),
+        let given = match v {
+            Value::Null => Value::Object(Map::new()),
             Value::Object(_) => v,
             other => return Err(type_error("", "an object", &other)),
         };
-        check_types(&raw)?;
-        Ok(Values { raw })
+        check_types(&given)?;
+        Ok(Values {
+            given,
+            over_defaults: false,
+            merged: OnceLock::new(),
+        })
     }
 
     /// These values with `overlay` deep-merged in: objects merge key by key, anything else
     /// (scalars, lists, `null`) replaces. A non-object overlay changes nothing.
     pub fn overlay(&self, overlay: &Value) -> Values {
-        let mut raw = self.raw.clone();
+        let mut given = self.given.clone();
         if overlay.is_object() {
-            deep_merge(&mut raw, overlay);
+            deep_merge(&mut given, overlay);
         }
-        Values { raw }
+        Values {
+            given,
+            over_defaults: self.over_defaults,
+            merged: OnceLock::new(),
+        }
     }
 
+    /// The whole document, defaults merged in (built on first use).
     pub fn raw(&self) -> &Value {
-        &self.raw
+        if !self.over_defaults {
+            return &self.given;
+        }
+        self.merged.get_or_init(|| {
+            let mut merged = DEFAULTS.to_value();
+            deep_merge(&mut merged, &self.given);
+            merged
+        })
     }
 
     /// The value at a path of object keys (`["global", "proxy", "statusPort"]`).
     pub fn get(&self, path: &[&str]) -> Option<&Value> {
-        path.iter().try_fold(&self.raw, |value, key| value.get(key))
+        path.iter()
+            .try_fold(self.raw(), |value, key| value.get(key))
     }
 
+    /// The value at `path` as Go's template engine evaluates `.Values.a.b.c`: a missing key
+    /// yields no value (and so does every field after it), a `null` part-way down is a
+    /// nil-pointer error and a field of a non-map an error (both as Go words them), a `null`
+    /// at the end is no value. Only what is looked up becomes a [`Value`].
+    pub fn lookup_go(&self, path: &[&str]) -> Result<Option<Cow<'_, Value>>, String> {
+        let found = match self.at(path)? {
+            At::Given(v) => Some(Cow::Borrowed(v)),
+            At::Default(node) => Some(Cow::Owned(node.to_value())),
+            At::Merged => self.get(path).map(Cow::Borrowed),
+            At::Absent => None,
+        };
+        Ok(found.filter(|v| !v.is_null()))
+    }
+
+    /// Follows `path` through the given values and the defaults together, without building
+    /// the merged tree.
+    fn at(&self, path: &[&str]) -> Result<At<'_>, String> {
+        let mut given = Some(&self.given);
+        let mut default = self.over_defaults.then_some(&DEFAULTS);
+        for key in path {
+            (given, default) = match (given, default) {
+                (Some(Value::Object(map)), default) => {
+                    // A given object merges into a default object and replaces anything else.
+                    (map.get(*key), default.and_then(|d| d.get(key)))
+                }
+                (Some(Value::Null), _) => {
+                    return Err(format!("nil pointer evaluating interface {{}}.{key}"));
+                }
+                (Some(other), _) => return Err(field_of_non_map(key, other)),
+                (None, Some(node)) if node.is_map() => (None, node.get(key)),
+                (None, Some(node)) => return Err(field_of_non_map(key, &node.to_value())),
+                (None, None) => return Ok(At::Absent),
+            };
+        }
+        Ok(match (given, default) {
+            (Some(Value::Object(_)), Some(node)) if node.is_map() => At::Merged,
+            (Some(v), _) => At::Given(v),
+            (None, Some(node)) => At::Default(node),
+            (None, None) => At::Absent,
+        })
+    }
+
+    /// The string at `path`, `""` when it is absent or not a string.
     fn str_at(&self, path: &[&str]) -> &str {
-        self.get(path).and_then(Value::as_str).unwrap_or_default()
+        match self.at(path) {
+            Ok(At::Given(Value::String(s))) => s,
+            Ok(At::Default(Node::Str(s))) => s,
+            _ => "",
+        }
+    }
+
+    /// The boolean at `path`, false when it is absent or not a boolean.
+    fn bool_at(&self, path: &[&str]) -> bool {
+        match self.at(path) {
+            Ok(At::Given(Value::Bool(b))) => *b,
+            Ok(At::Default(Node::Bool(b))) => *b,
+            _ => false,
+        }
     }
 
     pub fn hub(&self) -> &str {
@@ -166,10 +267,15 @@ impl Values {
     /// `global.tag` as Istio's Go code prints it (`fmt.Sprintf("%v")` of the proto value): a
     /// string as is, a number as Go prints a float64 (`1.3`, `1e+06`), `""` when unset.
     pub fn tag(&self) -> String {
-        match self.get(&["global", "tag"]) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => go_print_float(n.as_f64().unwrap_or(0.0)),
-            Some(Value::Bool(b)) => b.to_string(),
+        let tag = match self.at(&["global", "tag"]) {
+            Ok(At::Given(v)) => Cow::Borrowed(v),
+            Ok(At::Default(node)) => Cow::Owned(node.to_value()),
+            _ => return String::new(),
+        };
+        match tag.as_ref() {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => go_print_float(n.as_f64().unwrap_or(0.0)),
+            Value::Bool(b) => b.to_string(),
             _ => String::new(),
         }
     }
@@ -192,16 +298,12 @@ impl Values {
     /// typed values, where it is a `google.protobuf.BoolValue` and `GetValue()` of an absent one
     /// is false. (The chart's values set it to true, so installs get rewriting by default.)
     pub fn rewrite_app_http_probe(&self) -> bool {
-        self.get(&["sidecarInjectorWebhook", "rewriteAppHTTPProbe"])
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+        self.bool_at(&["sidecarInjectorWebhook", "rewriteAppHTTPProbe"])
     }
 
     /// `global.proxy.holdApplicationUntilProxyStarts`, false when unset.
     pub fn hold_application_until_proxy_starts(&self) -> bool {
-        self.get(&["global", "proxy", "holdApplicationUntilProxyStarts"])
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+        self.bool_at(&["global", "proxy", "holdApplicationUntilProxyStarts"])
     }
 
     pub fn cluster_name(&self) -> &str {
@@ -211,6 +313,24 @@ impl Values {
     pub fn network(&self) -> &str {
         self.str_at(&["global", "network"])
     }
+}
+
+/// Values are equal when their documents are, however they were given.
+impl PartialEq for Values {
+    fn eq(&self, other: &Values) -> bool {
+        if self.over_defaults == other.over_defaults {
+            return self.given == other.given;
+        }
+        self.raw() == other.raw()
+    }
+}
+
+/// Go's error for `.key` on a value that is not a map.
+fn field_of_non_map(key: &str, value: &Value) -> String {
+    format!(
+        "can't evaluate field {key} in type {}",
+        crate::render::builtin::golang::kind_name(value)
+    )
 }
 
 impl std::str::FromStr for Values {
@@ -304,111 +424,11 @@ pub fn deep_merge(base: &mut Value, overlay: &Value) {
     }
 }
 
-/// The default chart's injector values (istio-discovery `values.yaml` with the default
-/// profile, as rendered into the injector ConfigMap).
-fn default_values() -> Value {
-    // Built in pieces: one `json!` literal this deep exceeds the macro recursion limit.
-    let proxy = json!({
-        "autoInject": "enabled",
-        "clusterDomain": "cluster.local",
-        "componentLogLevel": "misc:error",
-        "excludeIPRanges": "",
-        "excludeInboundPorts": "",
-        "excludeOutboundPorts": "",
-        "image": "proxyv2",
-        "includeIPRanges": "*",
-        "includeInboundPorts": "*",
-        "includeOutboundPorts": "",
-        "logLevel": "warning",
-        "outlierLogPath": "",
-        "privileged": false,
-        "readinessFailureThreshold": 4,
-        "readinessInitialDelaySeconds": 0,
-        "readinessPeriodSeconds": 15,
-        "resources": {
-            "limits": {"cpu": "2000m", "memory": "1024Mi"},
-            "requests": {"cpu": "100m", "memory": "128Mi"}
-        },
-        "seccompProfile": {},
-        "startupProbe": {"enabled": true, "failureThreshold": 600},
-        "statusPort": 15020,
-        "tracer": "none"
-    });
-    let waypoint = json!({
-        "affinity": {},
-        "nodeSelector": {},
-        "resources": {
-            "limits": {"cpu": "2", "memory": "1Gi"},
-            "requests": {"cpu": "100m", "memory": "128Mi"}
-        },
-        "tolerations": [],
-        "topologySpreadConstraints": []
-    });
-    let global = json!({
-        "caAddress": "",
-        "caName": "",
-        "certSigners": [],
-        "configCluster": false,
-        "configValidation": true,
-        "defaultPodDisruptionBudget": {"enabled": true},
-        "defaultResources": {"requests": {"cpu": "10m"}},
-        "externalIstiod": false,
-        "hub": "docker.io/istio",
-        "imagePullPolicy": "",
-        "imagePullSecrets": [],
-        "istioNamespace": "istio-system",
-        "istiod": {"enableAnalysis": false},
-        "logAsJson": false,
-        "logging": {"level": "default:info"},
-        "meshID": "",
-        "meshNetworks": {},
-        "mountMtlsCerts": false,
-        "multiCluster": {"clusterName": ""},
-        "nativeNftables": false,
-        "network": "",
-        "networkPolicy": {"enabled": false},
-        "omitSidecarInjectorConfigMap": false,
-        "operatorManageWebhooks": false,
-        "pilotCertProvider": "istiod",
-        "priorityClassName": "",
-        "proxy": proxy,
-        "proxy_init": {"forceApplyIptables": false, "image": "proxyv2"},
-        "remotePilotAddress": "",
-        "resourceScope": "all",
-        "sds": {"token": {"aud": "istio-ca"}},
-        "sts": {"servicePort": 0},
-        "tag": "1.30.0",
-        "variant": "",
-        "waypoint": waypoint
-    });
-    json!({
-        "gateways": {
-            "seccompProfile": {},
-            "securityContext": {}
-        },
-        "global": global,
-        "pilot": {
-            "cni": {"enabled": false, "provider": "default"},
-            "env": {}
-        },
-        "revision": "",
-        "sidecarInjectorWebhook": {
-            "alwaysInjectSelector": [],
-            "defaultTemplates": [],
-            "enableNamespacesByDefault": false,
-            "injectedAnnotations": {},
-            "neverInjectSelector": [],
-            "reinvocationPolicy": "Never",
-            "rewriteAppHTTPProbe": true,
-            "templates": {}
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::json;
 
     #[test]
     fn defaults_accessors() {

@@ -9,6 +9,14 @@
 
 use serde_json::{Map, Value};
 
+/// The pod as received, with the changes applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patched {
+    pub pod: Value,
+    /// Whether the pod differs from the one received.
+    pub changed: bool,
+}
+
 /// The pod as received with the changes from `original` to `result` applied. `original` and
 /// `result` are typed (normalised) forms; `raw` is what the API server holds.
 ///
@@ -20,102 +28,158 @@ use serde_json::{Map, Value};
 /// The changes are those of `json_patch::diff(original, result)` applied in order with
 /// `json_patch::patch`, applied while walking instead of written out as operations and
 /// resolved again from the root (profiled: building and applying the operations cost twice
-/// the walk).
-pub fn apply_changes(raw: &Value, original: &Value, result: &Value) -> Value {
-    let mut patched = raw.clone();
-    match apply_diff(Some(&mut patched), original, result) {
-        Ok(()) => patched,
-        Err(Unappliable) => result.clone(),
+/// the walk). Whether they apply is checked first, so that what they add can be moved out of
+/// `result` rather than copied, and `raw` is changed in place.
+pub fn apply_changes(mut raw: Value, original: &Value, mut result: Value) -> Patched {
+    if check_diff(Some(&raw), original, &result).is_err() {
+        let changed = result != raw;
+        return Patched {
+            pod: result,
+            changed,
+        };
     }
+    let mut changed = false;
+    apply_diff(&mut raw, original, &mut result, &mut changed);
+    Patched { pod: raw, changed }
 }
 
 /// A change whose target `raw` lacks (json-patch's `InvalidPointer`).
 struct Unappliable;
 
-/// Applies the changes from `left` to `right` to `raw`, the node at the same path (`None`
-/// when `raw` has nothing there, which only matters if something changes below).
-fn apply_diff(raw: Option<&mut Value>, left: &Value, right: &Value) -> Result<(), Unappliable> {
+/// Whether the changes from `left` to `right` apply to `raw`, the node at the same path
+/// (`None` when `raw` has nothing there, which only matters if something changes below).
+fn check_diff(raw: Option<&Value>, left: &Value, right: &Value) -> Result<(), Unappliable> {
     match (left, right) {
         (Value::Object(left), Value::Object(right)) => {
             let raw = match raw {
                 Some(Value::Object(map)) => Some(map),
                 _ => None,
             };
-            apply_object_diff(raw, left, right)
+            for (key, right_value) in right {
+                match left.get(key) {
+                    Some(left_value) => {
+                        check_diff(raw.and_then(|map| map.get(key)), left_value, right_value)?;
+                    }
+                    None if raw.is_none() => return Err(Unappliable),
+                    None => {}
+                }
+            }
+            for key in left.keys() {
+                if !right.contains_key(key) && !raw.is_some_and(|map| map.contains_key(key)) {
+                    return Err(Unappliable);
+                }
+            }
+            Ok(())
         }
         (Value::Array(left), Value::Array(right)) => {
             let raw = match raw {
                 Some(Value::Array(items)) => Some(items),
                 _ => None,
             };
-            apply_array_diff(raw, left, right)
-        }
-        _ if left == right => Ok(()),
-        _ => {
-            *raw.ok_or(Unappliable)? = right.clone();
+            for (index, (left_item, right_item)) in left.iter().zip(right).enumerate() {
+                check_diff(
+                    raw.and_then(|items| items.get(index)),
+                    left_item,
+                    right_item,
+                )?;
+            }
+            let common = left.len().min(right.len());
+            let mut len = raw.map(Vec::len);
+            for _ in right.len()..left.len() {
+                match len {
+                    Some(n) if common < n => len = Some(n - 1),
+                    _ => return Err(Unappliable),
+                }
+            }
+            for index in left.len()..right.len() {
+                match len {
+                    Some(n) if index <= n => len = Some(n + 1),
+                    _ => return Err(Unappliable),
+                }
+            }
             Ok(())
         }
+        _ if left == right => Ok(()),
+        _ => raw.map(drop).ok_or(Unappliable),
+    }
+}
+
+/// Applies the changes from `left` to `right` to `raw` (checked by [`check_diff`]), moving
+/// what is added out of `right`; `changed` is set when `raw` ends up different.
+fn apply_diff(raw: &mut Value, left: &Value, right: &mut Value, changed: &mut bool) {
+    match (left, right) {
+        (Value::Object(left), Value::Object(right)) => {
+            if let Value::Object(raw) = raw {
+                apply_object_diff(raw, left, right, changed);
+            }
+        }
+        (Value::Array(left), Value::Array(right)) => {
+            if let Value::Array(raw) = raw {
+                apply_array_diff(raw, left, right, changed);
+            }
+        }
+        (left, right) if left == &*right => {}
+        (_, right) => replace(raw, right, changed),
+    }
+}
+
+fn replace(target: &mut Value, value: &mut Value, changed: &mut bool) {
+    if target != value {
+        *target = std::mem::take(value);
+        *changed = true;
     }
 }
 
 /// Members in `right`'s order (changed ones followed, new ones added), then the members
 /// `right` lacks removed.
 fn apply_object_diff(
-    mut raw: Option<&mut Map<String, Value>>,
+    raw: &mut Map<String, Value>,
     left: &Map<String, Value>,
-    right: &Map<String, Value>,
-) -> Result<(), Unappliable> {
-    for (key, right_value) in right {
+    right: &mut Map<String, Value>,
+    changed: &mut bool,
+) {
+    for (key, right_value) in right.iter_mut() {
         match left.get(key) {
             Some(left_value) => {
-                let child = raw.as_deref_mut().and_then(|map| map.get_mut(key));
-                apply_diff(child, left_value, right_value)?;
+                // A member the raw pod lacks is only reached when nothing changes below it.
+                if let Some(child) = raw.get_mut(key) {
+                    apply_diff(child, left_value, right_value, changed);
+                }
             }
-            None => {
-                raw.as_deref_mut()
-                    .ok_or(Unappliable)?
-                    .insert(key.clone(), right_value.clone());
-            }
+            None => match raw.get_mut(key) {
+                Some(existing) => replace(existing, right_value, changed),
+                None => {
+                    raw.insert(key.clone(), std::mem::take(right_value));
+                    *changed = true;
+                }
+            },
         }
     }
     for key in left.keys() {
         if !right.contains_key(key) {
             // `Map::remove`, as json-patch removes (a swap removal under `preserve_order`).
-            raw.as_deref_mut()
-                .ok_or(Unappliable)?
-                .remove(key)
-                .ok_or(Unappliable)?;
+            raw.remove(key);
+            *changed = true;
         }
     }
-    Ok(())
 }
 
 /// Items compared by index; surplus `left` items removed, surplus `right` items appended.
-fn apply_array_diff(
-    mut raw: Option<&mut Vec<Value>>,
-    left: &[Value],
-    right: &[Value],
-) -> Result<(), Unappliable> {
-    for (index, (left_item, right_item)) in left.iter().zip(right).enumerate() {
-        let child = raw.as_deref_mut().and_then(|items| items.get_mut(index));
-        apply_diff(child, left_item, right_item)?;
+fn apply_array_diff(raw: &mut Vec<Value>, left: &[Value], right: &mut [Value], changed: &mut bool) {
+    for (index, (left_item, right_item)) in left.iter().zip(right.iter_mut()).enumerate() {
+        if let Some(child) = raw.get_mut(index) {
+            apply_diff(child, left_item, right_item, changed);
+        }
     }
     let common = left.len().min(right.len());
     for _ in right.len()..left.len() {
-        let items = raw.as_deref_mut().ok_or(Unappliable)?;
-        if common >= items.len() {
-            return Err(Unappliable);
-        }
-        items.remove(common);
+        raw.remove(common);
+        *changed = true;
     }
-    for (index, item) in right.iter().enumerate().skip(left.len()) {
-        let items = raw.as_deref_mut().ok_or(Unappliable)?;
-        if index > items.len() {
-            return Err(Unappliable);
-        }
-        items.insert(index, item.clone());
+    for (index, item) in right.iter_mut().enumerate().skip(left.len()) {
+        raw.insert(index, std::mem::take(item));
+        *changed = true;
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -138,9 +202,10 @@ mod tests {
         if let Some(list) = result["spec"]["containers"].as_array_mut() {
             list.push(json!({"name": "istio-proxy"}));
         }
-        let patched = apply_changes(&raw, &original, &result);
+        let patched = apply_changes(raw, &original, result);
+        assert!(patched.changed);
         assert_eq!(
-            patched,
+            patched.pod,
             json!({
                 "metadata": {"name": "p", "managedFields": [{"manager": "kubectl"}], "labels": {"security.istio.io/tlsMode": "istio"}},
                 "spec": {"containers": [
@@ -154,10 +219,9 @@ mod tests {
     #[test]
     fn no_change_returns_the_raw_pod() {
         let raw = json!({"metadata": {"annotations": null}, "spec": {}});
-        assert_eq!(
-            apply_changes(&raw, &json!({"spec": {}}), &json!({"spec": {}})),
-            raw
-        );
+        let patched = apply_changes(raw.clone(), &json!({"spec": {}}), json!({"spec": {}}));
+        assert_eq!(patched.pod, raw);
+        assert!(!patched.changed);
     }
 
     /// What `apply_changes` did before it walked the diff itself: json-patch's diff, applied.
@@ -187,10 +251,16 @@ mod tests {
             (json!({"missing": {"a": 1}}), json!({"missing": {"a": 2}})),
             (json!({"l": [1, 2, 3, 4]}), json!({"l": []})),
             (json!({"a": 1}), json!(null)),
+            // Changes that leave the raw pod as it was.
+            (json!({"a": {"x": "1"}}), json!({"a": {"x": "1000m"}})),
+            (json!({}), json!({"u": 0})),
+            (json!({"u": 0}), json!({"u": 0})),
         ];
         for (original, result) in cases {
-            let ours = apply_changes(&raw, &original, &result);
+            let patched = apply_changes(raw.clone(), &original, result.clone());
             let theirs = with_json_patch(&raw, &original, &result);
+            assert_eq!(patched.changed, theirs != raw, "{original} -> {result}");
+            let ours = patched.pod;
             assert_eq!(ours, theirs, "{original} -> {result}");
             assert_eq!(
                 serde_json::to_string(&ours).unwrap(),
@@ -206,6 +276,8 @@ mod tests {
         let raw = json!({});
         let original = json!({"metadata": {"namespace": "ns"}});
         let result = json!({"metadata": {"namespace": "ns", "labels": {"a": "b"}}});
-        assert_eq!(apply_changes(&raw, &original, &result), result);
+        let patched = apply_changes(raw, &original, result.clone());
+        assert_eq!(patched.pod, result);
+        assert!(patched.changed);
     }
 }

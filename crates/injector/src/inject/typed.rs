@@ -9,7 +9,7 @@
 use crate::error::InjectError;
 use crate::k8s::{self, NormalizeOptions};
 use crate::merge;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 const KEEP_UNKNOWN: NormalizeOptions = NormalizeOptions {
     keep_unknown: true,
@@ -23,13 +23,47 @@ const LIKE_GO: NormalizeOptions = NormalizeOptions {
     legacy_creation_timestamp: false,
 };
 
-/// The pod as Go's decoder reads it, unknown fields kept. A value of the wrong type is an
-/// invalid pod, named by its path.
+/// The pod as Go's decoder reads it, unknown fields kept, without `metadata.managedFields`
+/// (Istio drops it too: it never influences injection, and it can be a good part of a pod).
+/// A value of the wrong type is an invalid pod, named by its path.
 pub fn normalize_pod(pod: &Value) -> Result<Value, InjectError> {
     // A copy normalized in place costs less than a normalized copy: cloning a map copies its
     // hash table, building one hashes every key again, and a pod the API server sends is
-    // already in Go's field order.
-    normalize_owned_pod(pod.clone())
+    // already in Go's field order. `managedFields` is left out of the copy when Go's decoder
+    // would take it (a list of raw JSON, or null), rather than copied, walked and dropped.
+    let copy = match pod.pointer("/metadata/managedFields") {
+        None | Some(Value::Null | Value::Array(_)) => copy_without_managed_fields(pod),
+        Some(_) => pod.clone(),
+    };
+    let mut normalized = normalize_owned_pod(copy)?;
+    if let Some(metadata) = normalized
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+    {
+        metadata.remove("managedFields");
+    }
+    Ok(normalized)
+}
+
+fn copy_without_managed_fields(pod: &Value) -> Value {
+    let Value::Object(root) = pod else {
+        return pod.clone();
+    };
+    let mut copy = Map::with_capacity(root.len());
+    for (key, value) in root {
+        let value = match value {
+            Value::Object(metadata) if key == "metadata" => Value::Object(
+                metadata
+                    .iter()
+                    .filter(|(k, _)| *k != "managedFields")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        copy.insert(key.clone(), value);
+    }
+    Value::Object(copy)
 }
 
 /// [`normalize_pod`] of a pod the caller is done with (moved, not copied).
@@ -53,16 +87,21 @@ pub fn container_go_json(container: &Value) -> Result<String, InjectError> {
 /// Istio's `applyOverlayYAML`/`applyOverlay` onto the pod being injected: strategic merge,
 /// then the typed round trip (unknown fields of the pod kept).
 pub fn merge_overlay(pod: &Value, overlay: &Value) -> Result<Value, InjectError> {
-    let merged =
-        merge::strategic_merge_pod(pod, overlay).map_err(|e| InjectError::Merge(e.to_string()))?;
+    merge_overlay_owned(pod.clone(), overlay.clone())
+}
+
+/// [`merge_overlay`] of values the caller is done with (moved, not copied).
+pub fn merge_overlay_owned(pod: Value, overlay: Value) -> Result<Value, InjectError> {
+    let merged = merge::strategic_merge_owned(&k8s::POD, pod, overlay)
+        .map_err(|e| InjectError::Merge(e.to_string()))?;
     k8s::normalize_owned(&k8s::POD, merged, &KEEP_UNKNOWN)
         .map_err(|e| InjectError::Render(e.to_string()))
 }
 
 /// `applyOverlayYAML` onto the template pod, which Go builds from nothing: fields it does not
-/// know are dropped.
-pub fn merge_template(template_pod: &Value, rendered: &Value) -> Result<Value, InjectError> {
-    let merged = merge::strategic_merge_pod(template_pod, rendered)
+/// know are dropped. Both are taken by value.
+pub fn merge_template(template_pod: Value, rendered: Value) -> Result<Value, InjectError> {
+    let merged = merge::strategic_merge_owned(&k8s::POD, template_pod, rendered)
         .map_err(|e| InjectError::Merge(e.to_string()))?;
     k8s::normalize_owned(&k8s::POD, merged, &LIKE_GO)
         .map_err(|e| InjectError::Render(e.to_string()))

@@ -11,7 +11,7 @@ use std::fmt;
 use serde_json::{Map, Number, Value};
 use thiserror::Error;
 
-use super::schema::{Elem, Field, Kind, Struct, go_type_name, kind_zero};
+use super::schema::{Elem, Field, FlatFields, Kind, Struct, go_type_name, kind_zero};
 use crate::quantity;
 
 /// How far [`normalize`] goes in imitating Go.
@@ -426,24 +426,22 @@ mod owned {
         mode: Mode,
         path: &Path<'_>,
     ) -> Result<Map<String, Value>, SchemaError> {
-        if let Some(fields) = fields_in_place(ty, &map, mode) {
+        if in_go_order(ty, &map, mode) {
             // Already in Go's field order: normalize the values where they are, which spares
-            // rebuilding (and rehashing) the map.
+            // rebuilding (and rehashing) the map. The fields are found again by a forward scan
+            // rather than kept in a list (an allocation per object and pass).
+            let mut fields = OrderedFields::new(ty);
             let mut omitted = false;
-            for (value, field) in map.values_mut().zip(&fields) {
-                if let Some(field) = field {
+            for (key, value) in map.iter_mut() {
+                if let Some(field) = fields.next(key) {
                     let here = Path::Key(path, field.json);
                     *value = kind_value(field.kind, std::mem::take(value), mode, &here)?;
                     omitted |= field.omits(value);
                 }
             }
             if omitted {
-                let mut fields = fields.iter();
-                map.retain(|_, value| {
-                    fields
-                        .next()
-                        .is_none_or(|f| f.is_none_or(|f| !f.omits(value)))
-                });
+                let mut fields = OrderedFields::new(ty);
+                map.retain(|key, value| fields.next(key).is_none_or(|f| !f.omits(value)));
             }
             return Ok(map);
         }
@@ -482,37 +480,65 @@ mod owned {
     /// entry where it is: no null value (a null may be written as the field's zero value),
     /// known fields in strictly increasing Go order, and unknown keys, which are kept, after
     /// them.
-    fn fields_in_place(
-        ty: &'static Struct,
-        map: &Map<String, Value>,
-        mode: Mode,
-    ) -> Option<Vec<Option<&'static Field>>> {
+    /// Whether the map's keys are fields of `ty` in Go's order, unknown ones (when kept) after
+    /// them, with no `null` value: what can be normalized in place.
+    fn in_go_order(ty: &'static Struct, map: &Map<String, Value>, mode: Mode) -> bool {
         if mode.opts.emit_zero_structs {
-            return None;
+            return false;
         }
-        let mut fields = Vec::with_capacity(map.len());
-        let mut last = None;
+        let mut fields = OrderedFields::new(ty);
         let mut seen_unknown = false;
         for (key, value) in map {
             if value.is_null() {
-                return None;
+                return false;
             }
-            match ty.field_position(key) {
-                Some((position, field)) => {
-                    if seen_unknown || last.is_some_and(|last| last >= position) {
-                        return None;
-                    }
-                    last = Some(position);
-                    fields.push(Some(field));
-                }
-                None if mode.opts.keep_unknown => {
-                    seen_unknown = true;
-                    fields.push(None);
-                }
-                None => return None,
+            match fields.next(key) {
+                Some(_) if seen_unknown => return false,
+                Some(_) => {}
+                // Before the previous key: not in Go's order.
+                None if ty.field_position(key).is_some() => return false,
+                None if mode.opts.keep_unknown => seen_unknown = true,
+                None => return false,
             }
         }
-        Some(fields)
+        true
+    }
+
+    /// The fields of keys given in Go's order, each found by scanning on from the previous
+    /// one (profiled: looking each key up from the first field was a tenth of the pass).
+    struct OrderedFields {
+        ty: &'static Struct,
+        rest: FlatFields,
+        /// Fields consumed from `rest`, to restore it after a key that is not found.
+        consumed: usize,
+    }
+
+    impl OrderedFields {
+        fn new(ty: &'static Struct) -> OrderedFields {
+            OrderedFields {
+                ty,
+                rest: ty.flat_fields(),
+                consumed: 0,
+            }
+        }
+
+        /// The field named `key` after the previous one found; `None` (and the position kept)
+        /// when there is none.
+        fn next(&mut self, key: &str) -> Option<&'static Field> {
+            // Scanned in place rather than on a copy of the iterator: copying it is a call in
+            // wasm, and a key that is not found (unknown, or out of order) is rare.
+            let mut scanned = 0;
+            for field in self.rest.by_ref() {
+                scanned += 1;
+                if field.named(key) {
+                    self.consumed += scanned;
+                    return Some(field);
+                }
+            }
+            self.rest = self.ty.flat_fields();
+            for _ in self.rest.by_ref().take(self.consumed) {}
+            None
+        }
     }
 
     fn struct_field(

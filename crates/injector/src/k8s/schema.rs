@@ -122,6 +122,14 @@ pub struct Field {
 }
 
 impl Field {
+    /// Whether the field's JSON name is `json`. Names are compared by length and first byte
+    /// before their bytes: most fields differ there, and in wasm the byte comparison is a call.
+    pub fn named(&self, json: &str) -> bool {
+        self.json.len() == json.len()
+            && self.json.as_bytes().first() == json.as_bytes().first()
+            && self.json == json
+    }
+
     /// A plain value field without tags beyond its JSON name.
     pub const fn new(json: &'static str, go: &'static str, kind: Kind) -> Field {
         Field {
@@ -299,12 +307,12 @@ pub(crate) fn go_type_name(kind: Kind) -> String {
 impl Struct {
     /// The field with JSON name `json`, looking through embedded structs.
     pub fn field(&'static self, json: &str) -> Option<&'static Field> {
-        self.flat_fields().find(|f| f.json == json)
+        self.flat_fields().find(|f| f.named(json))
     }
 
     /// [`Struct::field`] with its position among [`Struct::flat_fields`].
     pub fn field_position(&'static self, json: &str) -> Option<(usize, &'static Field)> {
-        self.flat_fields().enumerate().find(|(_, f)| f.json == json)
+        self.flat_fields().enumerate().find(|(_, f)| f.named(json))
     }
 
     /// The field with Go name `go`, as a template would access it (`.Spec`, `.Containers`).
@@ -334,6 +342,7 @@ impl Struct {
 }
 
 /// Iterator over a struct's JSON-visible fields (see [`Struct::flat_fields`]).
+#[derive(Clone)]
 pub struct FlatFields {
     stack: [Option<std::slice::Iter<'static, Field>>; 4],
     depth: usize,

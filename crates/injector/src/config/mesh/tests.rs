@@ -4,11 +4,18 @@ use super::*;
 use proptest::prelude::*;
 
 #[test]
-fn the_default_install_mesh_json_is_the_charts_yaml() {
+fn the_default_install_mesh_is_the_charts_yaml_applied() {
+    let applied = MeshConfig::from_str(DEFAULT_INSTALL_MESH).unwrap();
+    let defaults = MeshConfig::istio_defaults();
+    assert_eq!(applied, defaults);
+    // Key order too: templates print the mesh and its default ProxyConfig.
+    let text = |v: &Value| serde_json::to_string(v).unwrap();
+    assert_eq!(text(applied.raw()), text(defaults.raw()));
     assert_eq!(
-        MeshConfig::from_str(DEFAULT_INSTALL_MESH).unwrap(),
-        MeshConfig::istio_defaults()
+        text(applied.default_config().raw()),
+        text(defaults.default_config().raw())
     );
+    defaults.validate().unwrap();
 }
 
 #[test]

@@ -15,8 +15,6 @@ pub(crate) struct Ctx<'a> {
     /// The template name, for error messages.
     pub template: &'static str,
     pub data: &'a TemplateData<'a>,
-    /// `.Values` (a JSON object).
-    pub values: &'a Value,
     annotations: Option<&'a Map<String, Value>>,
     labels: Option<&'a Map<String, Value>>,
     /// `.Spec.Containers`.
@@ -51,7 +49,6 @@ impl<'a> Ctx<'a> {
         Ok(Ctx {
             template,
             data,
-            values: data.values.raw(),
             annotations,
             labels,
             containers,
@@ -66,26 +63,28 @@ impl<'a> Ctx<'a> {
     }
 
     /// `.Values.<path>` (dotted), with Go's rules for missing and nil values.
-    pub fn value(&self, path: &str) -> Result<Option<&'a Value>, InjectError> {
+    pub fn value(&self, path: &str) -> Result<Option<Cow<'a, Value>>, InjectError> {
         let parts: Vec<&str> = path.split('.').collect();
-        golang::lookup(Some(self.values), &parts)
+        self.data
+            .values
+            .lookup_go(&parts)
             .map_err(|msg| self.err(&format!(".Values.{path}"), msg))
     }
 
     /// Whether `.Values.<path>` is true in a template `if`.
     pub fn value_truthy(&self, path: &str) -> Result<bool, InjectError> {
-        Ok(golang::truthy(self.value(path)?))
+        Ok(golang::truthy(self.value(path)?.as_deref()))
     }
 
     /// `eq .Values.<path> "s"`.
     pub fn value_eq(&self, path: &str, s: &str) -> Result<bool, InjectError> {
-        golang::eq_str(self.value(path)?, s)
+        golang::eq_str(self.value(path)?.as_deref(), s)
             .map_err(|msg| self.err(&format!(".Values.{path}"), msg))
     }
 
     /// What `{{ .Values.<path> }}` prints.
     pub fn value_print(&self, path: &str) -> Result<String, InjectError> {
-        Ok(golang::print(self.value(path)?))
+        Ok(golang::print(self.value(path)?.as_deref()))
     }
 
     /// The pod annotation `key`, if present (even when empty).
@@ -136,7 +135,7 @@ impl<'a> Ctx<'a> {
     /// evaluates every argument before the call.
     pub fn annotation_or_value(&self, key: &str, path: &str) -> Result<Cow<'a, str>, InjectError> {
         let default = self.value(path)?;
-        Ok(self.annotation_or(key, default))
+        Ok(self.annotation_or(key, default.as_deref()))
     }
 
     /// Text printed as an unquoted scalar into a field of Go type `want`.

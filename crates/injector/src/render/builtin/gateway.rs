@@ -34,7 +34,7 @@ pub(crate) fn render(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     annotations.insert(annotation::REVISION.to_string(), json!(revision));
     default_container_annotations(ctx, &mut annotations)?;
 
-    let security_context = match ctx.value("gateways.securityContext")? {
+    let security_context = match ctx.value("gateways.securityContext")?.as_deref() {
         Some(sc) if super::golang::truthy(Some(sc)) => {
             ctx.embedded_object("spec.securityContext", sc)?
         }
@@ -89,6 +89,7 @@ fn proxy_container(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     parts::sts_and_json_args(ctx, &mut args)?;
     c.insert("args".to_string(), Value::Array(args));
     let lifecycle = ctx.value("global.proxy.lifecycle")?;
+    let lifecycle = lifecycle.as_deref();
     if let Some(lc) = lifecycle.filter(|v| super::golang::truthy(Some(v))) {
         c.insert(
             "lifecycle".to_string(),

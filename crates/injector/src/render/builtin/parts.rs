@@ -216,6 +216,7 @@ pub(crate) fn compliance_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<()
 /// `ISTIO_META_CLUSTER_ID` (`valueOrDefault clusterName "Kubernetes"`).
 pub(crate) fn cluster_id_env(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     let name = ctx.value("global.multiCluster.clusterName")?;
+    let name = name.as_deref();
     let text = match name {
         Some(Value::String(s)) if s.is_empty() => "Kubernetes".to_string(),
         None => "Kubernetes".to_string(),
@@ -278,6 +279,7 @@ pub(crate) fn mesh_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), Inje
     // valueOrDefault .MeshConfig.TrustDomain .Values.global.trustDomain
     let mesh_trust_domain = ctx.data.mesh_config.trust_domain();
     let values_trust_domain = ctx.value("global.trustDomain")?;
+    let values_trust_domain = values_trust_domain.as_deref();
     let trust_domain: Option<String> = if mesh_trust_domain.is_empty() {
         golang::truthy(values_trust_domain).then(|| golang::print(values_trust_domain))
     } else {
@@ -354,6 +356,7 @@ pub(crate) fn resources(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
         return Ok(Value::Object(out));
     }
     let values = ctx.value("global.proxy.resources")?;
+    let values = values.as_deref();
     if !golang::truthy(values) {
         return Ok(Value::Null);
     }
@@ -402,10 +405,12 @@ pub(crate) fn gke_workload_certs(ctx: &Ctx<'_>) -> Result<bool, InjectError> {
 pub(crate) fn istiod_ca_volume(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     // `(.Values.pilot.env).X`: the parentheses turn a nil `env` into no value.
     let env = ctx.value("pilot.env")?;
+    let env = env.as_deref();
     let flag = golang::lookup(env, &["ENABLE_CLUSTER_TRUST_BUNDLE_API"])
         .and_then(|v| golang::eq_bool(v, true))
         .map_err(|m| ctx.err(".Values.pilot.env.ENABLE_CLUSTER_TRUST_BUNDLE_API", m))?;
     let bundle = ctx.value("global.trustBundleName")?;
+    let bundle = bundle.as_deref();
     let bundle_or = |default: &str| {
         if golang::truthy(bundle) {
             golang::print(bundle)
@@ -508,6 +513,7 @@ pub(crate) fn user_entries(ctx: &Ctx<'_>, annotation: &str) -> Result<Vec<Value>
 /// `imagePullSecrets` from `global.imagePullSecrets` (each printed unquoted as a name).
 pub(crate) fn image_pull_secrets(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectError> {
     let secrets = ctx.value("global.imagePullSecrets")?;
+    let secrets = secrets.as_deref();
     if !golang::truthy(secrets) {
         return Ok(None);
     }
@@ -527,6 +533,7 @@ pub(crate) fn image_pull_secrets(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectE
 /// `toYaml .Values.global.proxy.seccompProfile` when set.
 pub(crate) fn seccomp_profile(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectError> {
     let profile = ctx.value("global.proxy.seccompProfile")?;
+    let profile = profile.as_deref();
     if !golang::truthy(profile) {
         return Ok(None);
     }

@@ -223,8 +223,11 @@ fn cni_annotations(
     // Unlike the init container's `-o`, this condition compares the raw value: a missing
     // `excludeOutboundPorts` is "not equal to empty" and writes `<nil>`, as Istio does.
     let exclude_outbound_set = ctx.isset(EXCLUDE_OUTBOUND_PORTS)
-        || !golang::eq_str(ctx.value("global.proxy.excludeOutboundPorts")?, "")
-            .map_err(|m| ctx.err(".Values.global.proxy.excludeOutboundPorts", m))?;
+        || !golang::eq_str(
+            ctx.value("global.proxy.excludeOutboundPorts")?.as_deref(),
+            "",
+        )
+        .map_err(|m| ctx.err(".Values.global.proxy.excludeOutboundPorts", m))?;
     if exclude_outbound_set {
         let ports =
             ctx.annotation_or_value(EXCLUDE_OUTBOUND_PORTS, "global.proxy.excludeOutboundPorts")?;
@@ -258,6 +261,7 @@ fn outbound_ports_set(ctx: &Ctx<'_>, annotation: &str, path: &str) -> Result<boo
         return Ok(true);
     }
     let value = ctx.value(path)?;
+    let value = value.as_deref();
     let defaulted = match value {
         None => None,
         Some(Value::String(s)) if s.is_empty() => None,
@@ -555,6 +559,7 @@ fn proxy_args(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
 
 fn lifecycle(ctx: &Ctx<'_>, d: &Decisions) -> Result<Option<Value>, InjectError> {
     let configured = ctx.value("global.proxy.lifecycle")?;
+    let configured = configured.as_deref();
     if golang::truthy(configured) {
         return match configured {
             Some(v) => ctx.embedded_object("istio-proxy lifecycle", v).map(Some),
@@ -831,6 +836,7 @@ fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
         volumes.push(parts::istiod_ca_volume(ctx)?);
     }
     let crl = ctx.value("pilot.crlConfigMapName")?;
+    let crl = crl.as_deref();
     let crl_name = if golang::truthy(crl) {
         golang::print(crl)
     } else {
