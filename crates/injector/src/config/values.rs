@@ -19,6 +19,7 @@ use defaults::{DEFAULTS, Node};
 use super::proto::{parse_integer, type_error};
 use super::text::parse_document;
 use crate::error::ConfigError;
+use crate::render::builtin::golang::{field_of_non_map, nil_pointer_field};
 
 /// What a typed key must hold.
 #[derive(Debug, Clone, Copy)]
@@ -225,9 +226,7 @@ impl Values {
                     // A given object merges into a default object and replaces anything else.
                     (map.get(*key), default.and_then(|d| d.get(key)))
                 }
-                (Some(Value::Null), _) => {
-                    return Err(format!("nil pointer evaluating interface {{}}.{key}"));
-                }
+                (Some(Value::Null), _) => return Err(nil_pointer_field(key)),
                 (Some(other), _) => return Err(field_of_non_map(key, other)),
                 (None, Some(node)) if node.is_map() => (None, node.get(key)),
                 (None, Some(node)) => return Err(field_of_non_map(key, &node.to_value())),
@@ -323,14 +322,6 @@ impl PartialEq for Values {
         }
         self.raw() == other.raw()
     }
-}
-
-/// Go's error for `.key` on a value that is not a map.
-fn field_of_non_map(key: &str, value: &Value) -> String {
-    format!(
-        "can't evaluate field {key} in type {}",
-        crate::render::builtin::golang::kind_name(value)
-    )
 }
 
 impl std::str::FromStr for Values {

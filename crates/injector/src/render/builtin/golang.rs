@@ -129,18 +129,21 @@ pub(crate) fn lookup<'a>(
         cur = match cur {
             None => return Ok(None),
             Some(Value::Object(map)) => map.get(*key),
-            Some(Value::Null) => {
-                return Err(format!("nil pointer evaluating interface {{}}.{key}"));
-            }
-            Some(other) => {
-                return Err(format!(
-                    "can't evaluate field {key} in type {}",
-                    kind_name(other)
-                ));
-            }
+            Some(Value::Null) => return Err(nil_pointer_field(key)),
+            Some(other) => return Err(field_of_non_map(key, other)),
         };
     }
     Ok(cur.filter(|v| !v.is_null()))
+}
+
+/// Go's error for `.key` on a nil value part-way down a path.
+pub(crate) fn nil_pointer_field(key: &str) -> String {
+    format!("nil pointer evaluating interface {{}}.{key}")
+}
+
+/// Go's error for `.key` on a value that is not a map.
+pub(crate) fn field_of_non_map(key: &str, value: &Value) -> String {
+    format!("can't evaluate field {key} in type {}", kind_name(value))
 }
 
 /// The dot (or `$key`) of one `range` iteration.
