@@ -525,6 +525,16 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// JSON text that a YAML reader takes back unchanged. serde_json writes U+2028 and U+2029
+/// raw, but YAML 1.1 counts them as line breaks and folds them (and trims the blanks before
+/// them) inside a quoted scalar, as go-yaml does; escaped, they are plain characters.
+fn json_for_yaml(value: &Value) -> String {
+    value
+        .to_string()
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
@@ -577,7 +587,7 @@ proptest! {
             "metadata": {"name": "x", "annotations": {"note": value}},
             "spec": {"selector": null, "template": {"metadata": {"labels": {"sidecar.istio.io/inject": "false"}},
                      "spec": {"containers": [{"name": "c"}]}}}});
-        let out = inject_stream(&injector(), &object.to_string())
+        let out = inject_stream(&injector(), &json_for_yaml(&object))
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let back = parsed(&out.text);
         prop_assert_eq!(&back[0]["metadata"]["annotations"]["note"], &json!(value));
@@ -626,4 +636,21 @@ fn unrecognised_inject_values_are_reported() {
     assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
     assert!(out.warnings[0].contains(r#""maybe""#), "{:?}", out.warnings);
     assert!(out.text.contains("istio-proxy"));
+}
+
+// A raw line separator in quoted input is a YAML line break: go-yaml drops the blanks before
+// it and keeps the separator itself, and a raw NEL folds to a space. Escaped, both survive.
+#[test]
+fn raw_yaml_line_breaks_in_quoted_input_fold_as_in_go_yaml() {
+    let note = |text: &str| {
+        let doc = format!(
+            "{{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {{\"name\": \"x\", \"annotations\": {{\"note\": \"{text}\"}}}}}}"
+        );
+        yaml_to_json(&doc).unwrap_or_else(|e| panic!("{e}"))["metadata"]["annotations"]["note"]
+            .clone()
+    };
+    assert_eq!(note(" \u{2028}b"), json!("\u{2028}b"));
+    assert_eq!(note("a\u{85}b"), json!("a b"));
+    assert_eq!(note(" \\u2028b"), json!(" \u{2028}b"));
+    assert_eq!(note("a\\u0085b"), json!("a\u{85}b"));
 }
