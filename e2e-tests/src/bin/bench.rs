@@ -90,8 +90,8 @@ fn run(args: &Args) -> Result<(), HarnessError> {
         "Up to {} timed evaluations or {} s per row after up to {} warm-up ones; fresh instance per evaluation.\n",
         args.iterations, args.seconds, args.warmup
     );
-    println!("| case | mean µs | p50 | p95 | ratio to no-op |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| case | mean µs | p50 | p95 | ratio to no-op | CPU µs | minor faults |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
 
     let noop_instance = measure(args, || noop.instantiate())?;
     let policy_instance = measure(args, || policy.instantiate())?;
@@ -116,7 +116,7 @@ fn run(args: &Args) -> Result<(), HarnessError> {
         let verdict = policy.validate_settings(settings)?;
         if !verdict.valid {
             println!(
-                "| {label}: settings rejected ({}) | | | | |",
+                "| {label}: settings rejected ({}) | | | | | | |",
                 verdict.message.unwrap_or_default().replace('|', "/")
             );
             continue;
@@ -129,7 +129,7 @@ fn run(args: &Args) -> Result<(), HarnessError> {
             growth.push((
                 label.clone(),
                 case.name.clone(),
-                timed.mean_us - baseline.mean_us,
+                timed.summary.mean_us - baseline.summary.mean_us,
             ));
         }
     }
@@ -176,14 +176,49 @@ fn print_growth(growth: &[(String, String, f64)]) {
     }
 }
 
-fn row(name: &str, summary: &Summary, baseline: &Summary) {
+fn row(name: &str, measured: &Measured, baseline: &Measured) {
+    let summary = &measured.summary;
+    let or_unknown = |v: Option<f64>, digits: usize| {
+        v.map_or_else(|| "?".to_owned(), |v| format!("{v:.digits$}"))
+    };
     println!(
-        "| {name} | {:.0} | {:.0} | {:.0} | {:.2} |",
+        "| {name} | {:.0} | {:.0} | {:.0} | {:.2} | {} | {} |",
         summary.mean_us,
         summary.p50_us,
         summary.p95_us,
-        summary.mean_us / baseline.mean_us
+        summary.mean_us / baseline.summary.mean_us,
+        or_unknown(measured.cpu_us, 0),
+        or_unknown(measured.faults, 1)
     );
+}
+
+/// A row's timings; the mean CPU time of an evaluation (this thread's, so less moved by the
+/// load of a shared machine than the wall clock); and the minor page faults per evaluation:
+/// the pages a fresh instance touches (its linear memory is a fresh mapping), which the host
+/// pays for on the first touch and again when the instance is dropped.
+struct Measured {
+    summary: Summary,
+    cpu_us: Option<f64>,
+    faults: Option<f64>,
+}
+
+/// This thread's CPU time so far, in microseconds.
+fn thread_cpu_us() -> Option<f64> {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid timespec for the call to fill in.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    (status == 0).then(|| now.tv_sec as f64 * 1e6 + now.tv_nsec as f64 / 1e3)
+}
+
+/// This process's minor page faults so far (`/proc/self/stat`, field 10), where Linux has it.
+fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is parenthesised and may hold spaces: count after it.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(7)?.parse().ok()
 }
 
 /// Times `run` after a warm-up: at most `--iterations` runs or `--seconds` of them, at least
@@ -191,7 +226,7 @@ fn row(name: &str, summary: &Summary, baseline: &Summary) {
 fn measure<T>(
     args: &Args,
     mut run: impl FnMut() -> Result<T, HarnessError>,
-) -> Result<Summary, HarnessError> {
+) -> Result<Measured, HarnessError> {
     const MIN_SAMPLES: usize = 5;
     let warmup_start = Instant::now();
     for _ in 0..args.warmup {
@@ -201,6 +236,8 @@ fn measure<T>(
         }
     }
     let mut timings = Vec::with_capacity(args.iterations);
+    let faults_before = minor_faults();
+    let cpu_before = thread_cpu_us();
     let row_start = Instant::now();
     while timings.len() < args.iterations.max(1) {
         let start = Instant::now();
@@ -210,9 +247,20 @@ fn measure<T>(
             break;
         }
     }
-    Summary::of(&timings).ok_or_else(|| HarnessError::Input {
+    let cpu_us = cpu_before
+        .zip(thread_cpu_us())
+        .map(|(before, after)| (after - before) / timings.len() as f64);
+    let faults = faults_before
+        .zip(minor_faults())
+        .map(|(before, after)| after.saturating_sub(before) as f64 / timings.len() as f64);
+    let summary = Summary::of(&timings).ok_or_else(|| HarnessError::Input {
         what: "benchmark".to_owned(),
         message: "no timings".to_owned(),
+    })?;
+    Ok(Measured {
+        summary,
+        cpu_us,
+        faults,
     })
 }
 
