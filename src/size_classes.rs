@@ -3,9 +3,10 @@
 //! An admission builds and drops a pod as `serde_json` values several times over, so it makes
 //! tens of thousands of small allocations; wasi-libc's dlmalloc (splitting, coalescing, bins)
 //! was about a third of an evaluation in the wasm profile. Here a small block is popped from its
-//! class's free list, or cut from a chunk, and pushed back when freed: blocks are reused, so a
-//! fresh instance touches about as many new pages as before. Large or over-aligned blocks go
-//! to the system allocator. wasm32-wasip1 runs one thread, which is why plain cells suffice.
+//! class's free list, or cut from a chunk, and pushed back when freed. Every page a fresh
+//! instance touches is a host page fault (and is unmapped again when the instance is dropped),
+//! so a class with no free block first takes one from the next few classes up before it cuts
+//! fresh memory. Large or over-aligned blocks go to the system allocator. wasm32-wasip1 runs one thread, which is why plain cells suffice.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
@@ -20,16 +21,18 @@ const FINE_CLASSES: usize = FINE_LIMIT / FINE_STEP;
 const CLASSES: usize = FINE_CLASSES + (COARSE_LIMIT / FINE_LIMIT).trailing_zeros() as usize;
 /// Blocks are cut from chunks of this size, taken from the system allocator.
 const CHUNK: usize = 256 * 1024;
-/// Chunk alignment, and the largest block alignment served from a class.
-const PAGE: usize = 4096;
+/// How many larger fine classes a small block may be borrowed from before fresh memory is cut:
+/// a freed block reused a few bytes too large touches no new page, where a fresh one may.
+const BORROW: usize = 4;
 
 /// A block's class and size, or `None` for the system allocator.
 fn class_of(layout: Layout) -> Option<(usize, usize)> {
-    if layout.align() > PAGE {
+    // Every block is cut at a multiple of 16 bytes, so any block can serve any smaller class;
+    // the rare over-aligned layout goes to the system allocator.
+    if layout.align() > FINE_STEP {
         return None;
     }
-    let align = layout.align().max(FINE_STEP);
-    let size = layout.size().max(1).checked_next_multiple_of(align)?;
+    let size = layout.size().max(1).next_multiple_of(FINE_STEP);
     if size <= FINE_LIMIT {
         return Some((size / FINE_STEP - 1, size));
     }
@@ -63,19 +66,18 @@ impl SizeClasses {
         }))
     }
 
-    /// A new block of `size` bytes, aligned to the largest power of two dividing `size` (at
-    /// most a page), which covers the alignment its layout asked for.
+    /// A new block of `size` bytes (a multiple of 16, as chunks are aligned).
     ///
     /// # Safety
     /// Single-threaded use only (see the `Sync` impl).
     unsafe fn cut(&self, size: usize) -> *mut u8 {
         // SAFETY: single thread, and no reference into the state outlives this call.
         let state = unsafe { &mut *self.0.get() };
-        let align = (size & size.wrapping_neg()).min(PAGE);
-        let mut start = state.next.next_multiple_of(align);
-        if state.end < size || start > state.end - size {
+        let mut start = state.next;
+        if state.end - start < size {
             // SAFETY: a non-zero size and a power-of-two alignment make a valid layout.
-            let chunk = unsafe { System.alloc(Layout::from_size_align_unchecked(CHUNK, PAGE)) };
+            let chunk =
+                unsafe { System.alloc(Layout::from_size_align_unchecked(CHUNK, FINE_STEP)) };
             if chunk.is_null() {
                 return chunk;
             }
@@ -102,12 +104,19 @@ unsafe impl GlobalAlloc for SizeClasses {
         // SAFETY: single thread; a listed block is free and at least a pointer wide.
         unsafe {
             let state = &mut *self.0.get();
-            let head = state.free[index];
-            if head.is_null() {
-                return self.cut(size);
+            let last = if index < FINE_CLASSES {
+                (index + BORROW).min(FINE_CLASSES - 1)
+            } else {
+                index
+            };
+            for class in index..=last {
+                let head = state.free[class];
+                if !head.is_null() {
+                    state.free[class] = head.cast::<*mut u8>().read();
+                    return head;
+                }
             }
-            state.free[index] = head.cast::<*mut u8>().read();
-            head
+            self.cut(size)
         }
     }
 
@@ -168,14 +177,14 @@ mod tests {
         for align in [1, 2, 4, 8, 16, 32, 64, 128, 4096] {
             for size in [0, 1, 15, 16, 17, 100, 1000, 1024, 1025, 5000, 32768] {
                 let layout = Layout::from_size_align(size, align).unwrap();
-                if let Some((index, block)) = class_of(layout) {
-                    assert!(index < CLASSES, "{size}/{align}");
-                    assert!(
-                        block >= size && block % align == 0,
-                        "{size}/{align}: {block}"
-                    );
-                    let block_align = (block & block.wrapping_neg()).min(PAGE);
-                    assert!(block_align >= align, "{size}/{align}: {block}");
+                match class_of(layout) {
+                    Some((index, block)) => {
+                        assert!(index < CLASSES, "{size}/{align}");
+                        // Blocks are cut at multiples of 16 from 16-aligned chunks.
+                        assert!(block >= size && block % FINE_STEP == 0, "{size}/{align}");
+                        assert!(align <= FINE_STEP, "{size}/{align}");
+                    }
+                    None => assert!(align > FINE_STEP || size > COARSE_LIMIT, "{size}/{align}"),
                 }
             }
         }
@@ -218,6 +227,31 @@ mod tests {
             let wide = Layout::from_size_align(100, 4096).unwrap();
             let page = heap.alloc(wide);
             assert_eq!(page as usize % 4096, 0);
+        }
+    }
+
+    #[test]
+    fn a_freed_block_serves_a_slightly_smaller_class_before_fresh_memory() {
+        let heap = SizeClasses::new();
+        let small = Layout::from_size_align(32, 8).unwrap();
+        let larger = Layout::from_size_align(32 + BORROW * FINE_STEP, 8).unwrap();
+        let too_large = Layout::from_size_align(48 + BORROW * FINE_STEP, 8).unwrap();
+        // SAFETY: blocks are used within their layout and freed once, with the layout they
+        // were last handed out under.
+        unsafe {
+            let far = heap.alloc(too_large);
+            let near = heap.alloc(larger);
+            heap.dealloc(far, too_large);
+            heap.dealloc(near, larger);
+            let reused = heap.alloc(small);
+            assert_eq!(reused, near);
+            reused.write_bytes(7, 32);
+            let fresh = heap.alloc(small);
+            assert!(fresh != far && fresh != near);
+            // Freed under its new layout, the block now belongs to the smaller class.
+            heap.dealloc(reused, small);
+            assert_eq!(heap.alloc(small), near);
+            assert_eq!(heap.alloc(too_large), far);
         }
     }
 }
