@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod dry_run;
 pub mod guard_rails;
 pub mod native_sidecars;
+mod payload;
 pub mod pod_size;
 pub mod proxy_config;
 pub mod settings;
@@ -20,11 +21,10 @@ mod size_classes;
 static ALLOCATOR: size_classes::SizeClasses = size_classes::SizeClasses::new();
 
 use admission::Outcome;
-use kubewarden_policy_sdk::request::ValidationRequest;
 use kubewarden_policy_sdk::response::ValidationResponse;
 use kubewarden_policy_sdk::settings::SettingsValidationResponse;
 use kubewarden_policy_sdk::{protocol_version_guest, wapc_guest as guest};
-use serde_json::Value;
+use serde::de::IgnoredAny;
 use settings::Settings;
 
 #[unsafe(no_mangle)]
@@ -40,9 +40,9 @@ const RESPONSE_HEADROOM: usize = 16 * 1024;
 
 /// Decides one AdmissionRequest (`{"request": …, "settings": …}`).
 pub fn validate(payload: &[u8]) -> guest::CallResult {
-    let (outcome, audit) = match decode_request(payload) {
+    let (outcome, audit) = match payload::decode(payload) {
         Ok((request, settings)) => {
-            admission::evaluate_audited(request.request, &settings, &cluster::HostCluster)
+            admission::evaluate_audited(request, &settings, &cluster::HostCluster)
         }
         Err(message) => (
             Outcome::Reject {
@@ -63,32 +63,16 @@ pub fn validate(payload: &[u8]) -> guest::CallResult {
 
 /// Checks settings before the policy server accepts the policy.
 pub fn validate_settings(payload: &[u8]) -> guest::CallResult {
-    let checked = serde_json::from_slice::<Value>(payload)
+    // Whether it is JSON at all is answered first, whatever field a broken text names.
+    let checked = serde_json::from_slice::<IgnoredAny>(payload)
         .map_err(|e| format!("settings are not valid JSON: {e}"))
-        .and_then(|value| Settings::from_json(&value))
+        .and_then(|_| Settings::from_slice(payload))
         .and_then(|settings| settings.check());
     let answer = SettingsValidationResponse {
         valid: checked.is_ok(),
         message: checked.err(),
     };
     Ok(serde_json::to_vec(&answer)?)
-}
-
-/// Reads the payload without trusting it: settings are decoded on their own so that a bad
-/// field is named, and a malformed request is rejected rather than failing the call.
-fn decode_request(payload: &[u8]) -> Result<(ValidationRequest<Value>, Settings), String> {
-    let request = ValidationRequest::<Value>::new(payload)
-        .map_err(|e| format!("cannot decode the admission request: {}", source_text(&e)))?;
-    let settings = Settings::from_json(&request.settings)?;
-    Ok((request, settings))
-}
-
-/// The SDK's error repeats the whole payload; keep the message to the cause.
-fn source_text(err: &kubewarden_policy_sdk::Error) -> String {
-    match err {
-        kubewarden_policy_sdk::Error::Deserialization { source, .. } => source.to_string(),
-        other => other.to_string(),
-    }
 }
 
 fn response(outcome: Outcome) -> ValidationResponse {

@@ -181,18 +181,42 @@ impl Settings {
         };
         // Settings arrive with every request: read them plainly, and only when that fails
         // read them again with path tracking to name the offending field.
-        if let Ok(settings) = Settings::deserialize(value) {
-            return Ok(settings);
+        Settings::deserialize(value).map_err(|_| Settings::misfit(value))
+    }
+
+    /// [`Settings::from_json`] for settings given as JSON text (`null` or nothing: defaults).
+    /// The tree read from the text is moved into the settings: Istio's configuration strings
+    /// are not copied out of it.
+    pub fn from_slice(text: &[u8]) -> Result<Settings, String> {
+        let text = text.trim_ascii();
+        if text.is_empty() || text == b"null" {
+            return Ok(Settings::default());
         }
-        serde_path_to_error::deserialize(value).map_err(|err| {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            if path == "." || path.is_empty() {
-                format!("invalid settings: {inner}")
-            } else {
-                format!("invalid settings: {path}: {inner}")
+        let parse = || {
+            serde_json::from_slice::<Value>(text)
+                .map_err(|e| format!("settings are not valid JSON: {e}"))
+        };
+        // The tree is consumed by the plain read; the rare misfit reads the text again.
+        match Settings::deserialize(parse()?) {
+            Ok(settings) => Ok(settings),
+            Err(_) => Err(Settings::misfit(&parse()?)),
+        }
+    }
+
+    /// Why `value` does not read as settings, with the offending field's path.
+    fn misfit(value: &Value) -> String {
+        match serde_path_to_error::deserialize::<_, Settings>(value) {
+            Ok(_) => "invalid settings".to_string(),
+            Err(err) => {
+                let path = err.path().to_string();
+                let inner = err.into_inner();
+                if path == "." || path.is_empty() {
+                    format!("invalid settings: {inner}")
+                } else {
+                    format!("invalid settings: {path}: {inner}")
+                }
             }
-        })
+        }
     }
 
     pub fn revision(&self) -> &str {

@@ -1,0 +1,221 @@
+//! The waPC payload of `validate` (`{"request": …, "settings": …}`), read once and only as far
+//! as the policy looks at it.
+//!
+//! The SDK's `ValidationRequest<Value>` reads every field of the AdmissionRequest (user, old
+//! object, options) and the settings into a JSON tree that is then read again into
+//! [`Settings`]. Here the request keeps the fields a decision reads, the rest of it is skipped,
+//! and the settings are borrowed as text and read straight into [`Settings`]. The pod is read
+//! with each object's map allocated at its final size.
+
+use std::fmt;
+
+use kubewarden_policy_sdk::request::{GroupVersionKind, KubernetesAdmissionRequest};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Number, Value};
+
+use crate::settings::Settings;
+
+/// The request and its settings, or why the payload cannot be read.
+pub fn decode(payload: &[u8]) -> Result<(KubernetesAdmissionRequest, Settings), String> {
+    let Payload { request, settings } = serde_json::from_slice(payload)
+        .map_err(|e| format!("cannot decode the admission request: {e}"))?;
+    let settings = Settings::from_slice(settings.map_or(&b""[..], |raw| raw.get().as_bytes()))?;
+    let request = KubernetesAdmissionRequest {
+        kind: request.kind,
+        operation: request.operation,
+        sub_resource: request.sub_resource,
+        namespace: request.namespace,
+        object: request.object.0,
+        ..KubernetesAdmissionRequest::default()
+    };
+    Ok((request, settings))
+}
+
+#[derive(Deserialize)]
+struct Payload<'a> {
+    #[serde(default)]
+    request: Request,
+    #[serde(borrow)]
+    settings: Option<&'a RawValue>,
+}
+
+/// What [`crate::admission`] reads of an AdmissionRequest, spelt as the SDK accepts it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Request {
+    kind: GroupVersionKind,
+    operation: String,
+    #[serde(alias = "subResource")]
+    sub_resource: String,
+    namespace: String,
+    object: SizedValue,
+}
+
+/// A JSON value as `serde_json` reads it (same numbers, same last-wins for a repeated key,
+/// same depth limit), but with each array and object allocated once at its final size: the
+/// stock reader grows every map, and its hash index, by doubling as keys arrive.
+#[derive(Default)]
+struct SizedValue(Value);
+
+impl<'de> Deserialize<'de> for SizedValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SizedVisitor).map(SizedValue)
+    }
+}
+
+struct SizedVisitor;
+
+impl<'de> Visitor<'de> for SizedVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        SizedValue::deserialize(deserializer).map(|v| v.0)
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(SizedValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries: Vec<(String, Value)> = Vec::new();
+        while let Some((key, SizedValue(value))) = map.next_entry()? {
+            entries.push((key, value));
+        }
+        let mut object = Map::with_capacity(entries.len());
+        for (key, value) in entries {
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sized(text: &str) -> Value {
+        serde_json::from_str::<SizedValue>(text).unwrap().0
+    }
+
+    #[test]
+    fn reads_what_serde_json_reads() {
+        let texts = [
+            r#"{"b": 1, "a": [1, -2, 3.5, 1e300, null, true, "x\u2028\"y"], "c": {}}"#,
+            r#"{"k": 1, "j": 2, "k": 3}"#,
+            r#"[[], [{}], {"": ""}, 18446744073709551615, -9223372036854775808]"#,
+            r#""just a string""#,
+            "0.1",
+        ];
+        for text in texts {
+            let stock: Value = serde_json::from_str(text).unwrap();
+            let ours = sized(text);
+            assert_eq!(ours, stock, "{text}");
+            // Same key order, too: the pod's keys travel in the order they came.
+            assert_eq!(ours.to_string(), stock.to_string(), "{text}");
+        }
+    }
+
+    #[test]
+    fn keeps_serde_jsons_depth_limit() {
+        let deep = format!("{}{}", "[".repeat(1_000), "]".repeat(1_000));
+        let err = serde_json::from_str::<SizedValue>(&deep).err().unwrap();
+        assert!(
+            err.to_string().contains("recursion limit exceeded"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn decodes_the_fields_a_decision_reads() {
+        let payload = json!({
+            "request": {
+                "uid": "1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "operation": "CREATE", "subResource": "status", "namespace": "demo",
+                "userInfo": {"username": "someone"}, "oldObject": null,
+                "object": {"metadata": {"name": "web"}, "spec": {"containers": []}}
+            },
+            "settings": {"revision": "canary"}
+        });
+        let (request, settings) = decode(payload.to_string().as_bytes()).unwrap();
+        assert_eq!(request.kind.kind, "Pod");
+        assert_eq!(request.operation, "CREATE");
+        assert_eq!(request.sub_resource, "status");
+        assert_eq!(request.namespace, "demo");
+        assert_eq!(request.object, payload["request"]["object"]);
+        assert_eq!(settings.revision(), "canary");
+    }
+
+    #[test]
+    fn missing_or_null_settings_are_the_defaults() {
+        for payload in [
+            json!({"request": {"operation": "CREATE"}}),
+            json!({"request": {"operation": "CREATE"}, "settings": null}),
+        ] {
+            let (_, settings) = decode(payload.to_string().as_bytes()).unwrap();
+            assert_eq!(settings, Settings::default());
+        }
+    }
+
+    #[test]
+    fn bad_payloads_and_settings_are_named() {
+        let err = decode(b"{\"request\": [").err().unwrap();
+        assert!(
+            err.starts_with("cannot decode the admission request"),
+            "{err}"
+        );
+        let err = decode(br#"{"request": {"object": 5, "operation": 7}}"#)
+            .err()
+            .unwrap();
+        assert!(
+            err.starts_with("cannot decode the admission request"),
+            "{err}"
+        );
+        let payload = json!({"request": {}, "settings": {"proxyOverrides": {"image": 3}}});
+        let err = decode(payload.to_string().as_bytes()).err().unwrap();
+        assert!(err.starts_with("invalid settings: proxyOverrides"), "{err}");
+        assert!(!err.contains("line 1"), "{err}");
+    }
+}
