@@ -14,7 +14,7 @@
 //! * `trustDomainAliases` are de-duplicated and sorted;
 //! * the result is validated (`ValidateMeshConfig`).
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::duration::Duration;
 use super::proto::{
@@ -409,10 +409,12 @@ impl MeshConfig {
         // admission; a test checks this against `ApplyMeshConfig` of the chart's mesh.
         let mut mesh = builtin_mesh();
         if let Value::Object(raw) = &mut mesh.raw {
-            raw.insert(
-                "defaultProviders".to_string(),
-                json!({"metrics": ["prometheus"]}),
+            let mut providers = Map::with_capacity(1);
+            providers.insert(
+                "metrics".to_string(),
+                Value::Array(vec![Value::String("prometheus".to_string())]),
             );
+            raw.insert("defaultProviders".to_string(), Value::Object(providers));
         }
         mesh
     }
@@ -720,34 +722,57 @@ impl Default for MeshConfig {
 
 /// `mesh.DefaultMeshConfig()` in canonical form (before `defaultConfig` is filled in).
 fn builtin_mesh() -> MeshConfig {
+    // Built on every admission: each map is allocated at its size and each leaf made directly
+    // (`json!` grows the maps key by key and serializes every leaf into a `Value`).
     let default_config = ProxyConfig::istio_defaults();
-    let raw = json!({
-            "proxyListenPort": 15001,
-            "proxyInboundListenPort": 15006,
-            "connectTimeout": "10s",
-            "protocolDetectionTimeout": "0s",
-            "ingressClass": "istio",
-            "ingressService": "istio-ingressgateway",
-            "ingressControllerMode": "STRICT",
-            "enableTracing": true,
-            "defaultConfig": default_config.raw().clone(),
-            "outboundTrafficPolicy": {"mode": "ALLOW_ANY"},
-            "enableAutoMtls": true,
-            "trustDomain": "cluster.local",
-            "defaultServiceExportTo": ["*"],
-            "defaultVirtualServiceExportTo": ["*"],
-            "defaultDestinationRuleExportTo": ["*"],
-            "rootNamespace": "istio-system",
-            "localityLbSetting": {"enabled": true},
-            "dnsRefreshRate": "60s",
-            "enablePrometheusMerge": true,
-            "extensionProviders": [
-                {"name": "prometheus", "prometheus": {}},
-                {"name": "stackdriver", "stackdriver": {}},
-                {"name": "envoy", "envoyFileAccessLog": {"path": "/dev/stdout"}}
-            ],
-            "defaultProviders": {}
-    });
+    let text = |s: &str| Value::String(s.to_string());
+    let object = |fields: Vec<(&str, Value)>| {
+        let mut map = Map::with_capacity(fields.len());
+        for (name, value) in fields {
+            map.insert(name.to_string(), value);
+        }
+        Value::Object(map)
+    };
+    let provider =
+        |name: &str, kind: &str, config: Value| object(vec![("name", text(name)), (kind, config)]);
+    let everywhere = || Value::Array(vec![text("*")]);
+    let raw = object(vec![
+        ("proxyListenPort", 15001.into()),
+        ("proxyInboundListenPort", 15006.into()),
+        ("connectTimeout", text("10s")),
+        ("protocolDetectionTimeout", text("0s")),
+        ("ingressClass", text("istio")),
+        ("ingressService", text("istio-ingressgateway")),
+        ("ingressControllerMode", text("STRICT")),
+        ("enableTracing", true.into()),
+        ("defaultConfig", default_config.raw().clone()),
+        (
+            "outboundTrafficPolicy",
+            object(vec![("mode", text("ALLOW_ANY"))]),
+        ),
+        ("enableAutoMtls", true.into()),
+        ("trustDomain", text("cluster.local")),
+        ("defaultServiceExportTo", everywhere()),
+        ("defaultVirtualServiceExportTo", everywhere()),
+        ("defaultDestinationRuleExportTo", everywhere()),
+        ("rootNamespace", text("istio-system")),
+        ("localityLbSetting", object(vec![("enabled", true.into())])),
+        ("dnsRefreshRate", text("60s")),
+        ("enablePrometheusMerge", true.into()),
+        (
+            "extensionProviders",
+            Value::Array(vec![
+                provider("prometheus", "prometheus", object(vec![])),
+                provider("stackdriver", "stackdriver", object(vec![])),
+                provider(
+                    "envoy",
+                    "envoyFileAccessLog",
+                    object(vec![("path", text("/dev/stdout"))]),
+                ),
+            ]),
+        ),
+        ("defaultProviders", object(vec![])),
+    ]);
     MeshConfig {
         raw,
         default_config,

@@ -2,6 +2,7 @@
 
 use super::*;
 use proptest::prelude::*;
+use serde_json::json;
 
 #[test]
 fn the_default_install_mesh_is_the_charts_yaml_applied() {
