@@ -534,10 +534,13 @@ impl Injector {
             // The previous template's result is merged into, not copied; the received pod
             // stays as it is (the diff base).
             let mut base = merged.take().unwrap_or_else(|| pod.clone());
-            if move_proxy {
+            merged = Some(if move_proxy {
+                // The move changes the base beyond what the overlay reaches.
                 move_proxy_to_init_containers(&mut base);
-            }
-            merged = Some(typed::merge_overlay_owned(base, rendered)?);
+                typed::merge_overlay_owned(base, rendered)?
+            } else {
+                typed::merge_overlay_typed(base, rendered)?
+            });
         }
         let merged = match merged {
             Some(merged) => merged,

@@ -98,6 +98,16 @@ pub fn merge_overlay_owned(pod: Value, overlay: Value) -> Result<Value, InjectEr
         .map_err(|e| InjectError::Render(e.to_string()))
 }
 
+/// [`merge_overlay_owned`] onto a pod in its typed form already (a result of
+/// [`normalize_pod`] or of a previous merge): only what the overlay reaches is normalized again.
+pub fn merge_overlay_typed(pod: Value, overlay: Value) -> Result<Value, InjectError> {
+    let guide = k8s::MergeGuide::of_patch(&k8s::POD, &overlay);
+    let merged = merge::strategic_merge_owned(&k8s::POD, pod, overlay)
+        .map_err(|e| InjectError::Merge(e.to_string()))?;
+    k8s::normalize_merged(&k8s::POD, merged, &guide, &KEEP_UNKNOWN)
+        .map_err(|e| InjectError::Render(e.to_string()))
+}
+
 /// `applyOverlayYAML` onto the template pod, which Go builds from nothing: fields it does not
 /// know are dropped. Both are taken by value.
 pub fn merge_template(template_pod: Value, rendered: Value) -> Result<Value, InjectError> {

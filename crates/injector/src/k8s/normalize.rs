@@ -14,6 +14,9 @@ use thiserror::Error;
 use super::schema::{Elem, Field, FlatFields, Kind, Struct, go_type_name, kind_zero};
 use crate::quantity;
 
+mod guided;
+pub use guided::{MergeGuide, normalize_merged};
+
 /// How far [`normalize`] goes in imitating Go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NormalizeOptions {
@@ -482,7 +485,7 @@ mod owned {
     /// them.
     /// Whether the map's keys are fields of `ty` in Go's order, unknown ones (when kept) after
     /// them, with no `null` value: what can be normalized in place.
-    fn in_go_order(ty: &'static Struct, map: &Map<String, Value>, mode: Mode) -> bool {
+    pub(super) fn in_go_order(ty: &'static Struct, map: &Map<String, Value>, mode: Mode) -> bool {
         if mode.opts.emit_zero_structs {
             return false;
         }
@@ -506,7 +509,7 @@ mod owned {
 
     /// The fields of keys given in Go's order, each found by scanning on from the previous
     /// one (profiled: looking each key up from the first field was a tenth of the pass).
-    struct OrderedFields {
+    pub(super) struct OrderedFields {
         ty: &'static Struct,
         rest: FlatFields,
         /// Fields consumed from `rest`, to restore it after a key that is not found.
@@ -514,7 +517,7 @@ mod owned {
     }
 
     impl OrderedFields {
-        fn new(ty: &'static Struct) -> OrderedFields {
+        pub(super) fn new(ty: &'static Struct) -> OrderedFields {
             OrderedFields {
                 ty,
                 rest: ty.flat_fields(),
@@ -524,7 +527,7 @@ mod owned {
 
         /// The field named `key` after the previous one found; `None` (and the position kept)
         /// when there is none.
-        fn next(&mut self, key: &str) -> Option<&'static Field> {
+        pub(super) fn next(&mut self, key: &str) -> Option<&'static Field> {
             // Scanned in place rather than on a copy of the iterator: copying it is a call in
             // wasm, and a key that is not found (unknown, or out of order) is rare.
             let mut scanned = 0;
@@ -561,7 +564,7 @@ mod owned {
         }
     }
 
-    fn kind_value(
+    pub(super) fn kind_value(
         kind: Kind,
         value: Value,
         mode: Mode,
@@ -571,12 +574,12 @@ mod owned {
             (Kind::Struct(s), Value::Object(map)) => {
                 Ok(Value::Object(struct_object(s, map, mode, path)?))
             }
-            (Kind::Slice(elem), Value::Array(items)) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.into_iter().enumerate() {
-                    out.push(element(elem, item, mode, &Path::Index(path, i))?);
+            (Kind::Slice(elem), Value::Array(mut items)) => {
+                // In place: a list is normalized on every pass, and a new one is an allocation.
+                for (i, item) in items.iter_mut().enumerate() {
+                    *item = element(elem, std::mem::take(item), mode, &Path::Index(path, i))?;
                 }
-                Ok(Value::Array(out))
+                Ok(Value::Array(items))
             }
             (Kind::Map(elem), Value::Object(mut map)) => {
                 if map.keys().is_sorted() {
@@ -607,7 +610,7 @@ mod owned {
         }
     }
 
-    fn element(
+    pub(super) fn element(
         elem: Elem,
         value: Value,
         mode: Mode,
