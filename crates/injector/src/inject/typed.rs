@@ -85,34 +85,32 @@ pub fn container_go_json(container: &Value) -> Result<String, InjectError> {
 }
 
 /// Istio's `applyOverlayYAML`/`applyOverlay` onto the pod being injected: strategic merge,
-/// then the typed round trip (unknown fields of the pod kept).
-pub fn merge_overlay(pod: &Value, overlay: &Value) -> Result<Value, InjectError> {
-    merge_overlay_owned(pod.clone(), overlay.clone())
-}
-
-/// [`merge_overlay`] of values the caller is done with (moved, not copied).
+/// then the typed round trip (unknown fields of the pod kept). Both are taken by value.
 pub fn merge_overlay_owned(pod: Value, overlay: Value) -> Result<Value, InjectError> {
-    let merged = merge::strategic_merge_owned(&k8s::POD, pod, overlay)
-        .map_err(|e| InjectError::Merge(e.to_string()))?;
-    k8s::normalize_owned(&k8s::POD, merged, &KEEP_UNKNOWN)
-        .map_err(|e| InjectError::Render(e.to_string()))
+    merge_typed(pod, overlay, &k8s::MergeGuide::full(), &KEEP_UNKNOWN)
 }
 
 /// [`merge_overlay_owned`] onto a pod in its typed form already (a result of
 /// [`normalize_pod`] or of a previous merge): only what the overlay reaches is normalized again.
 pub fn merge_overlay_typed(pod: Value, overlay: Value) -> Result<Value, InjectError> {
     let guide = k8s::MergeGuide::of_patch(&k8s::POD, &overlay);
-    let merged = merge::strategic_merge_owned(&k8s::POD, pod, overlay)
-        .map_err(|e| InjectError::Merge(e.to_string()))?;
-    k8s::normalize_merged(&k8s::POD, merged, &guide, &KEEP_UNKNOWN)
-        .map_err(|e| InjectError::Render(e.to_string()))
+    merge_typed(pod, overlay, &guide, &KEEP_UNKNOWN)
 }
 
 /// `applyOverlayYAML` onto the template pod, which Go builds from nothing: fields it does not
 /// know are dropped. Both are taken by value.
 pub fn merge_template(template_pod: Value, rendered: Value) -> Result<Value, InjectError> {
-    let merged = merge::strategic_merge_owned(&k8s::POD, template_pod, rendered)
+    merge_typed(template_pod, rendered, &k8s::MergeGuide::full(), &LIKE_GO)
+}
+
+fn merge_typed(
+    base: Value,
+    overlay: Value,
+    guide: &k8s::MergeGuide,
+    opts: &NormalizeOptions,
+) -> Result<Value, InjectError> {
+    let merged = merge::strategic_merge_owned(&k8s::POD, base, overlay)
         .map_err(|e| InjectError::Merge(e.to_string()))?;
-    k8s::normalize_owned(&k8s::POD, merged, &LIKE_GO)
+    k8s::normalize_merged(&k8s::POD, merged, guide, opts)
         .map_err(|e| InjectError::Render(e.to_string()))
 }

@@ -12,7 +12,7 @@ use std::ptr;
 
 use serde_json::{Map, Value};
 
-use super::owned::{self, OrderedFields, in_go_order};
+use super::owned::{self, KeyFields};
 use super::{Mode, NormalizeOptions, Path, SchemaError, normalize_owned};
 use crate::k8s::schema::{Field, Kind, PatchStrategy, Struct};
 
@@ -36,6 +36,11 @@ enum Guide {
 }
 
 impl MergeGuide {
+    /// No guide: the whole result is normalized (an original not normalized before).
+    pub fn full() -> MergeGuide {
+        MergeGuide(Guide::Full)
+    }
+
     /// The guide of `patch`, a strategic-merge patch of a `ty` value.
     pub fn of_patch(ty: &'static Struct, patch: &Value) -> MergeGuide {
         MergeGuide(struct_guide(ty, patch))
@@ -130,14 +135,13 @@ fn struct_object(
             .find(|(f, _)| ptr::eq(*f, field))
             .map(|(_, g)| g)
     };
-    if in_go_order(ty, &map, mode) {
+    if let Some(mut fields) = KeyFields::in_go_order(ty, &map, mode) {
         if touched.is_empty() {
             return Ok(map);
         }
-        let mut fields = OrderedFields::new(ty);
         let mut omitted = false;
-        for (key, value) in map.iter_mut() {
-            if let Some(field) = fields.next(key)
+        for (i, (key, value)) in map.iter_mut().enumerate() {
+            if let Some(field) = fields.field(i, key)
                 && let Some(guide) = reached(field)
             {
                 let here = Path::Key(path, field.json);
@@ -146,8 +150,7 @@ fn struct_object(
             }
         }
         if omitted {
-            let mut fields = OrderedFields::new(ty);
-            map.retain(|key, value| fields.next(key).is_none_or(|f| !f.omits(value)));
+            fields.drop_omitted(&mut map);
         }
         return Ok(map);
     }
