@@ -312,9 +312,8 @@ impl Injector {
         if self.entry.namespace_from_request
             && !ctx.namespace.is_empty()
             && pod_namespace(&pod).is_empty()
-            && let Some(metadata) = containers::metadata_mut(&mut pod)
         {
-            metadata.insert("namespace".into(), Value::String(ctx.namespace.to_string()));
+            typed::set_namespace(&mut pod, ctx.namespace)?;
         }
 
         let deploy_meta = match workload {
@@ -534,10 +533,13 @@ impl Injector {
             // The previous template's result is merged into, not copied; the received pod
             // stays as it is (the diff base).
             let mut base = merged.take().unwrap_or_else(|| pod.clone());
-            if move_proxy {
+            merged = Some(if move_proxy {
+                // The move changes the base beyond what the overlay reaches.
                 move_proxy_to_init_containers(&mut base);
-            }
-            merged = Some(typed::merge_overlay_owned(base, rendered)?);
+                typed::merge_overlay_owned(base, rendered)?
+            } else {
+                typed::merge_overlay_typed(base, rendered)?
+            });
         }
         let merged = match merged {
             Some(merged) => merged,
@@ -670,8 +672,9 @@ fn reset_sidecar_user_matching_app(pod: &mut Value) {
     else {
         return;
     };
-    context.remove("runAsUser");
-    context.remove("runAsGroup");
+    // Shifted, not swapped out: the pod stays in Go's field order (the merges expect it).
+    context.shift_remove("runAsUser");
+    context.shift_remove("runAsGroup");
 }
 
 /// Istio's `checkPreconditions`: a pod not using cluster DNS may not reach istiod.

@@ -733,24 +733,32 @@ fn discard_nulls(value: &mut Value) {
     }
 }
 
-fn remove_directives(value: Value) -> Option<Value> {
+/// `None` for a directive (an object holding `$patch`), else the value without the
+/// directives nested in it.
+fn remove_directives(mut value: Value) -> Option<Value> {
+    if is_directive(&value) {
+        return None;
+    }
+    strip_directives(&mut value);
+    Some(value)
+}
+
+fn is_directive(value: &Value) -> bool {
+    matches!(value, Value::Object(map) if map.contains_key(DIRECTIVE))
+}
+
+/// In place: a patch rarely holds a directive, and rebuilding its maps rehashes every key.
+fn strip_directives(value: &mut Value) {
     match value {
         Value::Object(map) => {
-            if map.contains_key(DIRECTIVE) {
-                return None;
-            }
-            let mut out = Map::with_capacity(map.len());
-            for (k, v) in map {
-                if let Some(v) = remove_directives(v) {
-                    out.insert(k, v);
-                }
-            }
-            Some(Value::Object(out))
+            map.retain(|_, v| !is_directive(v));
+            map.values_mut().for_each(strip_directives);
         }
-        Value::Array(items) => Some(Value::Array(
-            items.into_iter().filter_map(remove_directives).collect(),
-        )),
-        other => Some(other),
+        Value::Array(items) => {
+            items.retain(|v| !is_directive(v));
+            items.iter_mut().for_each(strip_directives);
+        }
+        _ => {}
     }
 }
 

@@ -9,6 +9,7 @@
 use crate::error::InjectError;
 use crate::k8s::{self, NormalizeOptions};
 use crate::merge;
+use crate::postprocess::containers;
 use serde_json::{Map, Value};
 
 const KEEP_UNKNOWN: NormalizeOptions = NormalizeOptions {
@@ -66,6 +67,30 @@ fn copy_without_managed_fields(pod: &Value) -> Value {
     Value::Object(copy)
 }
 
+/// Sets `metadata.namespace` of a pod in its typed form, which it keeps (Go's field order).
+pub fn set_namespace(pod: &mut Value, namespace: &str) -> Result<(), InjectError> {
+    let had_metadata = pod.get("metadata").is_some_and(Value::is_object);
+    let Some(metadata) = containers::metadata_mut(pod) else {
+        return Ok(());
+    };
+    metadata.insert("namespace".into(), Value::String(namespace.to_string()));
+    if !had_metadata {
+        // Added after the pod's other fields: the whole pod is put in order again (rare).
+        *pod = normalize_owned_pod(std::mem::take(pod))?;
+        return Ok(());
+    }
+    let typed = k8s::normalize_owned(
+        &k8s::OBJECT_META,
+        Value::Object(std::mem::take(metadata)),
+        &KEEP_UNKNOWN,
+    )
+    .map_err(|e| InjectError::InvalidPod(format!("metadata.{e}")))?;
+    if let Value::Object(map) = typed {
+        *metadata = map;
+    }
+    Ok(())
+}
+
 /// [`normalize_pod`] of a pod the caller is done with (moved, not copied).
 pub fn normalize_owned_pod(pod: Value) -> Result<Value, InjectError> {
     k8s::normalize_owned(&k8s::POD, pod, &KEEP_UNKNOWN)
@@ -85,24 +110,61 @@ pub fn container_go_json(container: &Value) -> Result<String, InjectError> {
 }
 
 /// Istio's `applyOverlayYAML`/`applyOverlay` onto the pod being injected: strategic merge,
-/// then the typed round trip (unknown fields of the pod kept).
-pub fn merge_overlay(pod: &Value, overlay: &Value) -> Result<Value, InjectError> {
-    merge_overlay_owned(pod.clone(), overlay.clone())
+/// then the typed round trip (unknown fields of the pod kept). Both are taken by value.
+pub fn merge_overlay_owned(pod: Value, overlay: Value) -> Result<Value, InjectError> {
+    merge_typed(pod, overlay, &k8s::MergeGuide::full(), &KEEP_UNKNOWN)
 }
 
-/// [`merge_overlay`] of values the caller is done with (moved, not copied).
-pub fn merge_overlay_owned(pod: Value, overlay: Value) -> Result<Value, InjectError> {
-    let merged = merge::strategic_merge_owned(&k8s::POD, pod, overlay)
-        .map_err(|e| InjectError::Merge(e.to_string()))?;
-    k8s::normalize_owned(&k8s::POD, merged, &KEEP_UNKNOWN)
-        .map_err(|e| InjectError::Render(e.to_string()))
+/// [`merge_overlay_owned`] onto a pod in its typed form already (a result of
+/// [`normalize_pod`] or of a previous merge): only what the overlay reaches is normalized again.
+pub fn merge_overlay_typed(pod: Value, overlay: Value) -> Result<Value, InjectError> {
+    let guide = k8s::MergeGuide::of_patch(&k8s::POD, &overlay);
+    merge_typed(pod, overlay, &guide, &KEEP_UNKNOWN)
 }
 
 /// `applyOverlayYAML` onto the template pod, which Go builds from nothing: fields it does not
 /// know are dropped. Both are taken by value.
 pub fn merge_template(template_pod: Value, rendered: Value) -> Result<Value, InjectError> {
-    let merged = merge::strategic_merge_owned(&k8s::POD, template_pod, rendered)
+    merge_typed(template_pod, rendered, &k8s::MergeGuide::full(), &LIKE_GO)
+}
+
+fn merge_typed(
+    base: Value,
+    overlay: Value,
+    guide: &k8s::MergeGuide,
+    opts: &NormalizeOptions,
+) -> Result<Value, InjectError> {
+    let merged = merge::strategic_merge_owned(&k8s::POD, base, overlay)
         .map_err(|e| InjectError::Merge(e.to_string()))?;
-    k8s::normalize_owned(&k8s::POD, merged, &LIKE_GO)
+    k8s::normalize_merged(&k8s::POD, merged, guide, opts)
         .map_err(|e| InjectError::Render(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn keys(v: &Value) -> Vec<&str> {
+        v.as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn namespace_is_set_in_go_field_order() {
+        let mut pod = normalize_pod(&json!({
+            "metadata": {"name": "p", "labels": {"a": "1"}},
+            "spec": {"containers": [{"name": "app"}]}
+        }))
+        .unwrap();
+        set_namespace(&mut pod, "shop").unwrap();
+        assert_eq!(keys(&pod["metadata"]), ["name", "namespace", "labels"]);
+        assert_eq!(pod["metadata"]["namespace"], "shop");
+
+        let mut bare = normalize_pod(&json!({"spec": {"containers": [{"name": "app"}]}})).unwrap();
+        set_namespace(&mut bare, "shop").unwrap();
+        assert_eq!(keys(&bare), ["metadata", "spec"]);
+        assert_eq!(bare["metadata"], json!({"namespace": "shop"}));
+    }
 }

@@ -42,7 +42,8 @@ pub use meta::{
     OWNER_REFERENCE, TYPE_META,
 };
 pub use normalize::{
-    NormalizeOptions, SchemaError, normalize, normalize_kind, normalize_owned, normalize_pod,
+    MergeGuide, NormalizeOptions, SchemaError, normalize, normalize_kind, normalize_merged,
+    normalize_owned, normalize_pod,
 };
 pub use pod::*;
 pub use scheduling::*;

@@ -14,6 +14,9 @@ use thiserror::Error;
 use super::schema::{Elem, Field, FlatFields, Kind, Struct, go_type_name, kind_zero};
 use crate::quantity;
 
+mod guided;
+pub use guided::{MergeGuide, normalize_merged};
+
 /// How far [`normalize`] goes in imitating Go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NormalizeOptions {
@@ -426,22 +429,19 @@ mod owned {
         mode: Mode,
         path: &Path<'_>,
     ) -> Result<Map<String, Value>, SchemaError> {
-        if in_go_order(ty, &map, mode) {
+        if let Some(mut fields) = KeyFields::in_go_order(ty, &map, mode) {
             // Already in Go's field order: normalize the values where they are, which spares
-            // rebuilding (and rehashing) the map. The fields are found again by a forward scan
-            // rather than kept in a list (an allocation per object and pass).
-            let mut fields = OrderedFields::new(ty);
+            // rebuilding (and rehashing) the map.
             let mut omitted = false;
-            for (key, value) in map.iter_mut() {
-                if let Some(field) = fields.next(key) {
+            for (i, (key, value)) in map.iter_mut().enumerate() {
+                if let Some(field) = fields.field(i, key) {
                     let here = Path::Key(path, field.json);
                     *value = kind_value(field.kind, std::mem::take(value), mode, &here)?;
                     omitted |= field.omits(value);
                 }
             }
             if omitted {
-                let mut fields = OrderedFields::new(ty);
-                map.retain(|key, value| fields.next(key).is_none_or(|f| !f.omits(value)));
+                fields.drop_omitted(&mut map);
             }
             return Ok(map);
         }
@@ -476,32 +476,76 @@ mod owned {
         Ok(out)
     }
 
-    /// The fields of `map`'s keys (`None` for unknown ones) when normalizing can leave every
-    /// entry where it is: no null value (a null may be written as the field's zero value),
-    /// known fields in strictly increasing Go order, and unknown keys, which are kept, after
-    /// them.
-    /// Whether the map's keys are fields of `ty` in Go's order, unknown ones (when kept) after
-    /// them, with no `null` value: what can be normalized in place.
-    fn in_go_order(ty: &'static Struct, map: &Map<String, Value>, mode: Mode) -> bool {
-        if mode.opts.emit_zero_structs {
-            return false;
-        }
-        let mut fields = OrderedFields::new(ty);
-        let mut seen_unknown = false;
-        for (key, value) in map {
-            if value.is_null() {
-                return false;
+    /// Objects with at most this many keys have their fields found once, by the order check
+    /// (a Container sets a dozen fields or so).
+    const FOUND: usize = 32;
+
+    /// The fields of the keys of a map in Go's order, `None` for unknown keys.
+    pub(super) struct KeyFields {
+        ty: &'static Struct,
+        /// Found by the order check, when the map has at most [`FOUND`] keys.
+        found: Option<[Option<&'static Field>; FOUND]>,
+        /// Otherwise found again by a forward scan (an array, not a list: no allocation).
+        scan: OrderedFields,
+    }
+
+    impl KeyFields {
+        /// The fields of `map`'s keys when normalizing can leave every entry where it is: no
+        /// null value (a null may be written as the field's zero value), known fields in
+        /// strictly increasing Go order, and unknown keys, which are kept, after them.
+        pub(super) fn in_go_order(
+            ty: &'static Struct,
+            map: &Map<String, Value>,
+            mode: Mode,
+        ) -> Option<KeyFields> {
+            if mode.opts.emit_zero_structs {
+                return None;
             }
-            match fields.next(key) {
-                Some(_) if seen_unknown => return false,
-                Some(_) => {}
-                // Before the previous key: not in Go's order.
-                None if ty.field_position(key).is_some() => return false,
-                None if mode.opts.keep_unknown => seen_unknown = true,
-                None => return false,
+            let mut found = [None; FOUND];
+            let mut fields = OrderedFields::new(ty);
+            let mut seen_unknown = false;
+            for (i, (key, value)) in map.iter().enumerate() {
+                if value.is_null() {
+                    return None;
+                }
+                match fields.next(key) {
+                    Some(_) if seen_unknown => return None,
+                    Some(field) => {
+                        if let Some(slot) = found.get_mut(i) {
+                            *slot = Some(field);
+                        }
+                    }
+                    // Before the previous key: not in Go's order.
+                    None if ty.field_position(key).is_some() => return None,
+                    None if mode.opts.keep_unknown => seen_unknown = true,
+                    None => return None,
+                }
+            }
+            Some(KeyFields {
+                ty,
+                found: (map.len() <= FOUND).then_some(found),
+                scan: OrderedFields::new(ty),
+            })
+        }
+
+        /// The field of the `i`-th key, `key`; keys are asked for in order.
+        pub(super) fn field(&mut self, i: usize, key: &str) -> Option<&'static Field> {
+            match &self.found {
+                Some(found) => found.get(i).copied().flatten(),
+                None => self.scan.next(key),
             }
         }
-        true
+
+        /// Drops the entries whose field Go omits with the value they hold.
+        pub(super) fn drop_omitted(&mut self, map: &mut Map<String, Value>) {
+            self.scan = OrderedFields::new(self.ty);
+            let mut i = 0;
+            map.retain(|key, value| {
+                let field = self.field(i, key);
+                i += 1;
+                field.is_none_or(|f| !f.omits(value))
+            });
+        }
     }
 
     /// The fields of keys given in Go's order, each found by scanning on from the previous
@@ -561,7 +605,7 @@ mod owned {
         }
     }
 
-    fn kind_value(
+    pub(super) fn kind_value(
         kind: Kind,
         value: Value,
         mode: Mode,
@@ -571,12 +615,12 @@ mod owned {
             (Kind::Struct(s), Value::Object(map)) => {
                 Ok(Value::Object(struct_object(s, map, mode, path)?))
             }
-            (Kind::Slice(elem), Value::Array(items)) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.into_iter().enumerate() {
-                    out.push(element(elem, item, mode, &Path::Index(path, i))?);
+            (Kind::Slice(elem), Value::Array(mut items)) => {
+                // In place: a list is normalized on every pass, and a new one is an allocation.
+                for (i, item) in items.iter_mut().enumerate() {
+                    *item = element(elem, std::mem::take(item), mode, &Path::Index(path, i))?;
                 }
-                Ok(Value::Array(out))
+                Ok(Value::Array(items))
             }
             (Kind::Map(elem), Value::Object(mut map)) => {
                 if map.keys().is_sorted() {
@@ -607,7 +651,7 @@ mod owned {
         }
     }
 
-    fn element(
+    pub(super) fn element(
         elem: Elem,
         value: Value,
         mode: Mode,

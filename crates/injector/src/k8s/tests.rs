@@ -614,3 +614,24 @@ fn normalizing_by_value_gives_the_same_json_as_by_reference() {
         normalize_owned(&POD, bad, &NormalizeOptions::default()).unwrap_err()
     );
 }
+
+#[test]
+fn objects_with_many_keys_normalize_in_place_like_by_reference() {
+    // Past the keys whose fields the order check keeps, fields are found by a second scan.
+    let mut container = serde_json::Map::new();
+    container.insert("name".into(), json!("app"));
+    container.insert("image".into(), json!(""));
+    container.insert("ports".into(), json!([{"containerPort": 80.0}]));
+    for i in 0..40 {
+        container.insert(format!("x-unknown-{i}"), json!(i));
+    }
+    let pod = json!({"spec": {"containers": [Value::Object(container)]}});
+    let opts = NormalizeOptions::default();
+    let by_ref = normalize_pod(&pod, &opts).unwrap();
+    let by_value = normalize_owned(&POD, pod, &opts).unwrap();
+    let text = serde_json::to_string(&by_value).unwrap();
+    assert_eq!(serde_json::to_string(&by_ref).unwrap(), text);
+    assert!(!text.contains("\"image\""), "{text}");
+    assert!(text.contains(r#""ports":[{"containerPort":80}]"#), "{text}");
+    assert!(text.contains(r#""x-unknown-39":39"#), "{text}");
+}

@@ -204,7 +204,8 @@ pub fn reapply_overwritten_containers(
             if !already_injected {
                 applied_list.push(overlay.clone());
             }
-            merged = typed::merge_overlay(&merged, &container_patch(field, overlay))?;
+            // `merged` is typed already (the templates' merge, or the previous override's).
+            merged = typed::merge_overlay_typed(merged, container_patch(field, overlay))?;
         }
     }
 

@@ -443,95 +443,96 @@ fn init_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectEr
     Ok(Value::Object(sc))
 }
 
+/// Evaluated in the template's order (the first error is the template's), built in Go's
+/// field order: the typed round trips after the merges then leave it in place.
 fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
-    let mut c = Map::new();
-    c.insert("name".to_string(), json!("istio-proxy"));
-    c.insert(
-        "image".to_string(),
-        parts::image(
-            ctx,
-            "istio-proxy image",
-            "global.proxy.image",
-            ctx.data.proxy_image,
-        )?,
-    );
-    if d.native {
-        c.insert("restartPolicy".to_string(), json!("Always"));
-    }
-    c.insert(
-        "ports".to_string(),
-        json!([{"containerPort": 15090, "protocol": "TCP", "name": "http-envoy-prom"}]),
-    );
-    c.insert("args".to_string(), Value::Array(proxy_args(ctx)?));
-    if let Some(lifecycle) = lifecycle(ctx, d)? {
-        c.insert("lifecycle".to_string(), lifecycle);
-    }
-    c.insert("env".to_string(), Value::Array(proxy_env(ctx)?));
-    if let Some(policy) = parts::image_pull_policy(ctx)? {
-        c.insert("imagePullPolicy".to_string(), policy);
-    }
+    let image = parts::image(
+        ctx,
+        "istio-proxy image",
+        "global.proxy.image",
+        ctx.data.proxy_image,
+    )?;
+    let args = proxy_args(ctx)?;
+    let lifecycle = lifecycle(ctx, d)?;
+    let env = proxy_env(ctx)?;
+    let pull_policy = parts::image_pull_policy(ctx)?;
+    let mut startup_probe = None;
+    let mut readiness_probe = None;
     if d.status_port != "0" {
         if ctx.value_truthy("global.proxy.startupProbe.enabled")? {
             let threshold = ctx.value_print("global.proxy.startupProbe.failureThreshold")?;
-            c.insert(
-                "startupProbe".to_string(),
-                obj([
-                    ("httpGet", json!({"path": "/healthz/ready", "port": 15021})),
-                    ("initialDelaySeconds", json!(0)),
-                    ("periodSeconds", json!(1)),
-                    ("timeoutSeconds", json!(3)),
-                    (
-                        "failureThreshold",
-                        ctx.plain("startupProbe.failureThreshold", &threshold, Want::Int32)?,
-                    ),
-                ]),
-            );
+            startup_probe = Some(obj([
+                ("httpGet", json!({"path": "/healthz/ready", "port": 15021})),
+                ("initialDelaySeconds", json!(0)),
+                ("timeoutSeconds", json!(3)),
+                ("periodSeconds", json!(1)),
+                (
+                    "failureThreshold",
+                    ctx.plain("startupProbe.failureThreshold", &threshold, Want::Int32)?,
+                ),
+            ]));
         }
         let readiness = |annotation: &str, path: &str, field: &str| -> Result<Value, InjectError> {
             let text = ctx.annotation_or_value(annotation, path)?;
             ctx.plain(field, &text, Want::Int32)
         };
-        c.insert(
-            "readinessProbe".to_string(),
-            obj([
-                ("httpGet", json!({"path": "/healthz/ready", "port": 15021})),
-                (
-                    "initialDelaySeconds",
-                    readiness(
-                        annotation::READINESS_INITIAL_DELAY_SECONDS,
-                        "global.proxy.readinessInitialDelaySeconds",
-                        "readinessProbe.initialDelaySeconds",
-                    )?,
-                ),
-                (
-                    "periodSeconds",
-                    readiness(
-                        annotation::READINESS_PERIOD_SECONDS,
-                        "global.proxy.readinessPeriodSeconds",
-                        "readinessProbe.periodSeconds",
-                    )?,
-                ),
-                ("timeoutSeconds", json!(3)),
-                (
-                    "failureThreshold",
-                    readiness(
-                        annotation::READINESS_FAILURE_THRESHOLD,
-                        "global.proxy.readinessFailureThreshold",
-                        "readinessProbe.failureThreshold",
-                    )?,
-                ),
-            ]),
-        );
+        let initial_delay = readiness(
+            annotation::READINESS_INITIAL_DELAY_SECONDS,
+            "global.proxy.readinessInitialDelaySeconds",
+            "readinessProbe.initialDelaySeconds",
+        )?;
+        let period = readiness(
+            annotation::READINESS_PERIOD_SECONDS,
+            "global.proxy.readinessPeriodSeconds",
+            "readinessProbe.periodSeconds",
+        )?;
+        let failure_threshold = readiness(
+            annotation::READINESS_FAILURE_THRESHOLD,
+            "global.proxy.readinessFailureThreshold",
+            "readinessProbe.failureThreshold",
+        )?;
+        readiness_probe = Some(obj([
+            ("httpGet", json!({"path": "/healthz/ready", "port": 15021})),
+            ("initialDelaySeconds", initial_delay),
+            ("timeoutSeconds", json!(3)),
+            ("periodSeconds", period),
+            ("failureThreshold", failure_threshold),
+        ]));
     }
-    c.insert(
-        "securityContext".to_string(),
-        proxy_security_context(ctx, d)?,
+    let security_context = proxy_security_context(ctx, d)?;
+    let resources = parts::resources(ctx)?;
+    let volume_mounts = volume_mounts(ctx)?;
+
+    let mut c = Map::with_capacity(14);
+    let mut set = |key: &str, value: Value| {
+        c.insert(key.to_string(), value);
+    };
+    set("name", json!("istio-proxy"));
+    set("image", image);
+    set("args", Value::Array(args));
+    set(
+        "ports",
+        json!([{"name": "http-envoy-prom", "containerPort": 15090, "protocol": "TCP"}]),
     );
-    c.insert("resources".to_string(), parts::resources(ctx)?);
-    c.insert(
-        "volumeMounts".to_string(),
-        Value::Array(volume_mounts(ctx)?),
-    );
+    set("env", Value::Array(env));
+    set("resources", resources);
+    if d.native {
+        set("restartPolicy", json!("Always"));
+    }
+    set("volumeMounts", Value::Array(volume_mounts));
+    if let Some(probe) = readiness_probe {
+        set("readinessProbe", probe);
+    }
+    if let Some(probe) = startup_probe {
+        set("startupProbe", probe);
+    }
+    if let Some(lifecycle) = lifecycle {
+        set("lifecycle", lifecycle);
+    }
+    if let Some(policy) = pull_policy {
+        set("imagePullPolicy", policy);
+    }
+    set("securityContext", security_context);
     Ok(Value::Object(c))
 }
 
@@ -675,32 +676,31 @@ fn otel_attributes(ctx: &Ctx<'_>) -> String {
     )
 }
 
+/// Evaluated in the template's order, built in Go's field order (see [`proxy_container`]).
 fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     let trace_logging = ctx
         .proxy_metadata
         .get("IPTABLES_TRACE_LOGGING")
         .map(String::as_str)
         == Some("true");
-    let mut sc = Map::new();
+    let mut sc = Map::with_capacity(8);
     if trace_logging {
-        sc.insert("allowPrivilegeEscalation".to_string(), json!(true));
         sc.insert(
             "capabilities".to_string(),
             json!({"add": ["NET_ADMIN"], "drop": ["ALL"]}),
         );
         sc.insert("privileged".to_string(), json!(true));
-        sc.insert("readOnlyRootFilesystem".to_string(), json!(true));
+        sc.insert("runAsUser".to_string(), json!(0));
         sc.insert(
             "runAsGroup".to_string(),
             parts::proxy_id(ctx.data.proxy_gid),
         );
         sc.insert("runAsNonRoot".to_string(), json!(false));
-        sc.insert("runAsUser".to_string(), json!(0));
+        sc.insert("readOnlyRootFilesystem".to_string(), json!(true));
+        sc.insert("allowPrivilegeEscalation".to_string(), json!(true));
     } else {
-        sc.insert(
-            "allowPrivilegeEscalation".to_string(),
-            privileged(ctx, "istio-proxy securityContext.allowPrivilegeEscalation")?,
-        );
+        let allow_escalation =
+            privileged(ctx, "istio-proxy securityContext.allowPrivilegeEscalation")?;
         let mut capabilities = Map::new();
         if d.tproxy || d.cap_net_bind_service {
             let mut add = Vec::new();
@@ -718,19 +718,20 @@ fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectE
             "privileged".to_string(),
             privileged(ctx, "istio-proxy securityContext.privileged")?,
         );
-        sc.insert("readOnlyRootFilesystem".to_string(), json!(true));
-        if d.tproxy || d.cap_net_bind_service {
-            sc.insert("runAsNonRoot".to_string(), json!(false));
-            sc.insert("runAsUser".to_string(), json!(0));
-            sc.insert("runAsGroup".to_string(), json!(1337));
+        let (user, group, non_root) = if d.tproxy || d.cap_net_bind_service {
+            (json!(0), json!(1337), false)
         } else {
-            sc.insert("runAsNonRoot".to_string(), json!(true));
-            sc.insert("runAsUser".to_string(), parts::proxy_id(ctx.data.proxy_uid));
-            sc.insert(
-                "runAsGroup".to_string(),
+            (
+                parts::proxy_id(ctx.data.proxy_uid),
                 parts::proxy_id(ctx.data.proxy_gid),
-            );
-        }
+                true,
+            )
+        };
+        sc.insert("runAsUser".to_string(), user);
+        sc.insert("runAsGroup".to_string(), group);
+        sc.insert("runAsNonRoot".to_string(), json!(non_root));
+        sc.insert("readOnlyRootFilesystem".to_string(), json!(true));
+        sc.insert("allowPrivilegeEscalation".to_string(), allow_escalation);
     }
     if let Some(profile) = parts::seccomp_profile(ctx)? {
         sc.insert("seccompProfile".to_string(), profile);

@@ -1,0 +1,159 @@
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+use super::{MergeGuide, normalize_merged};
+use crate::k8s::testing::{arb_json, conformance_cases, pod_templates};
+use crate::k8s::{NormalizeOptions, POD, SchemaError, normalize_owned};
+use crate::merge::strategic_merge_owned;
+
+const KEEP_UNKNOWN: NormalizeOptions = NormalizeOptions {
+    keep_unknown: true,
+    emit_zero_structs: false,
+    legacy_creation_timestamp: false,
+};
+
+const DROP_UNKNOWN: NormalizeOptions = NormalizeOptions {
+    keep_unknown: false,
+    emit_zero_structs: false,
+    legacy_creation_timestamp: false,
+};
+
+fn text(result: Result<Value, SchemaError>) -> Result<String, SchemaError> {
+    result.map(|v| serde_json::to_string(&v).expect("a Value serializes"))
+}
+
+/// The guided walk and the full one agree on `patch` merged into `pod` normalized; `None`
+/// when the pod does not normalize or the patch does not apply (nothing to compare).
+fn compare(
+    pod: &Value,
+    patch: &Value,
+    opts: &NormalizeOptions,
+) -> Option<(Result<String, SchemaError>, Result<String, SchemaError>)> {
+    let base = normalize_owned(&POD, pod.clone(), opts).ok()?;
+    let guide = MergeGuide::of_patch(&POD, patch);
+    let merged = strategic_merge_owned(&POD, base, patch.clone()).ok()?;
+    let full = text(normalize_owned(&POD, merged.clone(), opts));
+    let guided = text(normalize_merged(&POD, merged, &guide, opts));
+    Some((guided, full))
+}
+
+#[test]
+fn conformance_pods_merged_with_injected_ones() {
+    let cases = conformance_cases();
+    if cases.is_empty() {
+        eprintln!("SKIP: istio-conformance goldens not found");
+        return;
+    }
+    let mut compared = 0;
+    for case in &cases {
+        let inputs = pod_templates(&case.input);
+        let injected = pod_templates(&case.want);
+        for (pod, patch) in inputs.iter().zip(&injected) {
+            for (base, overlay) in [(pod, patch), (patch, pod), (pod, pod)] {
+                for opts in [&KEEP_UNKNOWN, &DROP_UNKNOWN] {
+                    if let Some((guided, full)) = compare(base, overlay, opts) {
+                        assert_eq!(guided, full, "{}", case.name);
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared >= 300, "only {compared} merges compared");
+}
+
+#[test]
+fn only_the_reached_parts_are_walked() {
+    // An original value out of Go's form where the patch does not reach shows that the walk
+    // leaves it: the precondition (a normalized original) is what makes that right.
+    let merged = json!({
+        "metadata": {"labels": {"b": "1", "a": "2"}},
+        "spec": {"containers": [
+            {"name": "app", "image": "x", "ports": [{"containerPort": 80.0}]},
+            {"name": "istio-proxy", "ports": [{"containerPort": 15090.0}]}
+        ]}
+    });
+    let patch = json!({"spec": {"containers": [{"name": "istio-proxy"}]}});
+    let guide = MergeGuide::of_patch(&POD, &patch);
+    let out = normalize_merged(&POD, merged, &guide, &KEEP_UNKNOWN).unwrap();
+    assert_eq!(out["metadata"]["labels"], json!({"b": "1", "a": "2"}));
+    let ports = |i: usize| serde_json::to_string(&out["spec"]["containers"][i]["ports"]).unwrap();
+    assert_eq!(ports(0), r#"[{"containerPort":80.0}]"#);
+    assert_eq!(ports(1), r#"[{"containerPort":15090}]"#);
+}
+
+/// Named list elements, so that keyed merges match (and miss) each other's items.
+fn arb_named_list() -> impl Strategy<Value = Value> {
+    let item = (
+        prop::sample::select(&["app", "istio-proxy", "istio-init", "data", "x"][..]),
+        arb_json(),
+    )
+        .prop_map(|(name, body)| {
+            let mut map = match body {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
+            map.insert("name".into(), Value::from(name));
+            Value::Object(map)
+        });
+    prop::collection::vec(item, 0..4).prop_map(Value::Array)
+}
+
+fn arb_pod() -> impl Strategy<Value = Value> {
+    (
+        arb_json(),
+        arb_named_list(),
+        arb_named_list(),
+        arb_named_list(),
+        arb_json(),
+        prop::sample::subsequence(
+            &["metadata", "containers", "initContainers", "volumes", "x"][..],
+            0..=5,
+        ),
+    )
+        .prop_map(|(metadata, containers, init, volumes, extra, present)| {
+            let mut spec = Map::new();
+            let mut pod = Map::new();
+            for key in present {
+                match key {
+                    "metadata" => {
+                        pod.insert("metadata".into(), metadata.clone());
+                    }
+                    "containers" => {
+                        spec.insert("containers".into(), containers.clone());
+                    }
+                    "initContainers" => {
+                        spec.insert("initContainers".into(), init.clone());
+                    }
+                    "volumes" => {
+                        spec.insert("volumes".into(), volumes.clone());
+                    }
+                    _ => {
+                        spec.insert("hostNetwork".into(), extra.clone());
+                    }
+                }
+            }
+            pod.insert("spec".into(), Value::Object(spec));
+            Value::Object(pod)
+        })
+}
+
+proptest! {
+    #[test]
+    fn guided_normalization_equals_the_full_one(pod in arb_pod(), patch in arb_pod()) {
+        for opts in [&KEEP_UNKNOWN, &DROP_UNKNOWN] {
+            if let Some((guided, full)) = compare(&pod, &patch, opts) {
+                prop_assert_eq!(guided, full);
+            }
+        }
+    }
+
+    #[test]
+    fn guided_normalization_equals_the_full_one_on_any_json(pod in arb_json(), patch in arb_json()) {
+        for opts in [&KEEP_UNKNOWN, &DROP_UNKNOWN] {
+            if let Some((guided, full)) = compare(&pod, &patch, opts) {
+                prop_assert_eq!(guided, full);
+            }
+        }
+    }
+}
