@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use super::emit::{number_text, sorted_entries, string_style};
+use super::emit::{number_text, sort_entries, string_style};
 use super::libyaml::ScalarStyle;
 
 /// libyaml's `best_width`, as go-yaml leaves it: a space past this column may start a new
@@ -65,13 +65,38 @@ impl Writer {
             self.out.push('\n');
             self.line_start = self.out.len();
         }
-        self.out.extend(std::iter::repeat_n(' ', indent));
+        self.indent(indent);
+    }
+
+    fn indent(&mut self, indent: usize) {
+        const SPACES: &str = "                                                                ";
+        match SPACES.get(..indent) {
+            Some(spaces) => self.out.push_str(spaces),
+            None => self.out.extend(std::iter::repeat_n(' ', indent)),
+        }
     }
 
     /// A block mapping whose keys start at `indent`; `inline_first` when the first key
     /// follows on the current line (at the root, or after a sequence's `- `).
     fn mapping(&mut self, map: &Map<String, Value>, indent: usize, inline_first: bool) -> Written {
-        for (i, (key, value)) in sorted_entries(map).into_iter().enumerate() {
+        // Sorted on the stack: most mappings are small, and there is one per object written.
+        static NULL: Value = Value::Null;
+        let mut small = [("", &NULL); 24];
+        let mut large = Vec::new();
+        let entries = match small.get_mut(..map.len()) {
+            Some(entries) => {
+                for (slot, (key, value)) in entries.iter_mut().zip(map) {
+                    *slot = (key.as_str(), value);
+                }
+                entries
+            }
+            None => {
+                large.extend(map.iter().map(|(key, value)| (key.as_str(), value)));
+                large.as_mut_slice()
+            }
+        };
+        sort_entries(entries);
+        for (i, &(key, value)) in entries.iter().enumerate() {
             if i > 0 || !inline_first {
                 self.new_line(indent);
             }
@@ -160,7 +185,7 @@ impl Writer {
             self.out.push('\n');
             self.line_start = self.out.len();
             if !line.is_empty() {
-                self.out.extend(std::iter::repeat_n(' ', indent));
+                self.indent(indent);
                 self.out.push_str(line);
             }
         }
