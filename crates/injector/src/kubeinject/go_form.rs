@@ -25,52 +25,59 @@ pub(super) fn go_struct(ty: &'static Struct, value: Value) -> Result<Value, Sche
     Ok(value)
 }
 
-/// Adds, at every level of a normalized struct, the fields Go writes when they are zero: in
-/// Go's field order when the map is in it (as the normalizer leaves a map it could keep in
-/// place), so that the next normalization of the pod can keep it in place too.
+/// Adds, at every level of a normalized struct, the fields Go writes when they are zero, at
+/// their place in Go's field order (where the normalizer leaves the map), so that the next
+/// normalization of the pod can keep the map in place too.
 fn write_zeros(ty: &'static Struct, map: &mut Map<String, Value>) {
-    // Flat field positions seen; structs have far fewer than 128 fields, and a position
-    // beyond is looked up by name instead.
-    let mut present = 0u128;
+    let legacy = NormalizeOptions::go().legacy_creation_timestamp;
+    // Walk the keys beside the fields; a field passed over is absent.
+    let mut fields = ty.flat_fields();
+    let mut missing: Vec<(usize, &'static Field)> = Vec::new();
     let mut in_order = true;
-    // Keys in Go's order are found by scanning on from the previous one.
-    let mut scan = ty.flat_fields().enumerate();
-    for (key, value) in map.iter_mut() {
-        let mut probe = scan.clone();
-        let found = match probe.find(|(_, field)| field.named(key)) {
-            Some(hit) => {
-                scan = probe;
-                Some(hit)
-            }
-            None => {
-                in_order = false;
-                ty.field_position(key)
+    for (index, (key, value)) in map.iter_mut().enumerate() {
+        let field = loop {
+            match fields.next() {
+                Some(field) if field.named(key) => break Some(field),
+                Some(field) => {
+                    if field.written_when_zero(legacy) {
+                        missing.push((index, field));
+                    }
+                }
+                None => break None,
             }
         };
-        if let Some((position, field)) = found {
-            if position < 128 {
-                present |= 1 << position;
+        match field {
+            Some(field) => zeros_below(field.kind, value),
+            None => {
+                in_order = false;
+                break;
             }
+        }
+    }
+    if !in_order {
+        return write_zeros_unordered(ty, map);
+    }
+    missing.extend(
+        fields
+            .filter(|field| field.written_when_zero(legacy))
+            .map(|field| (map.len(), field)),
+    );
+    for (inserted, (index, field)) in missing.into_iter().enumerate() {
+        map.shift_insert(index + inserted, field.json.to_string(), zero(field));
+    }
+}
+
+/// [`write_zeros`] for a map whose keys are not in Go's field order (zeros go last).
+fn write_zeros_unordered(ty: &'static Struct, map: &mut Map<String, Value>) {
+    let legacy = NormalizeOptions::go().legacy_creation_timestamp;
+    for (key, value) in map.iter_mut() {
+        if let Some(field) = ty.field(key) {
             zeros_below(field.kind, value);
         }
     }
-    let legacy = NormalizeOptions::go().legacy_creation_timestamp;
-    let mut index = 0;
-    for (position, field) in ty.flat_fields().enumerate() {
-        let seen = if position < 128 {
-            present & (1 << position) != 0
-        } else {
-            map.contains_key(field.json)
-        };
-        if seen {
-            index += 1;
-        } else if field.written_when_zero(legacy) {
-            if in_order {
-                map.shift_insert(index, field.json.to_string(), zero(field));
-                index += 1;
-            } else {
-                map.insert(field.json.to_string(), zero(field));
-            }
+    for field in ty.flat_fields() {
+        if field.written_when_zero(legacy) && !map.contains_key(field.json) {
+            map.insert(field.json.to_string(), zero(field));
         }
     }
 }
