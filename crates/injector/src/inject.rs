@@ -297,6 +297,17 @@ impl Injector {
         self.inject_pod(Cow::Borrowed(pod), ctx, Some(workload))
     }
 
+    /// [`Injector::inject_workload`] of a template the caller is done with: the result is
+    /// built in it rather than in a copy.
+    pub fn inject_workload_owned(
+        &self,
+        pod: Value,
+        ctx: &PodContext<'_>,
+        workload: &DeployMeta,
+    ) -> Result<Injected, InjectError> {
+        self.inject_pod(Cow::Owned(pod), ctx, Some(workload))
+    }
+
     fn inject_pod(
         &self,
         raw: Cow<'_, Value>,

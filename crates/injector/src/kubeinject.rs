@@ -15,6 +15,7 @@
 pub mod config;
 pub mod decode;
 pub mod documents;
+mod go_form;
 pub mod kinds;
 pub mod object;
 

@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use super::emit::{number_text, sorted_entries, string_style};
+use super::emit::{number_text, sort_entries, string_style};
 use super::libyaml::ScalarStyle;
 
 /// libyaml's `best_width`, as go-yaml leaves it: a space past this column may start a new
@@ -65,13 +65,38 @@ impl Writer {
             self.out.push('\n');
             self.line_start = self.out.len();
         }
-        self.out.extend(std::iter::repeat_n(' ', indent));
+        self.indent(indent);
+    }
+
+    fn indent(&mut self, indent: usize) {
+        const SPACES: &str = "                                                                ";
+        match SPACES.get(..indent) {
+            Some(spaces) => self.out.push_str(spaces),
+            None => self.out.extend(std::iter::repeat_n(' ', indent)),
+        }
     }
 
     /// A block mapping whose keys start at `indent`; `inline_first` when the first key
     /// follows on the current line (at the root, or after a sequence's `- `).
     fn mapping(&mut self, map: &Map<String, Value>, indent: usize, inline_first: bool) -> Written {
-        for (i, (key, value)) in sorted_entries(map).into_iter().enumerate() {
+        // Sorted on the stack: most mappings are small, and there is one per object written.
+        static NULL: Value = Value::Null;
+        let mut small = [("", &NULL); 24];
+        let mut large = Vec::new();
+        let entries = match small.get_mut(..map.len()) {
+            Some(entries) => {
+                for (slot, (key, value)) in entries.iter_mut().zip(map) {
+                    *slot = (key.as_str(), value);
+                }
+                entries
+            }
+            None => {
+                large.extend(map.iter().map(|(key, value)| (key.as_str(), value)));
+                large.as_mut_slice()
+            }
+        };
+        sort_entries(entries);
+        for (i, &(key, value)) in entries.iter().enumerate() {
             if i > 0 || !inline_first {
                 self.new_line(indent);
             }
@@ -134,9 +159,15 @@ impl Writer {
     }
 
     fn string(&mut self, s: &str) -> Written {
+        // One look at the bytes answers printability (a line break is not printable, and
+        // makes the style a literal block, which only `mapping` writes) and plain style.
+        let scan = Scan::of(s.as_bytes());
+        if !scan.printable {
+            return Err(Unsupported);
+        }
         match string_style(s) {
-            ScalarStyle::Plain => self.plain(s),
-            ScalarStyle::DoubleQuoted => self.double_quoted(s),
+            ScalarStyle::Plain => self.plain_scanned(s, &scan),
+            ScalarStyle::DoubleQuoted => self.double_quoted_scanned(s, &scan),
             _ => Err(Unsupported),
         }
     }
@@ -160,7 +191,7 @@ impl Writer {
             self.out.push('\n');
             self.line_start = self.out.len();
             if !line.is_empty() {
-                self.out.extend(std::iter::repeat_n(' ', indent));
+                self.indent(indent);
                 self.out.push_str(line);
             }
         }
@@ -174,14 +205,18 @@ impl Writer {
     /// Plain text as asked when libyaml's analysis allows it in block context; otherwise,
     /// as libyaml does for printable ASCII, single-quoted (`'*'`, `'a: b'`).
     fn plain(&mut self, s: &str) -> Written {
-        let bytes = s.as_bytes();
-        if !printable_ascii(bytes) {
+        let scan = Scan::of(s.as_bytes());
+        if !scan.printable {
             return Err(Unsupported);
         }
-        if !plain_allowed(bytes) {
-            return self.single_quoted(s);
+        self.plain_scanned(s, &scan)
+    }
+
+    fn plain_scanned(&mut self, s: &str, scan: &Scan) -> Written {
+        if !plain_allowed(s.as_bytes(), scan) {
+            return self.single_quoted(s, scan);
         }
-        if self.could_fold(s, s.len()) {
+        if self.could_fold(scan, s.len()) {
             return Err(Unsupported);
         }
         self.out.push_str(s);
@@ -189,9 +224,9 @@ impl Writer {
     }
 
     /// `'…'` with `'` doubled.
-    fn single_quoted(&mut self, s: &str) -> Written {
+    fn single_quoted(&mut self, s: &str, scan: &Scan) -> Written {
         let quotes = s.bytes().filter(|b| *b == b'\'').count();
-        if self.could_fold(s, s.len() + quotes + 2) {
+        if self.could_fold(scan, s.len() + quotes + 2) {
             return Err(Unsupported);
         }
         self.out.push('\'');
@@ -206,13 +241,9 @@ impl Writer {
     }
 
     /// `"…"` with libyaml's escapes for printable ASCII (`\"`, `\\`).
-    fn double_quoted(&mut self, s: &str) -> Written {
-        let bytes = s.as_bytes();
-        if !printable_ascii(bytes) {
-            return Err(Unsupported);
-        }
-        let escapes = bytes.iter().filter(|b| matches!(b, b'"' | b'\\')).count();
-        if self.could_fold(s, s.len() + escapes + 2) {
+    fn double_quoted_scanned(&mut self, s: &str, scan: &Scan) -> Written {
+        let escapes = s.bytes().filter(|b| matches!(b, b'"' | b'\\')).count();
+        if self.could_fold(scan, s.len() + escapes + 2) {
             return Err(Unsupported);
         }
         self.out.push('"');
@@ -228,20 +259,49 @@ impl Writer {
 
     /// libyaml breaks a line only at a space written past [`BEST_WIDTH`]; text with a space
     /// that ends beyond that column might fold.
-    fn could_fold(&self, s: &str, written_len: usize) -> bool {
-        self.column() + written_len > BEST_WIDTH && s.contains(' ')
+    fn could_fold(&self, scan: &Scan, written_len: usize) -> bool {
+        self.column() + written_len > BEST_WIDTH && scan.space
     }
 }
 
-/// Text whose every character libyaml writes as itself in any style, with no line break.
-fn printable_ascii(b: &[u8]) -> bool {
-    b.iter().all(|c| (0x20..0x7f).contains(c))
+/// What the writer needs to know of a scalar's bytes, from one pass over them.
+struct Scan {
+    /// Every character is one libyaml writes as itself in any style, with no line break.
+    printable: bool,
+    space: bool,
+    /// After the first character, a `:` followed by a blank or the end, or a `#` after a
+    /// space: either rules out plain style.
+    indicator_inside: bool,
+}
+
+impl Scan {
+    fn of(b: &[u8]) -> Scan {
+        let mut scan = Scan {
+            printable: true,
+            space: false,
+            indicator_inside: false,
+        };
+        let mut previous = 0u8;
+        for (i, &c) in b.iter().enumerate() {
+            match c {
+                b' ' => scan.space = true,
+                b':' if i > 0 => {
+                    scan.indicator_inside |= b.get(i + 1).is_none_or(|next| *next == b' ');
+                }
+                b'#' if previous == b' ' => scan.indicator_inside = true,
+                b'!'..=b'~' => {}
+                _ => scan.printable = false,
+            }
+            previous = c;
+        }
+        scan
+    }
 }
 
 /// libyaml's `yaml_emitter_analyze_scalar` allows block-plain style for this printable ASCII
 /// text: not empty, no leading or trailing space, no document marker at the start, no block
 /// indicator.
-fn plain_allowed(b: &[u8]) -> bool {
+fn plain_allowed(b: &[u8], scan: &Scan) -> bool {
     let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
         return false;
     };
@@ -270,11 +330,7 @@ fn plain_allowed(b: &[u8]) -> bool {
     {
         return false;
     }
-    b.iter().enumerate().skip(1).all(|(i, c)| match c {
-        b':' => !blank_at(i + 1),
-        b'#' => b.get(i - 1) != Some(&b' '),
-        _ => true,
-    })
+    !scan.indicator_inside
 }
 
 #[cfg(test)]

@@ -463,15 +463,15 @@ fn resolve(
 
 /// `resolve("", text)` of go-yaml v2 (with timestamps tried only when allowed).
 pub(crate) fn resolves_to_string(text: &str) -> bool {
-    // Only the keywords (at most 6 bytes) and text starting with a digit, a sign, `.` or `~`
-    // resolve to anything else; the writer asks this of every string it writes, so the
-    // common case skips building the resolved value (a copy of the text).
-    let may_resolve = text.len() <= 6
-        || matches!(
-            text.as_bytes().first(),
-            Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~')
-        );
-    !may_resolve || resolve_plain(text, true).0 == Resolved::Str
+    // Only the keywords and text starting with a digit, a sign, `.` or `~` resolve to
+    // anything else; the writer asks this of every key and string it writes, so the common
+    // case skips building the resolved value (a copy of the text).
+    match text.as_bytes().first() {
+        Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~') => {
+            resolve_plain(text, true).0 == Resolved::Str
+        }
+        _ => keyword(text).is_none(),
+    }
 }
 
 /// An untagged plain scalar as [`resolve`] decodes it; `None` for the non-finite floats,
@@ -484,20 +484,8 @@ pub(super) fn resolve_plain_scalar(text: &str) -> Option<Value> {
 }
 
 fn resolve_plain(text: &str, try_timestamp: bool) -> (Resolved, Value) {
-    match text {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return (Resolved::Bool, Value::Bool(true));
-        }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return (Resolved::Bool, Value::Bool(false));
-        }
-        "" | "~" | "null" | "Null" | "NULL" => return (Resolved::Null, Value::Null),
-        ".nan" | ".NaN" | ".NAN" => return (Resolved::Float, non_finite("NaN")),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return (Resolved::Float, non_finite("+Inf"));
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return (Resolved::Float, non_finite("-Inf")),
-        _ => {}
+    if let Some(resolved) = keyword(text) {
+        return resolved;
     }
     let Some(first) = text.bytes().next() else {
         return (Resolved::Null, Value::Null);
@@ -529,6 +517,25 @@ fn resolve_plain(text: &str, try_timestamp: bool) -> (Resolved, Value) {
         _ => {}
     }
     (Resolved::Str, Value::String(text.to_string()))
+}
+
+/// go-yaml's keywords: booleans, null (the empty text too) and the non-finite floats.
+fn keyword(text: &str) -> Option<(Resolved, Value)> {
+    match text {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            Some((Resolved::Bool, Value::Bool(true)))
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            Some((Resolved::Bool, Value::Bool(false)))
+        }
+        "" | "~" | "null" | "Null" | "NULL" => Some((Resolved::Null, Value::Null)),
+        ".nan" | ".NaN" | ".NAN" => Some((Resolved::Float, non_finite("NaN"))),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            Some((Resolved::Float, non_finite("+Inf")))
+        }
+        "-.inf" | "-.Inf" | "-.INF" => Some((Resolved::Float, non_finite("-Inf"))),
+        _ => None,
+    }
 }
 
 fn non_finite(name: &str) -> Value {

@@ -55,10 +55,15 @@ fn write(e: &mut EventEmitter, value: &Value) -> Result<(), String> {
 }
 
 /// A mapping's entries in go-yaml's key order.
-pub(super) fn sorted_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
-    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-    entries.sort_by(|a, b| natural_order(a.0, b.0));
+fn sorted_entries(map: &Map<String, Value>) -> Vec<(&str, &Value)> {
+    let mut entries: Vec<(&str, &Value)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    sort_entries(&mut entries);
     entries
+}
+
+/// Puts a mapping's entries in go-yaml's key order.
+pub(super) fn sort_entries(entries: &mut [(&str, &Value)]) {
+    entries.sort_by(|a, b| natural_order(a.0, b.0));
 }
 
 fn scalar(e: &mut EventEmitter, value: &str, style: ScalarStyle) -> Result<(), String> {

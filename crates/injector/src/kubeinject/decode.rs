@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use super::KubeInjectError;
 use super::kinds::Kind;
 use crate::goyaml::unmarshal as yaml_to_json;
-use crate::k8s::{self, Elem, NormalizeOptions, Struct};
+use crate::k8s::{self, Elem, Struct};
 
 /// What a document is to kube-inject.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,8 +54,7 @@ pub fn registered_kind(value: &Value) -> Result<Option<Kind>, KubeInjectError> {
 pub fn decode_as(kind: Kind, mut value: Value) -> Result<Value, KubeInjectError> {
     let ty = kind.go_type();
     coerce_struct(ty, &mut value);
-    k8s::normalize_owned(ty, value, &NormalizeOptions::go())
-        .map_err(|e| KubeInjectError::Decode(e.to_string()))
+    super::go_form::go_struct(ty, value).map_err(|e| KubeInjectError::Decode(e.to_string()))
 }
 
 /// The `kind` of the document's `TypeMeta`; `None` for an empty (null) document.

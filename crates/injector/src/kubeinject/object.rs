@@ -5,10 +5,11 @@ use serde_json::{Map, Value};
 
 use super::KubeInjectError;
 use super::decode::{self, Decoded};
+use super::go_form;
 use super::kinds::{Kind, PodLocation};
 use crate::deploymeta::{self, DeployMeta};
 use crate::inject::{Injector, PodContext};
-use crate::k8s::{self, NormalizeOptions};
+use crate::k8s::{self, SchemaError};
 
 /// Injects the document `text` (as the YAML reader returned it) and returns its YAML, or
 /// `None` when the document is not a registered kind and is to be written back verbatim.
@@ -67,7 +68,6 @@ pub fn into_object(
         }
     };
 
-    let mut injected_any = false;
     let host_network = pod.pointer("/spec/hostNetwork") == Some(&Value::Bool(true));
     if host_network {
         warnings.push(skip("host networking enabled"));
@@ -83,24 +83,35 @@ pub fn into_object(
                 namespace_annotations: None,
             };
             let injected = injector
-                .inject_workload(&pod, &ctx, &workload)
+                .inject_workload_owned(std::mem::take(&mut pod), &ctx, &workload)
                 .map_err(|error| inject_error(&workload, &full_name, error))?;
             warnings.extend(injected.warnings);
-            pod = injected.pod;
-            injected_any = true;
+            pod = template_in_go_form(injected.pod).map_err(|e| {
+                KubeInjectError::Serialize(format!("injected object is invalid: {e}"))
+            })?;
         } else {
             warnings.push(skip("sidecar injection disabled"));
         }
     }
 
     put_pod(&mut object, location, pod)?;
-    if !injected_any {
-        // The object is as `decode_as` left it, already Go's JSON: a second pass would
-        // only rebuild it unchanged.
-        return Ok(object);
+    Ok(object)
+}
+
+/// The injected pod template's metadata and spec in Go's form. The rest of the object is as
+/// `decode_as` left it, already Go's: normalizing the whole object again would rebuild it
+/// unchanged.
+fn template_in_go_form(pod: Value) -> Result<Value, SchemaError> {
+    let mut parts = match pod {
+        Value::Object(parts) => parts,
+        // `put_pod` would write nulls, which Go reads as zero structs.
+        _ => Map::new(),
+    };
+    for (field, ty) in [("metadata", &k8s::OBJECT_META), ("spec", &k8s::POD_SPEC)] {
+        let part = parts.get_mut(field).map(std::mem::take).unwrap_or_default();
+        parts.insert(field.into(), go_form::go_struct(ty, part)?);
     }
-    k8s::normalize_owned(kind.go_type(), object, &NormalizeOptions::go())
-        .map_err(|e| KubeInjectError::Serialize(format!("injected object is invalid: {e}")))
+    Ok(Value::Object(parts))
 }
 
 fn inject_error(
