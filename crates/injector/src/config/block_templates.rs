@@ -12,8 +12,6 @@
 //! and the whole text is read by the YAML reader as before: the fast path either gives what
 //! the reader would give or nothing.
 
-use std::collections::BTreeMap;
-
 /// Where a literal scalar's lines are in the config text, and their indentation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Scalar {
@@ -24,7 +22,7 @@ pub(super) struct Scalar {
 
 /// The config text without its `templates:` section, and where the templates it held are, when
 /// the section has the chart's shape.
-pub(super) fn split(text: &str) -> Option<(String, BTreeMap<String, Scalar>)> {
+pub(super) fn split(text: &str) -> Option<(String, Vec<(&str, Scalar)>)> {
     let lines = lines(text)?;
     let start = lines
         .iter()
@@ -192,8 +190,8 @@ fn starts_with_key(line: &str) -> bool {
 }
 
 /// The entries `  name: |` and where their literal scalars are in `text`.
-fn read_section(text: &str, lines: &[&str]) -> Option<BTreeMap<String, Scalar>> {
-    let mut templates = BTreeMap::new();
+fn read_section<'t>(text: &str, lines: &[&'t str]) -> Option<Vec<(&'t str, Scalar)>> {
+    let mut templates: Vec<(&str, Scalar)> = Vec::new();
     let mut index = 0;
     while index < lines.len() {
         let line = lines.get(index)?;
@@ -202,24 +200,19 @@ fn read_section(text: &str, lines: &[&str]) -> Option<BTreeMap<String, Scalar>> 
             continue;
         }
         let name = entry_name(line)?;
-        let body_end = lines
-            .iter()
-            .skip(index + 1)
-            .position(|l| entry_indent(l))
-            .map_or(lines.len(), |offset| index + 1 + offset);
-        let body = lines.get(index + 1..body_end)?;
-        let indent = literal_indent(body)?;
+        let (count, indent) = literal_body(lines.get(index + 1..)?)?;
+        let body = lines.get(index + 1..index + 1 + count)?;
         let (first, last) = (body.first()?, body.last()?);
-        let start = offset_in(text, first)?;
         let scalar = Scalar {
-            start,
+            start: offset_in(text, first)?,
             end: offset_in(text, last)? + last.len(),
             indent,
         };
-        if templates.insert(name.to_string(), scalar).is_some() {
+        if templates.iter().any(|(seen, _)| *seen == name) {
             return None;
         }
-        index = body_end;
+        templates.push((name, scalar));
+        index += 1 + count;
     }
     (!templates.is_empty()).then_some(templates)
 }
@@ -227,11 +220,6 @@ fn read_section(text: &str, lines: &[&str]) -> Option<BTreeMap<String, Scalar>> 
 /// The byte offset of `part`, a slice of `text`, in `text`.
 fn offset_in(text: &str, part: &str) -> Option<usize> {
     (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)
-}
-
-/// Whether the line is indented exactly two spaces and not blank: an entry of the section.
-fn entry_indent(line: &str) -> bool {
-    line.starts_with("  ") && !line[2..].starts_with([' ', '\n'])
 }
 
 /// `  name: |` with a plain name that YAML reads as a string.
@@ -251,43 +239,56 @@ fn entry_name(line: &str) -> Option<&str> {
     (plain && !special).then_some(name)
 }
 
-/// Checks a literal block scalar with clip chomping and gives its indentation: the first
-/// non-blank line's, which must be deeper than the entry's. Every line then gives its text
+/// Checks the literal block scalar (clip chomping) of an entry, whose lines run up to the next
+/// entry (a line indented exactly two spaces), and gives their number and its indentation: the
+/// first text line's, which must be deeper than the entry's. Every line then gives its text
 /// after that indentation and a line break; trailing blank lines are dropped and one line
-/// break kept (see [`cut`]).
-fn literal_indent(lines: &[&str]) -> Option<usize> {
-    let indent = lines
-        .iter()
-        .find(|l| !blank(l))
-        .map(|l| leading_spaces(l))?;
-    if indent <= 2 {
-        return None;
-    }
-    let mut text_seen = false;
-    for line in lines {
-        let content = line.strip_suffix('\n')?;
-        let spaces = leading_spaces(content);
-        if spaces == content.len() {
-            // A blank line; spaces beyond the indentation are content, before the first text
-            // line they are an error (leave those to the reader).
-            if content.len() > indent && !text_seen {
-                return None;
+/// break kept (see [`cut`]). One pass, as the chart's templates are most of the config's lines.
+fn literal_body(lines: &[&str]) -> Option<(usize, usize)> {
+    let mut indent = None;
+    // The most spaces on a blank line before the first text line: beyond the indentation they
+    // are an error to YAML (leave those to the reader).
+    let mut leading_blank = 0;
+    for (count, line) in lines.iter().enumerate() {
+        let spaces = leading_spaces(line);
+        match line.as_bytes().get(spaces) {
+            None => return None,
+            Some(b'\n') => {
+                if indent.is_none() {
+                    leading_blank = leading_blank.max(spaces);
+                }
             }
-            continue;
+            Some(_) if spaces == 2 => return Some((count, indent?)),
+            Some(&first) => {
+                let indent = *indent.get_or_insert(spaces);
+                // A tab right after the indentation is content to YAML, but leave such text
+                // to it.
+                if indent <= 2 || spaces < indent || leading_blank > indent {
+                    return None;
+                }
+                if spaces == indent && first == b'\t' {
+                    return None;
+                }
+            }
         }
-        // A tab right after the indentation is content to YAML, but leave such text to it.
-        let text = content.get(indent..)?;
-        if spaces < indent || text.starts_with('\t') {
-            return None;
-        }
-        text_seen = true;
     }
-    Some(indent)
+    Some((lines.len(), indent?))
 }
 
-/// The number of spaces the line starts with.
+/// The number of spaces the line starts with, eight at a time (templates are indented deep).
 fn leading_spaces(line: &str) -> usize {
-    line.bytes().take_while(|&b| b == b' ').count()
+    let bytes = line.as_bytes();
+    let mut count = 0;
+    while bytes.get(count..count + 8) == Some(b"        ") {
+        count += 8;
+    }
+    count
+        + bytes
+            .get(count..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == b' ')
+            .count()
 }
 
 /// Whether the line holds nothing but spaces before its line feed.
@@ -315,6 +316,7 @@ fn printable(c: char) -> bool {
 mod tests {
     use super::*;
     use serde_json::Value;
+    use std::collections::BTreeMap;
 
     /// The YAML reader's templates for `text`.
     fn by_reader(text: &str) -> Option<BTreeMap<String, String>> {
@@ -332,7 +334,7 @@ mod tests {
         };
         let fast = scalars
             .into_iter()
-            .map(|(name, scalar)| (name, cut(text, scalar)))
+            .map(|(name, scalar)| (name.to_string(), cut(text, scalar)))
             .collect();
         assert_eq!(Some(fast), by_reader(text), "{text:?}");
         let rest = match serde_yaml_ng::from_str::<Value>(&rest).unwrap() {

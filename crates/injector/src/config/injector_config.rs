@@ -123,7 +123,10 @@ impl InjectorConfig {
         let source: Arc<str> = Arc::from(text);
         config.templates = scalars
             .into_iter()
-            .map(|(name, scalar)| (name, TemplateText::in_block(source.clone(), scalar)))
+            .map(|(name, scalar)| {
+                let text = TemplateText::in_block(source.clone(), scalar);
+                (name.to_string(), text)
+            })
             .collect();
         Some(Ok(config))
     }

@@ -92,12 +92,6 @@ impl fmt::Debug for TemplateText {
     }
 }
 
-impl fmt::Display for TemplateText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,11 +100,12 @@ mod tests {
     fn a_block_is_cut_once_and_shared_by_clones() {
         let config: Arc<str> = Arc::from("templates:\n  a: |\n    one\n\n    two\n  b: |\n    x\n");
         let (_, scalars) = block_templates::split(&config).unwrap();
-        let a = TemplateText::in_block(config.clone(), scalars["a"]);
+        let scalar = |name: &str| scalars.iter().find(|(n, _)| *n == name).unwrap().1;
+        let a = TemplateText::in_block(config.clone(), scalar("a"));
         let copy = a.clone();
         assert_eq!(a, "one\n\ntwo\n");
         assert!(std::ptr::eq(a.as_str(), copy.as_str()));
-        assert_eq!(TemplateText::in_block(config, scalars["b"]), "x\n");
+        assert_eq!(TemplateText::in_block(config.clone(), scalar("b")), "x\n");
         assert_eq!(
             TemplateText::from("x\n"),
             TemplateText::from("x\n".to_string())
