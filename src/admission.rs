@@ -272,21 +272,18 @@ fn load_config(
     let mesh_name = source.mesh_name(revision);
     // The ConfigMaps' data is taken, not copied: the injector config is ~111 KB of text.
     let fetch = |name: &str| -> Result<Map<String, Value>, String> {
-        let cm = cluster
+        let mut cm = cluster
             .config_map(namespace, name)?
             .ok_or_else(|| format!("ConfigMap {namespace}/{name} not found"))?;
-        Ok(match cm {
-            Value::Object(mut cm) => match cm.remove("data") {
-                Some(Value::Object(data)) => data,
-                _ => Map::new(),
-            },
+        Ok(match cm.get_mut("data").map(Value::take) {
+            Some(Value::Object(data)) => data,
             _ => Map::new(),
         })
     };
     let mut injector_data = fetch(&injector_name)?;
     let mut mesh_data = fetch(&mesh_name)?;
     let key = |data: &mut Map<String, Value>, cm: &str, key: &str| -> Result<String, String> {
-        match data.remove(key) {
+        match data.get_mut(key).map(Value::take) {
             Some(Value::String(text)) => Ok(text),
             _ => Err(format!(
                 "ConfigMap {namespace}/{cm} has no data key {key:?}"

@@ -121,13 +121,10 @@ impl InjectorConfig {
             err => return Some(err),
         };
         let source: Arc<str> = Arc::from(text);
-        config.templates = scalars
-            .into_iter()
-            .map(|(name, scalar)| {
-                let text = TemplateText::in_block(source.clone(), scalar);
-                (name.to_string(), text)
-            })
-            .collect();
+        for (name, scalar) in scalars {
+            let text = TemplateText::in_block(source.clone(), scalar);
+            config.templates.insert(name.to_string(), text);
+        }
         Some(Ok(config))
     }
 
@@ -207,31 +204,40 @@ impl Default for InjectorConfig {
 }
 
 /// A `map[string]string`, moving the (possibly large) template strings instead of copying.
+/// Inserted one by one: collecting would build (and sort) a second copy of the entries, and
+/// add sorting code for them to the module.
 fn take_string_map(
     value: Value,
     path: &str,
 ) -> Result<BTreeMap<String, TemplateText>, ConfigError> {
-    match value {
-        Value::Null => Ok(BTreeMap::new()),
-        Value::Object(map) => map
-            .into_iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k, s.into())),
-                Value::Null => Ok((k, String::new().into())),
-                other => Err(ConfigError::new(
+    let map = match value {
+        Value::Null => return Ok(BTreeMap::new()),
+        Value::Object(map) => map,
+        other => {
+            return Err(ConfigError::new(
+                path,
+                format!(
+                    "expected a map of strings, got {}",
+                    super::text::kind_name(&other)
+                ),
+            ));
+        }
+    };
+    let mut templates = BTreeMap::new();
+    for (k, v) in map {
+        let text = match v {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            other => {
+                return Err(ConfigError::new(
                     format!("{path}.{k}"),
                     format!("expected a string, got {}", super::text::kind_name(&other)),
-                )),
-            })
-            .collect(),
-        other => Err(ConfigError::new(
-            path,
-            format!(
-                "expected a map of strings, got {}",
-                super::text::kind_name(&other)
-            ),
-        )),
+                ));
+            }
+        };
+        templates.insert(k, text.into());
     }
+    Ok(templates)
 }
 
 fn selectors(value: &Value, path: &str) -> Result<Vec<LabelSelector>, ConfigError> {
