@@ -270,21 +270,21 @@ fn load_config(
     let namespace = source.namespace();
     let injector_name = source.injector_name(revision);
     let mesh_name = source.mesh_name(revision);
+    // The ConfigMaps' data is taken, not copied: the injector config is ~111 KB of text.
     let fetch = |name: &str| -> Result<Map<String, Value>, String> {
-        let cm = cluster
+        let mut cm = cluster
             .config_map(namespace, name)?
             .ok_or_else(|| format!("ConfigMap {namespace}/{name} not found"))?;
-        Ok(cm
-            .get("data")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default())
+        Ok(match cm.get_mut("data").map(Value::take) {
+            Some(Value::Object(data)) => data,
+            _ => Map::new(),
+        })
     };
-    let injector_data = fetch(&injector_name)?;
-    let mesh_data = fetch(&mesh_name)?;
-    let key = |data: &Map<String, Value>, cm: &str, key: &str| -> Result<String, String> {
-        match data.get(key) {
-            Some(Value::String(text)) => Ok(text.clone()),
+    let mut injector_data = fetch(&injector_name)?;
+    let mut mesh_data = fetch(&mesh_name)?;
+    let key = |data: &mut Map<String, Value>, cm: &str, key: &str| -> Result<String, String> {
+        match data.get_mut(key).map(Value::take) {
+            Some(Value::String(text)) => Ok(text),
             _ => Err(format!(
                 "ConfigMap {namespace}/{cm} has no data key {key:?}"
             )),
@@ -293,9 +293,9 @@ fn load_config(
     let located = |cm: &str, k: &str, e: injector::ConfigError| {
         format!("ConfigMap {namespace}/{cm} data.{k}: {e}")
     };
-    let config_text = key(&injector_data, &injector_name, "config")?;
-    let values_text = key(&injector_data, &injector_name, "values")?;
-    let mesh_text = key(&mesh_data, &mesh_name, "mesh")?;
+    let config_text = key(&mut injector_data, &injector_name, "config")?;
+    let values_text = key(&mut injector_data, &injector_name, "values")?;
+    let mesh_text = key(&mut mesh_data, &mesh_name, "mesh")?;
     let config = InlineConfig {
         injector: InjectorConfig::from_str(&config_text)
             .map_err(|e| located(&injector_name, "config", e))?,

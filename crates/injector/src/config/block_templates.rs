@@ -2,19 +2,27 @@
 //! section, written the way Istio's chart writes it (each template a literal block scalar,
 //! `  name: |`). libyaml scans block scalars a character at a time through its buffers; on a
 //! fresh policy instance, reading the chart's 111 KB config that way was a quarter of an
-//! evaluation. Here the section is cut out by lines, its scalars read by YAML's rules for
-//! literal scalars with clip chomping, and only the small rest goes to the YAML reader.
+//! evaluation. Here the section is cut out by lines, its scalars checked by YAML's rules for
+//! literal scalars with clip chomping, and only the small rest goes to the YAML reader. A
+//! scalar's text is only located here; [`cut`] copies it out when a template is read (a pod
+//! usually selects one of the chart's eight).
 //!
 //! Anything outside that narrow shape (another indicator, a comment or tab in the
 //! indentation, a control character, a second `templates` key, a document marker …) declines,
 //! and the whole text is read by the YAML reader as before: the fast path either gives what
 //! the reader would give or nothing.
 
-use std::collections::BTreeMap;
+/// Where a literal scalar's lines are in the config text, and their indentation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Scalar {
+    start: usize,
+    end: usize,
+    indent: usize,
+}
 
-/// The config text without its `templates:` section, and the templates it held, when the
-/// section has the chart's shape.
-pub(super) fn split(text: &str) -> Option<(String, BTreeMap<String, String>)> {
+/// The config text without its `templates:` section, and where the templates it held are, when
+/// the section has the chart's shape.
+pub(super) fn split(text: &str) -> Option<(String, Vec<(&str, Scalar)>)> {
     let lines = lines(text)?;
     let start = lines
         .iter()
@@ -30,7 +38,7 @@ pub(super) fn split(text: &str) -> Option<(String, BTreeMap<String, String>)> {
     {
         return None;
     }
-    let templates = read_section(lines.get(start + 1..end)?)?;
+    let templates = read_section(text, lines.get(start + 1..end)?)?;
     let mut rest = String::with_capacity(text.len() / 8);
     for (index, line) in lines.iter().enumerate() {
         if index < start || index >= end {
@@ -46,6 +54,25 @@ pub(super) fn split(text: &str) -> Option<(String, BTreeMap<String, String>)> {
         }
     }
     Some((rest, templates))
+}
+
+/// The text of a scalar [`split`] found in `text`: every line after the indentation, blank
+/// lines as line breaks when text follows them.
+pub(super) fn cut(text: &str, scalar: Scalar) -> String {
+    let body = text.get(scalar.start..scalar.end).unwrap_or_default();
+    let mut value = String::with_capacity(body.len());
+    let mut pending_breaks = 0;
+    for line in body.split_inclusive('\n') {
+        let content = line.strip_suffix('\n').unwrap_or(line);
+        if content.len() <= scalar.indent && leading_spaces(content) == content.len() {
+            pending_breaks += 1;
+            continue;
+        }
+        push_breaks(&mut value, &mut pending_breaks);
+        // The text and its line feed, in one copy.
+        value.push_str(line.get(scalar.indent..).unwrap_or_default());
+    }
+    value
 }
 
 const TEMPLATES: &str = "templates";
@@ -162,9 +189,9 @@ fn starts_with_key(line: &str) -> bool {
     line.starts_with(|c: char| c.is_ascii_alphabetic())
 }
 
-/// The entries `  name: |` and their literal scalars.
-fn read_section(lines: &[&str]) -> Option<BTreeMap<String, String>> {
-    let mut templates = BTreeMap::new();
+/// The entries `  name: |` and where their literal scalars are in `text`.
+fn read_section<'t>(text: &str, lines: &[&'t str]) -> Option<Vec<(&'t str, Scalar)>> {
+    let mut templates: Vec<(&str, Scalar)> = Vec::new();
     let mut index = 0;
     while index < lines.len() {
         let line = lines.get(index)?;
@@ -173,23 +200,26 @@ fn read_section(lines: &[&str]) -> Option<BTreeMap<String, String>> {
             continue;
         }
         let name = entry_name(line)?;
-        let body_end = lines
-            .iter()
-            .skip(index + 1)
-            .position(|l| entry_indent(l))
-            .map_or(lines.len(), |offset| index + 1 + offset);
-        let value = literal_scalar(lines.get(index + 1..body_end)?)?;
-        if templates.insert(name.to_string(), value).is_some() {
+        let (count, indent) = literal_body(lines.get(index + 1..)?)?;
+        let body = lines.get(index + 1..index + 1 + count)?;
+        let (first, last) = (body.first()?, body.last()?);
+        let scalar = Scalar {
+            start: offset_in(text, first)?,
+            end: offset_in(text, last)? + last.len(),
+            indent,
+        };
+        if templates.iter().any(|(seen, _)| *seen == name) {
             return None;
         }
-        index = body_end;
+        templates.push((name, scalar));
+        index += 1 + count;
     }
     (!templates.is_empty()).then_some(templates)
 }
 
-/// Whether the line is indented exactly two spaces and not blank: an entry of the section.
-fn entry_indent(line: &str) -> bool {
-    line.starts_with("  ") && !line[2..].starts_with([' ', '\n'])
+/// The byte offset of `part`, a slice of `text`, in `text`.
+fn offset_in(text: &str, part: &str) -> Option<usize> {
+    (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)
 }
 
 /// `  name: |` with a plain name that YAML reads as a string.
@@ -209,51 +239,56 @@ fn entry_name(line: &str) -> Option<&str> {
     (plain && !special).then_some(name)
 }
 
-/// A literal block scalar with clip chomping: its indentation is the first non-blank line's,
-/// which must be deeper than the entry's; every line gives its text after that indentation
-/// and a line break; trailing blank lines are dropped and one line break kept.
-fn literal_scalar(lines: &[&str]) -> Option<String> {
-    let indent = lines
-        .iter()
-        .find(|l| !blank(l))
-        .map(|l| leading_spaces(l))?;
-    if indent <= 2 {
-        return None;
-    }
-    let mut value = String::with_capacity(lines.iter().map(|l| l.len()).sum());
-    let mut pending_breaks = 0;
-    for line in lines {
-        let content = line.strip_suffix('\n')?;
-        let spaces = leading_spaces(content);
-        if spaces == content.len() {
-            // A blank line; spaces beyond the indentation are content, before the first text
-            // line they are an error (leave those to the reader).
-            if content.len() > indent {
-                if value.is_empty() {
+/// Checks the literal block scalar (clip chomping) of an entry, whose lines run up to the next
+/// entry (a line indented exactly two spaces), and gives their number and its indentation: the
+/// first text line's, which must be deeper than the entry's. Every line then gives its text
+/// after that indentation and a line break; trailing blank lines are dropped and one line
+/// break kept (see [`cut`]). One pass, as the chart's templates are most of the config's lines.
+fn literal_body(lines: &[&str]) -> Option<(usize, usize)> {
+    let mut indent = None;
+    // The most spaces on a blank line before the first text line: beyond the indentation they
+    // are an error to YAML (leave those to the reader).
+    let mut leading_blank = 0;
+    for (count, line) in lines.iter().enumerate() {
+        let spaces = leading_spaces(line);
+        match line.as_bytes().get(spaces) {
+            None => return None,
+            Some(b'\n') => {
+                if indent.is_none() {
+                    leading_blank = leading_blank.max(spaces);
+                }
+            }
+            Some(_) if spaces == 2 => return Some((count, indent?)),
+            Some(&first) => {
+                let indent = *indent.get_or_insert(spaces);
+                // A tab right after the indentation is content to YAML, but leave such text
+                // to it.
+                if indent <= 2 || spaces < indent || leading_blank > indent {
                     return None;
                 }
-                push_breaks(&mut value, &mut pending_breaks);
-                value.push_str(line.get(indent..)?);
-            } else {
-                pending_breaks += 1;
+                if spaces == indent && first == b'\t' {
+                    return None;
+                }
             }
-            continue;
         }
-        // A tab right after the indentation is content to YAML, but leave such text to it.
-        let text = content.get(indent..)?;
-        if spaces < indent || text.starts_with('\t') {
-            return None;
-        }
-        push_breaks(&mut value, &mut pending_breaks);
-        // The text and its line feed, in one copy.
-        value.push_str(line.get(indent..)?);
     }
-    Some(value)
+    Some((lines.len(), indent?))
 }
 
-/// The number of spaces the line starts with.
+/// The number of spaces the line starts with, eight at a time (templates are indented deep).
 fn leading_spaces(line: &str) -> usize {
-    line.bytes().take_while(|&b| b == b' ').count()
+    let bytes = line.as_bytes();
+    let mut count = 0;
+    while bytes.get(count..count + 8) == Some(b"        ") {
+        count += 8;
+    }
+    count
+        + bytes
+            .get(count..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == b' ')
+            .count()
 }
 
 /// Whether the line holds nothing but spaces before its line feed.
@@ -261,12 +296,11 @@ fn blank(line: &str) -> bool {
     leading_spaces(line) + 1 == line.len() && line.ends_with('\n')
 }
 
-/// Blank lines inside the scalar are line breaks once more text follows.
+/// Blank lines are line breaks once more text follows (leading ones too: only trailing blank
+/// lines are clipped).
 fn push_breaks(value: &mut String, pending: &mut usize) {
-    if !value.is_empty() {
-        for _ in 0..*pending {
-            value.push('\n');
-        }
+    for _ in 0..*pending {
+        value.push('\n');
     }
     *pending = 0;
 }
@@ -282,6 +316,7 @@ fn printable(c: char) -> bool {
 mod tests {
     use super::*;
     use serde_json::Value;
+    use std::collections::BTreeMap;
 
     /// The YAML reader's templates for `text`.
     fn by_reader(text: &str) -> Option<BTreeMap<String, String>> {
@@ -294,9 +329,13 @@ mod tests {
     }
 
     fn agrees(text: &str) {
-        let Some((rest, fast)) = split(text) else {
+        let Some((rest, scalars)) = split(text) else {
             panic!("the fast path declines {text:?}");
         };
+        let fast = scalars
+            .into_iter()
+            .map(|(name, scalar)| (name.to_string(), cut(text, scalar)))
+            .collect();
         assert_eq!(Some(fast), by_reader(text), "{text:?}");
         let rest = match serde_yaml_ng::from_str::<Value>(&rest).unwrap() {
             Value::Null => Value::Object(Default::default()),
@@ -323,6 +362,7 @@ mod tests {
         );
         agrees("templates:\n  a: |\n    one\n  b: |\n    two\n\npolicy: disabled\n");
         agrees("templates:\n  a: |\n    tab\there {{ \"q\" }}: # not a comment\n");
+        agrees("templates:\n  a: |\n\n    x\n  b: |\n  \n\n    y\n");
     }
 
     /// [`lines`] by the obvious rule, a character at a time.
@@ -332,6 +372,24 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Sections of entries and indented, blank or over-indented lines: the fast path
+        /// either declines (here or when the rest is not a mapping, as
+        /// `InjectorConfig::from_str` declines) or reads what the YAML reader reads.
+        #[test]
+        fn the_fast_path_agrees_with_the_reader_or_declines(
+            lines in proptest::collection::vec(
+                "(  [a-c]: \\|[ ]?|[ ]{0,7}([a-z{}.#: \t-]{1,6})?|policy: on)\n",
+                0..14,
+            )
+        ) {
+            let text = format!("policy: on\ntemplates:\n{}", lines.concat());
+            if let Some((rest, _)) = split(&text)
+                && let Ok(Value::Object(_)) = serde_yaml_ng::from_str(&rest)
+            {
+                agrees(&text);
+            }
+        }
+
         #[test]
         fn lines_are_cut_and_checked_as_character_by_character(
             text in "([ -~]{0,20}[\t\n\r\u{0}-\u{1f}\u{7f}\u{80}-\u{a0}é€🦀\u{feff}]?){0,12}\n?"

@@ -170,7 +170,7 @@ fn base_injector_config_parses_like_unmarshal_config() {
     let sidecar = config
         .templates
         .get("sidecar")
-        .map(String::as_str)
+        .map(super::TemplateText::as_str)
         .unwrap_or_default();
     assert!(
         sidecar.starts_with("{{- define \"resources\"  }}"),

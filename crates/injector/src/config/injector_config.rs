@@ -2,12 +2,15 @@
 //! Istio's `UnmarshalConfig` reads it: YAML through `sigs.k8s.io/yaml` into a Go struct, so
 //! unknown keys (such as the chart's sentinel `template:`) are ignored, keys match
 //! case-insensitively, `null` means unset, and an empty `defaultTemplates` becomes
-//! `[sidecar]`. Templates stay raw text; parsing them is the renderer's business.
+//! `[sidecar]`. Templates stay raw text (cut out of a chart-shaped config string only when
+//! read, see [`TemplateText`]); parsing them is the renderer's business.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::TemplateText;
 use super::text::parse_document;
 use crate::error::ConfigError;
 use crate::selector::{LabelSelector, go_field_name, string, string_list, string_map};
@@ -61,7 +64,7 @@ pub struct InjectorConfig {
     /// Templates applied when the pod names none; never empty (`[sidecar]` by default).
     pub default_templates: Vec<String>,
     /// Template name → raw Go template text.
-    pub templates: BTreeMap<String, String>,
+    pub templates: BTreeMap<String, TemplateText>,
     /// Name → template names it expands to (one level, not recursive).
     pub aliases: BTreeMap<String, Vec<String>>,
     pub never_inject_selector: Vec<LabelSelector>,
@@ -95,15 +98,16 @@ impl InjectorConfig {
     }
 
     /// [`InjectorConfig::from_str`] for text whose `templates:` section has the chart's shape
-    /// (see [`super::block_templates`]): the templates are cut out by lines and only the rest
-    /// goes through the YAML reader. `None` when the text is not of that shape, or the rest
-    /// does not read as a mapping (the whole text is then read, for the reader's error).
+    /// (see [`super::block_templates`]): the templates are located by lines, cut out only when
+    /// read, and only the rest goes through the YAML reader. `None` when the text is not of
+    /// that shape, or the rest does not read as a mapping (the whole text is then read, for the
+    /// reader's error).
     fn from_chart_shaped(text: &str) -> Option<Result<InjectorConfig, ConfigError>> {
         if text.trim_start().starts_with(['{', '[']) {
             return None;
         }
-        let (rest, templates) = super::block_templates::split(text)?;
-        let Ok(Value::Object(mut object)) = parse_document(&rest) else {
+        let (rest, scalars) = super::block_templates::split(text)?;
+        let Ok(Value::Object(object)) = parse_document(&rest) else {
             return None;
         };
         if object
@@ -112,12 +116,16 @@ impl InjectorConfig {
         {
             return None;
         }
-        let templates = templates
-            .into_iter()
-            .map(|(name, text)| (name, Value::String(text)))
-            .collect();
-        object.insert("templates".into(), Value::Object(templates));
-        Some(InjectorConfig::from_json(Value::Object(object)))
+        let mut config = match InjectorConfig::from_json(Value::Object(object)) {
+            Ok(config) => config,
+            err => return Some(err),
+        };
+        let source: Arc<str> = Arc::from(text);
+        for (name, scalar) in scalars {
+            let text = TemplateText::in_block(source.clone(), scalar);
+            config.templates.insert(name.to_string(), text);
+        }
+        Some(Ok(config))
     }
 
     /// Reads the config from JSON. `null` gives Go's zero `Config`: an empty policy (which
@@ -196,28 +204,40 @@ impl Default for InjectorConfig {
 }
 
 /// A `map[string]string`, moving the (possibly large) template strings instead of copying.
-fn take_string_map(value: Value, path: &str) -> Result<BTreeMap<String, String>, ConfigError> {
-    match value {
-        Value::Null => Ok(BTreeMap::new()),
-        Value::Object(map) => map
-            .into_iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k, s)),
-                Value::Null => Ok((k, String::new())),
-                other => Err(ConfigError::new(
+/// Inserted one by one: collecting would build (and sort) a second copy of the entries, and
+/// add sorting code for them to the module.
+fn take_string_map(
+    value: Value,
+    path: &str,
+) -> Result<BTreeMap<String, TemplateText>, ConfigError> {
+    let map = match value {
+        Value::Null => return Ok(BTreeMap::new()),
+        Value::Object(map) => map,
+        other => {
+            return Err(ConfigError::new(
+                path,
+                format!(
+                    "expected a map of strings, got {}",
+                    super::text::kind_name(&other)
+                ),
+            ));
+        }
+    };
+    let mut templates = BTreeMap::new();
+    for (k, v) in map {
+        let text = match v {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            other => {
+                return Err(ConfigError::new(
                     format!("{path}.{k}"),
                     format!("expected a string, got {}", super::text::kind_name(&other)),
-                )),
-            })
-            .collect(),
-        other => Err(ConfigError::new(
-            path,
-            format!(
-                "expected a map of strings, got {}",
-                super::text::kind_name(&other)
-            ),
-        )),
+                ));
+            }
+        };
+        templates.insert(k, text.into());
     }
+    Ok(templates)
 }
 
 fn selectors(value: &Value, path: &str) -> Result<Vec<LabelSelector>, ConfigError> {
@@ -276,10 +296,10 @@ mod tests {
         assert_eq!(c.policy, InjectionPolicy::Disabled);
         assert_eq!(c.default_templates, vec!["sidecar".to_string()]);
         assert_eq!(
-            c.templates.get("sidecar").map(String::as_str),
+            c.templates.get("sidecar").map(TemplateText::as_str),
             Some("spec: {}\n")
         );
-        assert_eq!(c.templates.get("empty").map(String::as_str), Some(""));
+        assert_eq!(c.templates.get("empty").map(TemplateText::as_str), Some(""));
         assert!(!c.templates.contains_key("template"));
         assert_eq!(c.never_inject_selector.len(), 1);
         assert!(c.always_inject_selector.is_empty());

@@ -16,6 +16,7 @@ mod mesh;
 pub mod proto;
 mod proxy_config;
 mod proxy_config_resources;
+mod template_text;
 mod text;
 mod validation;
 mod values;
@@ -30,6 +31,7 @@ pub use injector_config::{InjectionPolicy, InjectorConfig, SIDECAR_TEMPLATE};
 pub use mesh::{MESH_CONFIG_SCHEMA, MeshConfig};
 pub use proxy_config::{InterceptionMode, PROXY_CONFIG_SCHEMA, ProxyConfig};
 pub use proxy_config_resources::{ProxyConfigResource, ProxyConfigResources};
+pub use template_text::TemplateText;
 pub use text::parse_document;
 pub use values::{Values, deep_merge};
 

@@ -179,7 +179,7 @@ pub fn read_inject_config(text: &str) -> (InjectorConfig, InjectConfigForm) {
             let mut config = InjectorConfig::builtin();
             config
                 .templates
-                .insert(SIDECAR_TEMPLATE.to_string(), text.to_string());
+                .insert(SIDECAR_TEMPLATE.to_string(), text.into());
             (config, InjectConfigForm::BareTemplate)
         }
     }

@@ -34,12 +34,11 @@ mod tests;
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 use serde_json::Value;
 
 use super::{Renderer, TemplateData};
-use crate::config::InjectorConfig;
+use crate::config::{InjectorConfig, TemplateText};
 use crate::error::{ConfigError, InjectError};
 
 /// The field path of a template in the policy settings.
@@ -59,7 +58,7 @@ pub struct Templates {
 
 #[derive(Clone)]
 struct Entry {
-    text: Rc<str>,
+    text: TemplateText,
     parsed: OnceCell<Result<gotemplate::Templates, ConfigError>>,
 }
 
@@ -111,11 +110,11 @@ impl Templates {
         Ok(templates)
     }
 
-    /// The templates of the configuration, each parsed when a pod first selects it. A pod
-    /// usually selects one of the chart's eight templates (the sidecar template is a fifth of
-    /// the chart's text), and on a fresh policy instance parsing the others cost about a
-    /// quarter of a typical evaluation; a caller that validated the configuration beforehand
-    /// can use this.
+    /// The templates of the configuration, each parsed (and cut out of the config text) when
+    /// a pod first selects it. A pod usually selects one of the chart's eight templates (the
+    /// sidecar template is a fifth of the chart's text), and on a fresh policy instance
+    /// parsing the others cost about a quarter of a typical evaluation; a caller that
+    /// validated the configuration beforehand can use this. The texts are shared, not copied.
     /// A template that does not parse fails the pods that select it, with the error of
     /// [`parse`].
     ///
@@ -126,7 +125,7 @@ impl Templates {
             .iter()
             .map(|(name, text)| {
                 let entry = Entry {
-                    text: Rc::from(text.as_str()),
+                    text: text.clone(),
                     parsed: OnceCell::new(),
                 };
                 (name.clone(), entry)

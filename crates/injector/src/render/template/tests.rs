@@ -15,7 +15,7 @@ fn config(templates: &[(&str, &str)]) -> InjectorConfig {
     InjectorConfig {
         templates: templates
             .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .map(|(k, v)| ((*k).to_string(), (*v).into()))
             .collect::<BTreeMap<_, _>>(),
         ..InjectorConfig::builtin()
     }
