@@ -423,6 +423,29 @@ pub(crate) fn sorted(value: &Value) -> Value {
 mod owned {
     use super::*;
 
+    /// A field known to a struct: its position in Go's order, its schema, key and value.
+    pub(super) type Placed = (usize, &'static Field, String, Value);
+
+    /// The object's known fields in Go's order (the input's key strings reused) and the
+    /// unknown ones as they came.
+    pub(super) fn by_go_position(
+        ty: &'static Struct,
+        map: Map<String, Value>,
+    ) -> (Vec<Placed>, Vec<(String, Value)>) {
+        let mut present: Vec<Placed> = Vec::with_capacity(map.len());
+        let mut unknown = Vec::new();
+        for (key, value) in map {
+            match ty.field_position(&key) {
+                Some((position, field)) => present.push((position, field, key, value)),
+                None => unknown.push((key, value)),
+            }
+        }
+        if !present.is_sorted_by_key(|p| p.0) {
+            present.sort_unstable_by_key(|p| p.0);
+        }
+        (present, unknown)
+    }
+
     pub(super) fn struct_object(
         ty: &'static Struct,
         mut map: Map<String, Value>,
@@ -445,19 +468,7 @@ mod owned {
             }
             return Ok(map);
         }
-        // The input's key strings are reused for the output.
-        let mut present: Vec<(usize, &'static Field, String, Value)> =
-            Vec::with_capacity(map.len());
-        let mut unknown = Vec::new();
-        for (key, value) in map {
-            match ty.field_position(&key) {
-                Some((position, field)) => present.push((position, field, key, value)),
-                None => unknown.push((key, value)),
-            }
-        }
-        if !present.is_sorted_by_key(|p| p.0) {
-            present.sort_unstable_by_key(|p| p.0);
-        }
+        let (present, unknown) = by_go_position(ty, map);
         let mut out = Map::with_capacity(present.len() + unknown.len());
         if mode.opts.emit_zero_structs {
             let mut given = present.into_iter().peekable();

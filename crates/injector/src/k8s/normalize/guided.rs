@@ -156,17 +156,7 @@ fn struct_object(
     }
     // The patch added fields after the original's (or removed one): Go's order again, with
     // the fields it did not reach moved as they are.
-    let mut present: Vec<(usize, &'static Field, String, Value)> = Vec::with_capacity(map.len());
-    let mut unknown = Vec::new();
-    for (key, value) in map {
-        match ty.field_position(&key) {
-            Some((position, field)) => present.push((position, field, key, value)),
-            None => unknown.push((key, value)),
-        }
-    }
-    if !present.is_sorted_by_key(|p| p.0) {
-        present.sort_unstable_by_key(|p| p.0);
-    }
+    let (present, unknown) = owned::by_go_position(ty, map);
     let mut out = Map::with_capacity(present.len() + unknown.len());
     for (_, field, key, value) in present {
         // A null is Go's zero value, not written without `emit_zero_structs`.
