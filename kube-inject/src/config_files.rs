@@ -170,7 +170,7 @@ mod tests {
                     InjectConfigForm::Config => prop_assert!(!config.templates.is_empty()),
                     InjectConfigForm::BareTemplate => {
                         prop_assert_eq!(config.templates.len(), 1);
-                        prop_assert_eq!(&config.templates[SIDECAR_TEMPLATE], &text);
+                        prop_assert_eq!(config.templates[SIDECAR_TEMPLATE].as_str(), text.as_str());
                     }
                 }
             }
@@ -186,7 +186,11 @@ mod tests {
                 let text = serde_yaml_ng::to_string(&document).unwrap();
                 let (config, form) = assembly::read_inject_config(&text);
                 prop_assert_eq!(form, InjectConfigForm::Config);
-                let read: BTreeMap<String, String> = config.templates.into_iter().collect();
+                let read: BTreeMap<String, String> = config
+                    .templates
+                    .into_iter()
+                    .map(|(name, text)| (name, text.as_str().to_owned()))
+                    .collect();
                 prop_assert_eq!(read, templates);
             }
         }
