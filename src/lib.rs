@@ -5,6 +5,8 @@
 //! nothing here is cached between requests.
 
 pub mod admission;
+#[cfg(any(target_arch = "wasm32", test))]
+mod byte_compare;
 pub mod cluster;
 pub mod dry_run;
 pub mod guard_rails;
