@@ -4,12 +4,18 @@
 #   make bench-policy-server        (builds policy.wasm and the no-op policy first)
 #   e2e-tests/bench-policy-server.sh [POLICY_WASM] [NOOP_WASM]
 #
-# One policy-server on 127.0.0.1 serves four policies: the no-op (e2e-tests/noop-policy), Kubewarden's
+# One policy-server on 127.0.0.1 serves the no-op (e2e-tests/noop-policy), Kubewarden's
 # pod-privileged-policy as a peer, and this policy with default settings and with Istio's
 # templates, values and mesh config inline as the ConfigMaps' strings (from the conformance data
-# set's base/). Each is driven with wrk for ROUND_SECONDS, in ROUNDS interleaved rounds, with the
-# same Pod CREATE AdmissionReview; the table gives the median over rounds of p50, p99 and req/s,
-# and the ratios to the no-op (latency) and to the peer (throughput).
+# set's base/), each of the two also with `nativeSidecars: false`. The default, `auto`, reads the
+# cluster's nodes for every pod it injects (`list_resources_all` for an unscheduled pod); this
+# server has no cluster and grants no context-aware resources, so that call is refused, and
+# logged as an error, on every request, and the policy falls back to a classic sidecar with a
+# warning. The `-no-node-lookup` rows inject the same classic sidecar without the host call: the
+# injection's own cost, where the default rows add the refused lookup. Each is driven with wrk
+# for ROUND_SECONDS, in ROUNDS interleaved rounds, with the same Pod CREATE AdmissionReview; the
+# table gives the median over rounds of p50, p99 and req/s, and the ratios to the no-op
+# (latency) and to the peer (throughput).
 #
 # Binaries: $POLICY_SERVER or policy-server on PATH or ../shared/bin/policy-server; wrk on PATH;
 # the peer at $PEER_POLICY or ../shared/bin/pod-privileged-policy-1.0.8.wasm. Whatever is
@@ -63,7 +69,9 @@ policy_wasm="$work/policy.wasm"
 names=(noop)
 jq -n --arg noop "file://$noop_wasm" --arg policy "file://$policy_wasm" \
   '{noop: {module: $noop, allowedToMutate: true, settings: {}},
-    "istio-default": {module: $policy, allowedToMutate: true, settings: {}}}' >"$work/policies.json"
+    "istio-default": {module: $policy, allowedToMutate: true, settings: {}},
+    "istio-no-node-lookup": {module: $policy, allowedToMutate: true, settings: {nativeSidecars: false}}}' \
+  >"$work/policies.json"
 if [ -f "$peer_wasm" ]; then
   names+=(peer)
   jq --arg peer "file://$(realpath "$peer_wasm")" '. + {peer: {module: $peer, settings: {}}}' \
@@ -71,15 +79,17 @@ if [ -f "$peer_wasm" ]; then
 else
   echo "bench-policy-server: no peer policy at $peer_wasm; skipping its rows"
 fi
-names+=(istio-default)
+names+=(istio-default istio-no-node-lookup)
 if [ -d "$conformance/base" ]; then
-  names+=(istio-templates)
+  names+=(istio-templates istio-templates-no-node-lookup)
   jq --arg policy "file://$policy_wasm" \
     --rawfile config "$conformance/base/injector-config.yaml" \
     --rawfile values "$conformance/base/values.json" \
     --rawfile mesh "$conformance/base/mesh.yaml" \
-    '. + {"istio-templates": {module: $policy, allowedToMutate: true,
-            settings: {injectorConfig: $config, values: $values, meshConfig: $mesh}}}' \
+    '{injectorConfig: $config, values: $values, meshConfig: $mesh} as $istio
+     | . + {"istio-templates": {module: $policy, allowedToMutate: true, settings: $istio},
+            "istio-templates-no-node-lookup": {module: $policy, allowedToMutate: true,
+              settings: ($istio + {nativeSidecars: false})}}' \
     "$work/policies.json" >"$work/p.json" && mv "$work/p.json" "$work/policies.json"
 else
   echo "bench-policy-server: no conformance data set at $conformance; skipping the Istio template rows"
