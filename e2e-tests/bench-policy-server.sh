@@ -15,7 +15,8 @@
 # injection's own cost, where the default rows add the refused lookup. Each is driven with wrk
 # for ROUND_SECONDS, in ROUNDS interleaved rounds, with the same Pod CREATE AdmissionReview; the
 # table gives the median over rounds of p50, p99 and req/s, and the ratios to the no-op
-# (latency) and to the peer (throughput).
+# (latency) and to the peer (throughput). With BASELINE_WASM set, that build's rows
+# (`baseline-istio-…`) are served and measured alongside, in the same rounds.
 #
 # Binaries: $POLICY_SERVER or policy-server on PATH or ../shared/bin/policy-server; wrk on PATH;
 # the peer at $PEER_POLICY or ../shared/bin/pod-privileged-policy-1.0.8.wasm. Whatever is
@@ -67,10 +68,7 @@ policy_wasm="$work/policy.wasm"
 
 # The policies: name → module and settings. policies.yml is written as JSON (valid YAML).
 names=(noop)
-jq -n --arg noop "file://$noop_wasm" --arg policy "file://$policy_wasm" \
-  '{noop: {module: $noop, allowedToMutate: true, settings: {}},
-    "istio-default": {module: $policy, allowedToMutate: true, settings: {}},
-    "istio-no-node-lookup": {module: $policy, allowedToMutate: true, settings: {nativeSidecars: false}}}' \
+jq -n --arg noop "file://$noop_wasm" '{noop: {module: $noop, allowedToMutate: true, settings: {}}}' \
   >"$work/policies.json"
 if [ -f "$peer_wasm" ]; then
   names+=(peer)
@@ -79,20 +77,38 @@ if [ -f "$peer_wasm" ]; then
 else
   echo "bench-policy-server: no peer policy at $peer_wasm; skipping its rows"
 fi
-names+=(istio-default istio-no-node-lookup)
-if [ -d "$conformance/base" ]; then
-  names+=(istio-templates istio-templates-no-node-lookup)
-  jq --arg policy "file://$policy_wasm" \
+[ -d "$conformance/base" ] ||
+  echo "bench-policy-server: no conformance data set at $conformance; skipping the Istio template rows"
+
+# This policy's rows, named PREFIX + istio-…, served from MODULE.
+add_istio_policies() {
+  local prefix="$1" module="$2"
+  names+=("${prefix}istio-default" "${prefix}istio-no-node-lookup")
+  jq --arg p "$prefix" --arg wasm "file://$module" \
+    '. + {($p + "istio-default"): {module: $wasm, allowedToMutate: true, settings: {}},
+          ($p + "istio-no-node-lookup"): {module: $wasm, allowedToMutate: true,
+            settings: {nativeSidecars: false}}}' \
+    "$work/policies.json" >"$work/p.json"
+  mv "$work/p.json" "$work/policies.json"
+  [ -d "$conformance/base" ] || return 0
+  names+=("${prefix}istio-templates" "${prefix}istio-templates-no-node-lookup")
+  jq --arg p "$prefix" --arg wasm "file://$module" \
     --rawfile config "$conformance/base/injector-config.yaml" \
     --rawfile values "$conformance/base/values.json" \
     --rawfile mesh "$conformance/base/mesh.yaml" \
     '{injectorConfig: $config, values: $values, meshConfig: $mesh} as $istio
-     | . + {"istio-templates": {module: $policy, allowedToMutate: true, settings: $istio},
-            "istio-templates-no-node-lookup": {module: $policy, allowedToMutate: true,
+     | . + {($p + "istio-templates"): {module: $wasm, allowedToMutate: true, settings: $istio},
+            ($p + "istio-templates-no-node-lookup"): {module: $wasm, allowedToMutate: true,
               settings: ($istio + {nativeSidecars: false})}}' \
-    "$work/policies.json" >"$work/p.json" && mv "$work/p.json" "$work/policies.json"
-else
-  echo "bench-policy-server: no conformance data set at $conformance; skipping the Istio template rows"
+    "$work/policies.json" >"$work/p.json"
+  mv "$work/p.json" "$work/policies.json"
+}
+add_istio_policies "" "$policy_wasm"
+# A build to compare with (e.g. main's), served by the same server in the same rounds.
+if [ -n "${BASELINE_WASM:-}" ]; then
+  [ -f "$BASELINE_WASM" ] || { echo "bench-policy-server: BASELINE_WASM $BASELINE_WASM is missing" >&2; exit 1; }
+  annotate "$(realpath "$BASELINE_WASM")" "$root/policy-metadata.yml" "$work/baseline.wasm"
+  add_istio_policies "baseline-" "$work/baseline.wasm"
 fi
 echo "bench-policy-server: live-ConfigMap mode needs a Kubernetes API server; skipped"
 
@@ -127,7 +143,7 @@ for name in "${names[@]}"; do
     echo "bench-policy-server: $name did not allow the request: ${answer:0:300}" >&2
     exit 1
   fi
-  case "$name" in istio-*) [ "$patched" = patched ] || { echo "bench-policy-server: $name did not inject" >&2; exit 1; } ;; esac
+  case "$name" in istio-* | baseline-istio-*) [ "$patched" = patched ] || { echo "bench-policy-server: $name did not inject" >&2; exit 1; } ;; esac
 done
 
 echo "wrk: $connections connections, 1 thread, ${round_seconds}s per policy, $rounds interleaved rounds"
