@@ -319,7 +319,7 @@ impl<'a> Parser<'a> {
                 return p.errorf(format!("unexpected {} in {}", describe_end(&end), CONTEXT));
             }
             let tree = Tree {
-                name: Rc::from(name),
+                name: Rc::from(&*name),
                 parse_name: p.parse_name.clone(),
                 source: p.source.clone(),
                 root,
@@ -473,7 +473,6 @@ impl<'a> Parser<'a> {
         let token = self.next_non_space();
         let name = self.parse_template_name(&token, CONTEXT)?;
         let pipe = self.pipeline(CONTEXT, ItemType::RightDelim)?;
-        let name: Rc<str> = Rc::from(name);
         self.enter()?;
         let r = self.in_new_tree(|p| {
             let (root, end) = p.item_list()?;
@@ -507,15 +506,15 @@ impl<'a> Parser<'a> {
         }
         Ok(Parsed::Node(Node::Template(Box::new(TemplateCall {
             pos: token.pos,
-            name: Rc::from(name),
+            name,
             pipe,
         }))))
     }
 
-    fn parse_template_name(&mut self, token: &Item, context: &str) -> PResult<String> {
+    fn parse_template_name(&mut self, token: &Item, context: &str) -> PResult<Rc<str>> {
         match token.typ {
             ItemType::String | ItemType::RawString => match literal::unquote(self.text(token)) {
-                Ok(s) => Ok(s),
+                Ok(s) => Ok(Rc::from(&*s)),
                 Err(e) => self.errorf(e),
             },
             _ => self.unexpected(token, context),
@@ -760,7 +759,7 @@ impl<'a> Parser<'a> {
                 Ok(s) => Arg::String {
                     pos,
                     quoted: span(&token),
-                    value: Value::from(s),
+                    value: Value::from(&*s),
                 },
                 Err(e) => return self.errorf(e),
             },
