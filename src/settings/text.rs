@@ -2,60 +2,86 @@
 //!
 //! Istio's injector config arrives with every request as a 111 KB JSON string with an escape
 //! on nearly every line (`\n`, `\"`). serde_json unescapes it through a scratch buffer grown by
-//! doubling and then copies it into the tree; here the top-level object's values are taken as
-//! raw text and a string is unescaped straight into a buffer of its final size, eight bytes at
-//! a time. Whatever this reader does not take (a text that is not an object, a surrogate
-//! escape, nesting at serde_json's depth limit) gives `None`, and the caller reads the text as
-//! before, so every answer and every error stays serde_json's.
+//! doubling and then copies it into the tree; here the top-level object is walked by hand and
+//! each string is found and unescaped in one pass, eight bytes at a time, straight into a buffer
+//! of its final size. Other values go to serde_json one at a time. Whatever this reader does not
+//! take (a text that is not one object, a surrogate escape, nesting at serde_json's depth limit,
+//! anything invalid) gives `None`, and the caller reads the text as before, so every answer and
+//! every error stays serde_json's.
 
-use std::fmt;
-
-use serde::Deserializer as _;
-use serde::de::{self, MapAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// The tree `serde_json::from_slice::<Value>(text)` gives, when `text` is an object this reader
 /// takes; `None` otherwise.
 pub(super) fn tree(text: &[u8]) -> Option<Value> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let map = de.deserialize_map(TopLevel).ok()?;
-    de.end().ok()?;
-    Some(Value::Object(map))
+    let mut at = skip_whitespace(text, 0);
+    if text.get(at) != Some(&b'{') {
+        return None;
+    }
+    at = skip_whitespace(text, at + 1);
+    let mut map = Map::new();
+    if text.get(at) == Some(&b'}') {
+        at += 1;
+    } else {
+        loop {
+            if text.get(at) != Some(&b'"') {
+                return None;
+            }
+            let (key, after) = string(text, at + 1, KEY_CAPACITY)?;
+            at = skip_whitespace(text, after);
+            if text.get(at) != Some(&b':') {
+                return None;
+            }
+            at = skip_whitespace(text, at + 1);
+            let (value, after) = value(text, at)?;
+            // Last one wins, as in serde_json's own tree.
+            map.insert(key, value);
+            at = skip_whitespace(text, after);
+            match text.get(at) {
+                Some(b',') => at = skip_whitespace(text, at + 1),
+                Some(b'}') => {
+                    at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (skip_whitespace(text, at) == text.len()).then_some(Value::Object(map))
+}
+
+/// JSON's whitespace from `at` on; where it ends.
+fn skip_whitespace(text: &[u8], at: usize) -> usize {
+    at + text
+        .get(at..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .count()
 }
 
 /// serde_json refuses the 128th nested array or object; a value read on its own gets one level
 /// more than inside the settings object, so a value that deep is left to the whole-text read.
 const MAX_NESTED: usize = 126;
 
-struct TopLevel;
+/// Settings' keys are short field names.
+const KEY_CAPACITY: usize = 24;
 
-impl<'de> Visitor<'de> for TopLevel {
-    type Value = Map<String, Value>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a settings object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Self::Value, A::Error> {
-        let mut map = Map::new();
-        while let Some((key, raw)) = entries.next_entry::<String, &'de RawValue>()? {
-            let value = value(raw.get()).ok_or_else(|| de::Error::custom("left to serde_json"))?;
-            // Last one wins, as in serde_json's own tree.
-            map.insert(key, value);
+/// The value at `at` and where it ends.
+fn value(text: &[u8], at: usize) -> Option<(Value, usize)> {
+    if text.get(at) == Some(&b'"') {
+        // Every escape is longer than what it decodes to: the string never outgrows the rest of
+        // the text, so it is written without a reallocation; one much shorter than that (a
+        // revision name before the config) is moved to a block of its size.
+        let (mut string, end) = string(text, at + 1, text.len() - at)?;
+        if string.capacity() > 2 * string.len() {
+            string.shrink_to_fit();
         }
-        Ok(map)
+        return Some((Value::String(string), end));
     }
-}
-
-fn value(raw: &str) -> Option<Value> {
-    match raw.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        Some(body) => unescape(body).map(Value::String),
-        None => {
-            let value = serde_json::from_str::<Value>(raw).ok()?;
-            (nesting(&value) <= MAX_NESTED).then_some(value)
-        }
-    }
+    let mut values = serde_json::Deserializer::from_slice(text.get(at..)?).into_iter::<Value>();
+    let value = values.next()?.ok()?;
+    (nesting(&value) <= MAX_NESTED).then_some((value, at + values.byte_offset()))
 }
 
 /// How many arrays and objects deep `value` goes.
@@ -69,23 +95,34 @@ fn nesting(value: &Value) -> usize {
 
 const ONES: u64 = u64::from_le_bytes([0x01; 8]);
 const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-const BACKSLASHES: u64 = u64::from_le_bytes([b'\\'; 8]);
 
-/// The body of a JSON string (between its quotes, as serde_json accepted it for a raw value:
-/// no raw quote or control character) with its escapes decoded; `None` for a surrogate escape
-/// (serde_json pairs them or refuses them) or anything that is not a JSON escape.
-pub(super) fn unescape(body: &str) -> Option<String> {
-    let bytes = body.as_bytes();
-    // Every escape is longer than what it decodes to: the text never outgrows the body.
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
+/// A set high bit in each byte of `word` that is zero (and none below the first one).
+fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGHS
+}
+
+/// A set high bit in each byte of `word` that ends a run of a string's plain text: a quote, a
+/// backslash or a control character (and none below the first one).
+fn stops(word: u64) -> u64 {
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    zero_bytes(word ^ (ONES * u64::from(b'"')))
+        | zero_bytes(word ^ (ONES * u64::from(b'\\')))
+        | below_space
+}
+
+/// The JSON string whose body starts at `at` (after its opening quote), its escapes decoded,
+/// and where it ends (after its closing quote); `None` for a control character, a surrogate
+/// escape (serde_json pairs them or refuses them), anything that is not a JSON escape, or text
+/// that is not UTF-8. The text is written into a buffer of `capacity` bytes, grown if need be.
+fn string(text: &[u8], mut at: usize, capacity: usize) -> Option<(String, usize)> {
+    let mut out = Vec::with_capacity(capacity);
     loop {
-        // Whole words are copied, then the bytes from the first backslash on are dropped again:
-        // one 8-byte store instead of a copy call per short run between escapes.
-        while let Some(word) = bytes.get(at..at + 8) {
+        // Whole words are copied, then the bytes from the first stop on are dropped again: one
+        // 8-byte store instead of a copy call per short run between escapes.
+        while let Some(word) = text.get(at..at + 8) {
             let word: [u8; 8] = word.try_into().ok()?;
             out.extend_from_slice(&word);
-            let found = backslashes(u64::from_le_bytes(word));
+            let found = stops(u64::from_le_bytes(word));
             if found != 0 {
                 let run = found.trailing_zeros() as usize / 8;
                 out.truncate(out.len() - (8 - run));
@@ -94,27 +131,18 @@ pub(super) fn unescape(body: &str) -> Option<String> {
             }
             at += 8;
         }
-        let rest = &bytes[at..];
-        if rest.first() != Some(&b'\\') {
-            match rest.iter().position(|&b| b == b'\\') {
-                Some(run) => {
-                    out.extend_from_slice(&rest[..run]);
-                    at += run;
-                }
-                None => {
-                    out.extend_from_slice(rest);
-                    return String::from_utf8(out).ok();
-                }
-            }
+        let rest = text.get(at..)?;
+        let run = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        out.extend_from_slice(&rest[..run]);
+        at += run;
+        match text.get(at)? {
+            b'"' => return Some((String::from_utf8(out).ok()?, at + 1)),
+            b'\\' => at += escape(&text[at..], &mut out)?,
+            _ => return None,
         }
-        at += escape(&bytes[at..], &mut out)?;
     }
-}
-
-/// A set high bit in each byte of `word` that is a backslash (and none below the first one).
-fn backslashes(word: u64) -> u64 {
-    let x = word ^ BACKSLASHES;
-    x.wrapping_sub(ONES) & !x & HIGHS
 }
 
 /// Decodes the escape `text` starts with into `out`; how many bytes it took.

@@ -1,6 +1,43 @@
-use super::{tree, unescape};
+use super::{string, tree};
 use proptest::prelude::*;
 use serde_json::Value;
+
+/// The string whose body (between its quotes) is `body`, when it is all one string.
+fn unescape(body: &str) -> Option<String> {
+    let quoted = format!("\"{body}\"");
+    let (text, end) = string(quoted.as_bytes(), 1, 0)?;
+    (end == quoted.len()).then_some(text)
+}
+
+/// Pieces of JSON, valid and not, for texts that may or may not be settings objects.
+fn json_piece() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        Just("{"),
+        Just("}"),
+        Just("["),
+        Just("]"),
+        Just(":"),
+        Just(","),
+        Just(" "),
+        Just("\t"),
+        Just("\r\n"),
+        Just("\"a\""),
+        Just("\"revision\""),
+        Just(r#""x\ny""#),
+        Just(r#""q\"\\\/\u00e9\u4E2D""#),
+        Just(r#""\ud83e\udd80""#),
+        Just("\"é中\""),
+        Just("\"\u{1}\""),
+        Just("\""),
+        Just(r#""\x""#),
+        Just("1"),
+        Just("-2.5e3"),
+        Just("1e999"),
+        Just("true"),
+        Just("null"),
+        Just("nul"),
+    ]
+}
 
 /// A JSON string body written the many ways JSON allows: plain, with the short escapes, with
 /// `\u` escapes of any non-surrogate character (upper or lower case hex) and with `\/`.
@@ -78,6 +115,27 @@ proptest! {
         text.push_str("}\n");
         let expected: Value = serde_json::from_str(&text).unwrap();
         prop_assert_eq!(tree(text.as_bytes()), Some(expected));
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_text_reads_as_serde_json_reads_it_or_is_left_to_it(
+        pieces in proptest::collection::vec(json_piece(), 0..30),
+        wrap in any::<bool>(),
+    ) {
+        let mut text = pieces.concat();
+        if wrap {
+            text = format!("{{{text}}}");
+        }
+        let expected = serde_json::from_str::<Value>(&text).ok();
+        match tree(text.as_bytes()) {
+            Some(value) => prop_assert_eq!(Some(value), expected),
+            None => prop_assert!(
+                !matches!(expected, Some(Value::Object(_))) || text.contains(r"\ud"),
+                "an object left to serde_json: {}", text
+            ),
+        }
     }
 }
 
