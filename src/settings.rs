@@ -11,6 +11,8 @@ use injector::{ConfigError, Mode, Options};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod text;
+
 /// How the policy learns whether a pod's namespace wants injection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -191,6 +193,11 @@ impl Settings {
         let text = text.trim_ascii();
         if text.is_empty() || text == b"null" {
             return Ok(Settings::default());
+        }
+        // Istio's config strings are unescaped in one piece; the rare text that reader leaves
+        // (or that does not read as settings) goes the plain way, which gives every error.
+        if let Some(settings) = text::tree(text).and_then(|tree| Settings::deserialize(tree).ok()) {
+            return Ok(settings);
         }
         let parse = || {
             serde_json::from_slice::<Value>(text)

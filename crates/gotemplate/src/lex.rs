@@ -505,31 +505,42 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_identifier(&mut self) -> Option<Item> {
+        self.skip_alphanumerics();
+        let word = self.input.get(self.start..self.pos).unwrap_or("");
+        if !self.at_terminator() {
+            let bad = self.peek().map_or_else(String::new, rune_u);
+            return Some(self.errorf(format!("bad character {bad}")));
+        }
+        let typ = match keyword(word) {
+            Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
+            Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
+            Some(k) => k,
+            None if word.starts_with('.') => ItemType::Field,
+            None if word == "true" || word == "false" => ItemType::Bool,
+            None => ItemType::Identifier,
+        };
+        self.state = State::InsideAction;
+        Some(self.emit(typ))
+    }
+
+    /// Moves past the letters, digits and underscores from `pos` on (no line feed among them).
+    /// Identifiers and field names are ASCII nearly always: their bytes are taken without
+    /// decoding, one character at a time only beyond ASCII.
+    fn skip_alphanumerics(&mut self) {
+        let bytes = self.input.as_bytes();
         loop {
-            match self.next() {
-                Some(c) if is_alphanumeric(c) => {}
-                r => {
-                    if r.is_some() {
-                        self.backup();
-                    }
-                    let word = self.input.get(self.start..self.pos).unwrap_or("");
-                    if !self.at_terminator() {
-                        let bad = self.peek().map_or_else(String::new, rune_u);
-                        return Some(self.errorf(format!("bad character {bad}")));
-                    }
-                    let typ = match keyword(word) {
-                        Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
-                        Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
-                        Some(k) => k,
-                        None if word.starts_with('.') => ItemType::Field,
-                        None if word == "true" || word == "false" => ItemType::Bool,
-                        None => ItemType::Identifier,
-                    };
-                    self.state = State::InsideAction;
-                    return Some(self.emit(typ));
-                }
+            let ascii = bytes.get(self.pos..).unwrap_or_default();
+            self.pos += ascii
+                .iter()
+                .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
+                .count();
+            match self.rest().chars().next() {
+                Some(c) if !c.is_ascii() && is_alphanumeric(c) => self.pos += c.len_utf8(),
+                _ => break,
             }
         }
+        // As after the character loop this stands for, which backs up at its end.
+        self.width = 0;
     }
 
     fn lex_variable(&mut self) -> Option<Item> {
@@ -550,16 +561,7 @@ impl<'a> Lexer<'a> {
             };
             return Some(self.emit(t));
         }
-        loop {
-            match self.next() {
-                Some(c) if is_alphanumeric(c) => {}
-                Some(_) => {
-                    self.backup();
-                    break;
-                }
-                None => break,
-            }
-        }
+        self.skip_alphanumerics();
         if !self.at_terminator() {
             let bad = self.peek().map_or_else(String::new, rune_u);
             return Some(self.errorf(format!("bad character {bad}")));
@@ -726,9 +728,26 @@ pub(crate) fn count_newlines(s: &str) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::count_newlines;
+    use super::{Lexer, count_newlines, is_alphanumeric};
 
     proptest::proptest! {
+        #[test]
+        fn a_word_ends_at_the_first_character_that_is_not_alphanumeric(
+            text in "[a-zA-Z0-9_ .$|()\"\t\n{}é中٣ⅷ\u{300}\u{80}-\u{10ffff}-]{0,24}",
+            from in 0usize..24,
+        ) {
+            let from = (0..=from.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let mut lexer = Lexer::new(&text, true, true);
+            lexer.pos = from;
+            lexer.skip_alphanumerics();
+            let expected = text[from..]
+                .char_indices()
+                .find(|&(_, c)| !is_alphanumeric(c))
+                .map_or(text.len(), |(i, _)| from + i);
+            proptest::prop_assert_eq!(lexer.pos, expected);
+            proptest::prop_assert_eq!(lexer.line, 1);
+        }
+
         #[test]
         fn newlines_are_counted_as_byte_by_byte(text in "[\n\r\t a{}\u{80}-\u{10ffff}]{0,40}") {
             let expected = text.bytes().filter(|&b| b == b'\n').count() as u32;

@@ -2,6 +2,8 @@
 //! underscores, `strconv.Unquote` and `UnquoteChar`, and the numeric node rules of Go's
 //! `parse.newNumber`.
 
+use std::borrow::Cow;
+
 /// A number under every Go type that can represent it.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct NumberValue {
@@ -314,8 +316,10 @@ fn unquote_char(s: &str, quote: u8) -> Option<(Unit, &str)> {
     }
 }
 
-/// Go's `strconv.Unquote` for the three quote kinds; `Err` carries Go's message.
-pub(crate) fn unquote(text: &str) -> Result<String, String> {
+/// Go's `strconv.Unquote` for the three quote kinds; `Err` carries Go's message. The text is
+/// borrowed from `text` when nothing in it needs decoding (nearly every literal of a
+/// template), so the parser allocates its value once.
+pub(crate) fn unquote(text: &str) -> Result<Cow<'_, str>, String> {
     const SYNTAX: &str = "invalid syntax";
     let bytes = text.as_bytes();
     if bytes.len() < 2 {
@@ -332,14 +336,17 @@ pub(crate) fn unquote(text: &str) -> Result<String, String> {
                 return Err(SYNTAX.into());
             }
             // Carriage returns are dropped from raw strings, as in Go source.
-            Ok(body.replace('\r', ""))
+            if body.contains('\r') {
+                return Ok(Cow::Owned(body.replace('\r', "")));
+            }
+            Ok(Cow::Borrowed(body))
         }
         b'"' => {
             if body.contains('\n') {
                 return Err(SYNTAX.into());
             }
             if !body.contains(['\\', '"']) {
-                return Ok(body.to_owned());
+                return Ok(Cow::Borrowed(body));
             }
             let mut out: Vec<u8> = Vec::with_capacity(body.len());
             let mut rest = body;
@@ -352,6 +359,7 @@ pub(crate) fn unquote(text: &str) -> Result<String, String> {
                 rest = tail;
             }
             String::from_utf8(out)
+                .map(Cow::Owned)
                 .map_err(|_| "string literal is not valid UTF-8 (not supported)".to_owned())
         }
         _ => Err(SYNTAX.into()),

@@ -319,7 +319,7 @@ impl<'a> Parser<'a> {
                 return p.errorf(format!("unexpected {} in {}", describe_end(&end), CONTEXT));
             }
             let tree = Tree {
-                name: Rc::from(name),
+                name: Rc::from(&*name),
                 parse_name: p.parse_name.clone(),
                 source: p.source.clone(),
                 root,
@@ -473,7 +473,6 @@ impl<'a> Parser<'a> {
         let token = self.next_non_space();
         let name = self.parse_template_name(&token, CONTEXT)?;
         let pipe = self.pipeline(CONTEXT, ItemType::RightDelim)?;
-        let name: Rc<str> = Rc::from(name);
         self.enter()?;
         let r = self.in_new_tree(|p| {
             let (root, end) = p.item_list()?;
@@ -507,15 +506,15 @@ impl<'a> Parser<'a> {
         }
         Ok(Parsed::Node(Node::Template(Box::new(TemplateCall {
             pos: token.pos,
-            name: Rc::from(name),
+            name,
             pipe,
         }))))
     }
 
-    fn parse_template_name(&mut self, token: &Item, context: &str) -> PResult<String> {
+    fn parse_template_name(&mut self, token: &Item, context: &str) -> PResult<Rc<str>> {
         match token.typ {
             ItemType::String | ItemType::RawString => match literal::unquote(self.text(token)) {
-                Ok(s) => Ok(s),
+                Ok(s) => Ok(Rc::from(&*s)),
                 Err(e) => self.errorf(e),
             },
             _ => self.unexpected(token, context),
@@ -651,31 +650,26 @@ impl<'a> Parser<'a> {
             return Ok(Some(node));
         }
         let chain_pos = self.peek().pos;
-        let mut fields = Vec::new();
-        while self.peek().typ == ItemType::Field {
-            let f = self.next();
-            // Drop the leading dot.
-            fields.push(Span {
-                start: f.pos + 1,
-                end: f.end,
-            });
-        }
         Ok(Some(match node {
+            // `.A.B.C` and `$x.A.B` (most operands of a template): the names go straight into
+            // the term's list.
             Arg::Field { mut idents, .. } => {
-                idents.extend(fields);
+                self.chain_fields(&mut idents);
                 Arg::Field {
                     pos: chain_pos,
                     idents,
                 }
             }
             Arg::Variable { mut idents, .. } => {
-                idents.extend(fields);
+                self.chain_fields(&mut idents);
                 Arg::Variable {
                     pos: chain_pos,
                     idents,
                 }
             }
             Arg::Bool(..) | Arg::String { .. } | Arg::Number(_) | Arg::Nil(_) | Arg::Dot(_) => {
+                // Go reports the error after reading the fields.
+                self.chain_fields(&mut Vec::new());
                 let mut s = String::new();
                 crate::node::Render { src: self.src }.arg(&node, &mut s);
                 return self.errorf(format!(
@@ -683,12 +677,27 @@ impl<'a> Parser<'a> {
                     crate::gofmt::quote(&s)
                 ));
             }
-            other => Arg::Chain {
-                pos: chain_pos,
-                node: Box::new(other),
-                fields,
-            },
+            other => {
+                let mut fields = Vec::new();
+                self.chain_fields(&mut fields);
+                Arg::Chain {
+                    pos: chain_pos,
+                    node: Box::new(other),
+                    fields,
+                }
+            }
         }))
+    }
+
+    /// Reads the `.Name` items that follow a term onto `fields`, without their dots.
+    fn chain_fields(&mut self, fields: &mut Vec<Span>) {
+        while self.peek().typ == ItemType::Field {
+            let f = self.next();
+            fields.push(Span {
+                start: f.pos + 1,
+                end: f.end,
+            });
+        }
     }
 
     fn term(&mut self) -> PResult<Option<Arg>> {
@@ -718,15 +727,15 @@ impl<'a> Parser<'a> {
                 }
                 Arg::Variable {
                     pos,
-                    idents: vec![span(&token)],
+                    idents: names(span(&token)),
                 }
             }
             ItemType::Field => Arg::Field {
                 pos,
-                idents: vec![Span {
+                idents: names(Span {
                     start: token.pos + 1,
                     end: token.end,
-                }],
+                }),
             },
             ItemType::Bool => Arg::Bool(pos, self.text(&token) == "true"),
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
@@ -760,7 +769,7 @@ impl<'a> Parser<'a> {
                 Ok(s) => Arg::String {
                     pos,
                     quoted: span(&token),
-                    value: Value::from(s),
+                    value: Value::from(&*s),
                 },
                 Err(e) => return self.errorf(e),
             },
@@ -771,6 +780,14 @@ impl<'a> Parser<'a> {
         };
         Ok(Some(arg))
     }
+}
+
+/// The names of a field or variable term, starting with `first`: room for the fields a chain
+/// adds (`.Values.global.proxy.image`) without growing the list.
+fn names(first: Span) -> Vec<Span> {
+    let mut names = Vec::with_capacity(4);
+    names.push(first);
+    names
 }
 
 fn describe_end(p: &Parsed) -> &'static str {

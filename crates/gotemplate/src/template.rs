@@ -24,7 +24,48 @@ pub struct Function {
     f: Rc<FuncImpl>,
     min_args: usize,
     max_args: Option<usize>,
-    type_name: Rc<str>,
+    type_name: TypeName,
+}
+
+/// A function's Go type, as `%T` and error texts print it. The usual signatures are constants:
+/// the host's function table is built on every fresh policy instance, and formatting a name
+/// for each of its functions was most of that.
+#[derive(Clone)]
+enum TypeName {
+    Known(&'static str),
+    Owned(Rc<str>),
+}
+
+impl TypeName {
+    fn as_str(&self) -> &str {
+        match self {
+            TypeName::Known(name) => name,
+            TypeName::Owned(name) => name,
+        }
+    }
+}
+
+/// The Go type of a function of `n` `interface {}` parameters (and a variadic one after them).
+fn signature(n: usize, variadic: bool) -> TypeName {
+    const FIXED: [&str; 4] = [
+        "func() interface {}",
+        "func(interface {}) interface {}",
+        "func(interface {}, interface {}) interface {}",
+        "func(interface {}, interface {}, interface {}) interface {}",
+    ];
+    const VARIADIC: [&str; 3] = [
+        "func(...interface {}) interface {}",
+        "func(interface {}, ...interface {}) interface {}",
+        "func(interface {}, interface {}, ...interface {}) interface {}",
+    ];
+    let known = if variadic { &VARIADIC[..] } else { &FIXED[..] };
+    match known.get(n) {
+        Some(name) => TypeName::Known(name),
+        None => TypeName::Owned(Rc::from(format!(
+            "func({}) interface {{}}",
+            params(n, variadic)
+        ))),
+    }
 }
 
 impl Function {
@@ -39,7 +80,7 @@ impl Function {
             f: Rc::new(f),
             min_args: n,
             max_args: Some(n),
-            type_name: Rc::from(format!("func({}) interface {{}}", params(n, false))),
+            type_name: signature(n, false),
         }
     }
 
@@ -52,18 +93,18 @@ impl Function {
             f: Rc::new(f),
             min_args: min,
             max_args: None,
-            type_name: Rc::from(format!("func({}) interface {{}}", params(min, true))),
+            type_name: signature(min, true),
         }
     }
 
     /// Overrides the Go type name shown in error texts and by `%T`.
     pub fn with_type_name(mut self, name: &str) -> Self {
-        self.type_name = Rc::from(name);
+        self.type_name = TypeName::Owned(Rc::from(name));
         self
     }
 
     pub fn type_name(&self) -> &str {
-        &self.type_name
+        self.type_name.as_str()
     }
 
     pub fn min_args(&self) -> usize {
@@ -90,7 +131,7 @@ fn params(n: usize, variadic: bool) -> String {
 
 impl fmt::Debug for Function {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.type_name)
+        f.write_str(self.type_name.as_str())
     }
 }
 
@@ -279,5 +320,20 @@ impl Templates {
             return Err(Error::no_template(name));
         };
         exec::execute(self, tree, data, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{params, signature};
+
+    #[test]
+    fn known_signatures_read_as_the_formatted_ones() {
+        for n in 0..8 {
+            for variadic in [false, true] {
+                let formatted = format!("func({}) interface {{}}", params(n, variadic));
+                assert_eq!(signature(n, variadic).as_str(), formatted, "{n} {variadic}");
+            }
+        }
     }
 }

@@ -1,0 +1,173 @@
+//! Settings text read into a JSON tree with each top-level string unescaped in one piece.
+//!
+//! Istio's injector config arrives with every request as a 111 KB JSON string with an escape
+//! on nearly every line (`\n`, `\"`). serde_json unescapes it through a scratch buffer grown by
+//! doubling and then copies it into the tree; here the top-level object is walked by hand and
+//! each string is found and unescaped in one pass, eight bytes at a time, straight into a buffer
+//! of its final size. Other values go to serde_json one at a time. Whatever this reader does not
+//! take (a text that is not one object, a surrogate escape, nesting at serde_json's depth limit,
+//! anything invalid) gives `None`, and the caller reads the text as before, so every answer and
+//! every error stays serde_json's.
+
+use serde_json::{Map, Value};
+
+/// The tree `serde_json::from_slice::<Value>(text)` gives, when `text` is an object this reader
+/// takes; `None` otherwise.
+pub(super) fn tree(text: &[u8]) -> Option<Value> {
+    let mut at = skip_whitespace(text, 0);
+    if text.get(at) != Some(&b'{') {
+        return None;
+    }
+    at = skip_whitespace(text, at + 1);
+    let mut map = Map::new();
+    if text.get(at) == Some(&b'}') {
+        at += 1;
+    } else {
+        loop {
+            if text.get(at) != Some(&b'"') {
+                return None;
+            }
+            let (key, after) = string(text, at + 1, KEY_CAPACITY)?;
+            at = skip_whitespace(text, after);
+            if text.get(at) != Some(&b':') {
+                return None;
+            }
+            at = skip_whitespace(text, at + 1);
+            let (value, after) = value(text, at)?;
+            // Last one wins, as in serde_json's own tree.
+            map.insert(key, value);
+            at = skip_whitespace(text, after);
+            match text.get(at) {
+                Some(b',') => at = skip_whitespace(text, at + 1),
+                Some(b'}') => {
+                    at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (skip_whitespace(text, at) == text.len()).then_some(Value::Object(map))
+}
+
+/// JSON's whitespace from `at` on; where it ends.
+fn skip_whitespace(text: &[u8], at: usize) -> usize {
+    at + text
+        .get(at..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .count()
+}
+
+/// serde_json refuses the 128th nested array or object; a value read on its own gets one level
+/// more than inside the settings object, so a value that deep is left to the whole-text read.
+const MAX_NESTED: usize = 126;
+
+/// Settings' keys are short field names.
+const KEY_CAPACITY: usize = 24;
+
+/// The value at `at` and where it ends.
+fn value(text: &[u8], at: usize) -> Option<(Value, usize)> {
+    if text.get(at) == Some(&b'"') {
+        // Every escape is longer than what it decodes to: the string never outgrows the rest of
+        // the text, so it is written without a reallocation; one much shorter than that (a
+        // revision name before the config) is moved to a block of its size.
+        let (mut string, end) = string(text, at + 1, text.len() - at)?;
+        if string.capacity() > 2 * string.len() {
+            string.shrink_to_fit();
+        }
+        return Some((Value::String(string), end));
+    }
+    let mut values = serde_json::Deserializer::from_slice(text.get(at..)?).into_iter::<Value>();
+    let value = values.next()?.ok()?;
+    (nesting(&value) <= MAX_NESTED).then_some((value, at + values.byte_offset()))
+}
+
+/// How many arrays and objects deep `value` goes.
+fn nesting(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(nesting).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(nesting).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// A set high bit in each byte of `word` that is zero (and none below the first one).
+fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGHS
+}
+
+/// A set high bit in each byte of `word` that ends a run of a string's plain text: a quote, a
+/// backslash or a control character (and none below the first one).
+fn stops(word: u64) -> u64 {
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    zero_bytes(word ^ (ONES * u64::from(b'"')))
+        | zero_bytes(word ^ (ONES * u64::from(b'\\')))
+        | below_space
+}
+
+/// The JSON string whose body starts at `at` (after its opening quote), its escapes decoded,
+/// and where it ends (after its closing quote); `None` for a control character, a surrogate
+/// escape (serde_json pairs them or refuses them), anything that is not a JSON escape, or text
+/// that is not UTF-8. The text is written into a buffer of `capacity` bytes, grown if need be.
+fn string(text: &[u8], mut at: usize, capacity: usize) -> Option<(String, usize)> {
+    let mut out = Vec::with_capacity(capacity);
+    loop {
+        // Whole words are copied, then the bytes from the first stop on are dropped again: one
+        // 8-byte store instead of a copy call per short run between escapes.
+        while let Some(word) = text.get(at..at + 8) {
+            let word: [u8; 8] = word.try_into().ok()?;
+            out.extend_from_slice(&word);
+            let found = stops(u64::from_le_bytes(word));
+            if found != 0 {
+                let run = found.trailing_zeros() as usize / 8;
+                out.truncate(out.len() - (8 - run));
+                at += run;
+                break;
+            }
+            at += 8;
+        }
+        let rest = text.get(at..)?;
+        let run = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        out.extend_from_slice(&rest[..run]);
+        at += run;
+        match text.get(at)? {
+            b'"' => return Some((String::from_utf8(out).ok()?, at + 1)),
+            b'\\' => at += escape(&text[at..], &mut out)?,
+            _ => return None,
+        }
+    }
+}
+
+/// Decodes the escape `text` starts with into `out`; how many bytes it took.
+fn escape(text: &[u8], out: &mut Vec<u8>) -> Option<usize> {
+    let decoded = match *text.get(1)? {
+        b @ (b'"' | b'\\' | b'/') => b,
+        b'b' => 0x08,
+        b'f' => 0x0c,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        b'u' => {
+            let hex = std::str::from_utf8(text.get(2..6)?).ok()?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            let ch = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+            out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+            return Some(6);
+        }
+        _ => return None,
+    };
+    out.push(decoded);
+    Some(2)
+}
+
+#[cfg(test)]
+mod tests;
