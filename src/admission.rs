@@ -73,14 +73,15 @@ pub fn evaluate(
     settings: &Settings,
     cluster: &dyn Cluster,
 ) -> Outcome {
-    evaluate_audited(request.clone(), settings, cluster).0
+    evaluate_audited(request.clone(), settings.clone(), cluster).0
 }
 
-/// [`evaluate`], with the decision and its reason for every Pod CREATE. The request is taken
-/// by value: the injected pod is built in the pod it carries.
+/// [`evaluate`], with the decision and its reason for every Pod CREATE. The request and the
+/// settings are taken by value: the injected pod is built in the pod the request carries, and
+/// Istio's configuration is read out of the settings, not copied.
 pub fn evaluate_audited(
     request: KubernetesAdmissionRequest,
-    settings: &Settings,
+    settings: Settings,
     cluster: &dyn Cluster,
 ) -> (Outcome, Option<Audit>) {
     let mut audit = None;
@@ -96,7 +97,7 @@ pub fn evaluate_audited(
 
 fn decide_and_inject(
     request: KubernetesAdmissionRequest,
-    settings: &Settings,
+    mut settings: Settings,
     cluster: &dyn Cluster,
     audit: &mut Option<Audit>,
 ) -> Outcome {
@@ -160,7 +161,7 @@ fn decide_and_inject(
         *audit = Audit::new("injected", if selected { why } else { String::new() });
     }
 
-    let (config, source) = match load_config(settings, cluster) {
+    let (config, source) = match load_config(&mut settings, cluster) {
         Ok(loaded) => loaded,
         Err(message) => return Outcome::reject(message, Some(500)),
     };
@@ -259,11 +260,11 @@ fn is_pod_create(request: &KubernetesAdmissionRequest) -> bool {
 /// The Istio configuration for this evaluation, from inline settings or the cluster's
 /// ConfigMaps, and where its templates came from when that was a ConfigMap.
 fn load_config(
-    settings: &Settings,
+    settings: &mut Settings,
     cluster: &dyn Cluster,
 ) -> Result<(InlineConfig, Option<String>), String> {
     let Some(source) = &settings.config_maps else {
-        let config = settings.inline_config().map_err(|e| e.to_string())?;
+        let config = settings.take_inline_config().map_err(|e| e.to_string())?;
         return Ok((config, None));
     };
     let revision = settings.revision();
@@ -297,7 +298,7 @@ fn load_config(
     let values_text = key(&mut injector_data, &injector_name, "values")?;
     let mesh_text = key(&mut mesh_data, &mesh_name, "mesh")?;
     let config = InlineConfig {
-        injector: InjectorConfig::from_str(&config_text)
+        injector: InjectorConfig::from_string(config_text)
             .map_err(|e| located(&injector_name, "config", e))?,
         values: Values::from_str(&values_text).map_err(|e| located(&injector_name, "values", e))?,
         mesh: MeshConfig::from_str(&mesh_text).map_err(|e| located(&mesh_name, "mesh", e))?,
@@ -662,13 +663,13 @@ mod tests {
         let webhook = settings(json!({"nativeSidecars": false}));
         let (_, audit) = evaluate_audited(
             request("CREATE", "Pod", "demo", web_pod()),
-            &webhook,
+            webhook.clone(),
             &cluster,
         );
         assert_eq!(audit, Audit::new("injected", "injection policy enabled"));
         let (_, audit) = evaluate_audited(
             request("CREATE", "Pod", "demo", pod_with_inject_label("false")),
-            &webhook,
+            webhook.clone(),
             &cluster,
         );
         assert_eq!(
@@ -679,7 +680,7 @@ mod tests {
         let lookup = settings(json!({"namespaceSelection": "lookup", "nativeSidecars": false}));
         let (_, audit) = evaluate_audited(
             request("CREATE", "Pod", "demo", web_pod()),
-            &lookup,
+            lookup.clone(),
             &cluster,
         );
         assert_eq!(
@@ -693,7 +694,7 @@ mod tests {
         elsewhere["metadata"]["namespace"] = json!("plain");
         let (outcome, audit) = evaluate_audited(
             request("CREATE", "Pod", "plain", elsewhere),
-            &lookup,
+            lookup.clone(),
             &cluster,
         );
         assert_eq!(outcome, Outcome::accept());
@@ -708,13 +709,16 @@ mod tests {
         let mut bad = web_pod();
         bad["metadata"]["annotations"] =
             json!({"traffic.sidecar.istio.io/includeOutboundIPRanges": "300.0.0.0/8"});
-        let (_, audit) =
-            evaluate_audited(request("CREATE", "Pod", "demo", bad), &webhook, &cluster);
+        let (_, audit) = evaluate_audited(
+            request("CREATE", "Pod", "demo", bad),
+            webhook.clone(),
+            &cluster,
+        );
         assert_eq!(audit.unwrap().injection, "rejected");
 
         let (_, audit) = evaluate_audited(
             request("UPDATE", "Pod", "demo", web_pod()),
-            &webhook,
+            webhook.clone(),
             &cluster,
         );
         assert_eq!(audit, None, "only Pod CREATE is audited");

@@ -44,7 +44,7 @@ const RESPONSE_HEADROOM: usize = 16 * 1024;
 pub fn validate(payload: &[u8]) -> guest::CallResult {
     let (outcome, audit) = match payload::decode(payload) {
         Ok((request, settings)) => {
-            admission::evaluate_audited(request, &settings, &cluster::HostCluster)
+            admission::evaluate_audited(request, settings, &cluster::HostCluster)
         }
         Err(message) => (
             Outcome::Reject {

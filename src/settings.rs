@@ -5,6 +5,8 @@
 //! `kubectl get cm … -o jsonpath` prints or as the same data written out as an object, so that a
 //! platform team can paste what their cluster already has.
 
+use std::borrow::Cow;
+
 use crate::guard_rails::{GuardRails, ProxyOverrides};
 use injector::config::{InjectorConfig, MeshConfig, Values};
 use injector::{ConfigError, Mode, Options};
@@ -319,25 +321,52 @@ impl Settings {
 
     /// The inline Istio configuration, with Istio's defaults for what is not given.
     pub fn inline_config(&self) -> Result<InlineConfig, ConfigError> {
+        InlineConfig::read(
+            self.values.as_ref().map(Cow::Borrowed),
+            self.mesh_config.as_ref().map(Cow::Borrowed),
+            self.injector_config.as_ref().map(Cow::Borrowed),
+        )
+    }
+
+    /// [`Settings::inline_config`], reading the inputs out of the settings rather than copying
+    /// them: an evaluation reads them once, and Istio's injector config is ~111 KB of text.
+    pub fn take_inline_config(&mut self) -> Result<InlineConfig, ConfigError> {
+        InlineConfig::read(
+            self.values.take().map(Cow::Owned),
+            self.mesh_config.take().map(Cow::Owned),
+            self.injector_config.take().map(Cow::Owned),
+        )
+    }
+}
+
+impl InlineConfig {
+    fn read(
+        values: Option<Cow<'_, Value>>,
+        mesh: Option<Cow<'_, Value>>,
+        injector: Option<Cow<'_, Value>>,
+    ) -> Result<InlineConfig, ConfigError> {
         Ok(InlineConfig {
             values: parse_input(
                 "values",
-                self.values.as_ref(),
-                Values::from_str,
+                values,
+                |text| Values::from_str(&text),
                 Values::from_json,
             )?
             .unwrap_or_else(Values::istio_defaults),
             mesh: parse_input(
                 "meshConfig",
-                self.mesh_config.as_ref(),
-                MeshConfig::from_str,
+                mesh,
+                |text| MeshConfig::from_str(&text),
                 MeshConfig::from_json,
             )?
             .unwrap_or_else(MeshConfig::istio_defaults),
             injector: parse_input(
                 "injectorConfig",
-                self.injector_config.as_ref(),
-                InjectorConfig::from_str,
+                injector,
+                |text| match text {
+                    Cow::Owned(text) => InjectorConfig::from_string(text),
+                    Cow::Borrowed(text) => InjectorConfig::from_str(text),
+                },
                 InjectorConfig::from_json,
             )?
             .unwrap_or_else(InjectorConfig::builtin),
@@ -345,26 +374,36 @@ impl Settings {
     }
 }
 
-/// Parses one of Istio's configuration inputs, given as the ConfigMap string or as an object.
-pub fn parse_input<T>(
+/// Parses one of Istio's configuration inputs, given as the ConfigMap string or as an object;
+/// an owned input is handed over rather than copied.
+fn parse_input<'i, T>(
     field: &str,
-    input: Option<&Value>,
-    from_str: impl FnOnce(&str) -> Result<T, ConfigError>,
+    input: Option<Cow<'i, Value>>,
+    from_str: impl FnOnce(Cow<'i, str>) -> Result<T, ConfigError>,
     from_json: impl FnOnce(Value) -> Result<T, ConfigError>,
 ) -> Result<Option<T>, ConfigError> {
-    match input {
-        None | Some(Value::Null) => Ok(None),
+    let Some(input) = input else {
+        return Ok(None);
+    };
+    match &*input {
+        Value::Null => return Ok(None),
         // Forms (Rancher's UI among them) send an untouched text field as "": not given.
-        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
-        Some(Value::String(text)) => from_str(text).map(Some).map_err(|e| e.within(field)),
-        Some(obj @ Value::Object(_)) => from_json(obj.clone())
-            .map(Some)
-            .map_err(|e| e.within(field)),
-        Some(_) => Err(ConfigError::new(
-            field,
-            "must be the ConfigMap's string or an object",
-        )),
+        Value::String(text) if text.trim().is_empty() => return Ok(None),
+        Value::String(_) | Value::Object(_) => {}
+        _ => {
+            return Err(ConfigError::new(
+                field,
+                "must be the ConfigMap's string or an object",
+            ));
+        }
     }
+    let parsed = match input {
+        Cow::Borrowed(Value::String(text)) => from_str(Cow::Borrowed(text)),
+        Cow::Owned(Value::String(text)) => from_str(Cow::Owned(text)),
+        Cow::Borrowed(object) => from_json(object.clone()),
+        Cow::Owned(object) => from_json(object),
+    };
+    parsed.map(Some).map_err(|e| e.within(field))
 }
 
 /// Kubernetes DNS-1123 label rules, which revision names and namespaces follow.

@@ -5,15 +5,20 @@
 //! `[sidecar]`. Templates stay raw text (cut out of a chart-shaped config string only when
 //! read, see [`TemplateText`]); parsing them is the renderer's business.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::TemplateText;
+use super::block_templates::Scalar;
 use super::text::parse_document;
 use crate::error::ConfigError;
 use crate::selector::{LabelSelector, go_field_name, string, string_list, string_map};
+
+/// Templates located in the config text, by name.
+type BlockTemplates = Vec<(String, Scalar)>;
 
 /// The injection policy (`policy`, from the chart's `global.proxy.autoInject`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,18 +96,38 @@ impl InjectorConfig {
     /// Parses the ConfigMap string (YAML or JSON).
     #[allow(clippy::should_implement_trait)] // the agreed API name; FromStr delegates here
     pub fn from_str(text: &str) -> Result<InjectorConfig, ConfigError> {
-        if let Some(config) = InjectorConfig::from_chart_shaped(text) {
-            return config;
-        }
-        InjectorConfig::from_json(parse_document(text)?)
+        InjectorConfig::read(Cow::Borrowed(text))
     }
 
-    /// [`InjectorConfig::from_str`] for text whose `templates:` section has the chart's shape
-    /// (see [`super::block_templates`]): the templates are located by lines, cut out only when
-    /// read, and only the rest goes through the YAML reader. `None` when the text is not of
-    /// that shape, or the rest does not read as a mapping (the whole text is then read, for the
-    /// reader's error).
-    fn from_chart_shaped(text: &str) -> Option<Result<InjectorConfig, ConfigError>> {
+    /// [`InjectorConfig::from_str`] keeping `text` itself as the templates' source: Istio's
+    /// config is ~111 KB, and a copy of it is that many fresh pages on a fresh policy instance.
+    pub fn from_string(text: String) -> Result<InjectorConfig, ConfigError> {
+        InjectorConfig::read(Cow::Owned(text))
+    }
+
+    fn read(text: Cow<'_, str>) -> Result<InjectorConfig, ConfigError> {
+        match InjectorConfig::from_chart_shaped(&text) {
+            Some(Ok((mut config, scalars))) => {
+                let source = Arc::new(text.into_owned());
+                for (name, scalar) in scalars {
+                    let template = TemplateText::in_block(source.clone(), scalar);
+                    config.templates.insert(name, template);
+                }
+                Ok(config)
+            }
+            Some(Err(err)) => Err(err),
+            None => InjectorConfig::from_json(parse_document(&text)?),
+        }
+    }
+
+    /// The config of text whose `templates:` section has the chart's shape (see
+    /// [`super::block_templates`]), but for its templates, which are only located by lines,
+    /// to be cut out when read; only the rest goes through the YAML reader. `None` when the
+    /// text is not of that shape, or the rest does not read as a mapping (the whole text is
+    /// then read, for the reader's error).
+    fn from_chart_shaped(
+        text: &str,
+    ) -> Option<Result<(InjectorConfig, BlockTemplates), ConfigError>> {
         if text.trim_start().starts_with(['{', '[']) {
             return None;
         }
@@ -116,16 +141,15 @@ impl InjectorConfig {
         {
             return None;
         }
-        let mut config = match InjectorConfig::from_json(Value::Object(object)) {
-            Ok(config) => config,
-            err => return Some(err),
-        };
-        let source: Arc<str> = Arc::from(text);
-        for (name, scalar) in scalars {
-            let text = TemplateText::in_block(source.clone(), scalar);
-            config.templates.insert(name.to_string(), text);
-        }
-        Some(Ok(config))
+        Some(
+            InjectorConfig::from_json(Value::Object(object)).map(|config| {
+                let scalars = scalars
+                    .into_iter()
+                    .map(|(name, scalar)| (name.to_string(), scalar))
+                    .collect();
+                (config, scalars)
+            }),
+        )
     }
 
     /// Reads the config from JSON. `null` gives Go's zero `Config`: an empty policy (which
@@ -273,9 +297,14 @@ mod tests {
         let Ok(text) = std::fs::read_to_string(path) else {
             return;
         };
-        let fast = InjectorConfig::from_chart_shaped(&text).expect("chart-shaped");
+        assert!(
+            InjectorConfig::from_chart_shaped(&text).is_some(),
+            "chart-shaped"
+        );
+        let fast = InjectorConfig::from_str(&text);
         let full = InjectorConfig::from_json(parse_document(&text).unwrap());
         assert_eq!(fast, full);
+        assert_eq!(InjectorConfig::from_string(text), full);
         assert_eq!(fast.unwrap().templates.len(), 8);
     }
 

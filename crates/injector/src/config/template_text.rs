@@ -17,12 +17,12 @@ pub struct TemplateText(Arc<Inner>);
 struct Inner {
     text: OnceLock<String>,
     /// The config text the template is a literal scalar of, when it has not been cut out.
-    block: Option<(Arc<str>, Scalar)>,
+    block: Option<(Arc<String>, Scalar)>,
 }
 
 impl TemplateText {
     /// The scalar `scalar` of the config text `config`, cut out when first read.
-    pub(super) fn in_block(config: Arc<str>, scalar: Scalar) -> TemplateText {
+    pub(super) fn in_block(config: Arc<String>, scalar: Scalar) -> TemplateText {
         TemplateText(Arc::new(Inner {
             text: OnceLock::new(),
             block: Some((config, scalar)),
@@ -98,7 +98,8 @@ mod tests {
 
     #[test]
     fn a_block_is_cut_once_and_shared_by_clones() {
-        let config: Arc<str> = Arc::from("templates:\n  a: |\n    one\n\n    two\n  b: |\n    x\n");
+        let config =
+            Arc::new("templates:\n  a: |\n    one\n\n    two\n  b: |\n    x\n".to_string());
         let (_, scalars) = block_templates::split(&config).unwrap();
         let scalar = |name: &str| scalars.iter().find(|(n, _)| *n == name).unwrap().1;
         let a = TemplateText::in_block(config.clone(), scalar("a"));
