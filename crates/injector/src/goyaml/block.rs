@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use super::emit::{number_text, sort_entries, string_style};
+use super::emit::{number_text, single_line_style, sort_entries};
 use super::libyaml::ScalarStyle;
 
 /// libyaml's `best_width`, as go-yaml leaves it: a space past this column may start a new
@@ -165,7 +165,7 @@ impl Writer {
         if !scan.printable {
             return Err(Unsupported);
         }
-        match string_style(s) {
+        match single_line_style(s) {
             ScalarStyle::Plain => self.plain_scanned(s, &scan),
             ScalarStyle::DoubleQuoted => self.double_quoted_scanned(s, &scan),
             _ => Err(Unsupported),
@@ -283,6 +283,11 @@ impl Scan {
         };
         let mut previous = 0u8;
         for (i, &c) in b.iter().enumerate() {
+            // Most bytes are letters, digits and `-./_`: one table look-up passes them.
+            if ORDINARY[usize::from(c)] {
+                previous = c;
+                continue;
+            }
             match c {
                 b' ' => scan.space = true,
                 b':' if i > 0 => {
@@ -297,6 +302,18 @@ impl Scan {
         scan
     }
 }
+
+/// The printable ASCII bytes other than a space, `:` and `#`: the ones [`Scan::of`] only
+/// passes over.
+static ORDINARY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = b'!';
+    while c <= b'~' {
+        table[c as usize] = c != b':' && c != b'#';
+        c += 1;
+    }
+    table
+};
 
 /// libyaml's `yaml_emitter_analyze_scalar` allows block-plain style for this printable ASCII
 /// text: not empty, no leading or trailing space, no document marker at the start, no block

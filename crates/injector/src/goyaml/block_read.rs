@@ -35,13 +35,11 @@ const MAX_DEPTH: usize = 64;
 pub(crate) fn read(text: &str) -> Read<Value> {
     // Tabs, `\r`, control and non-ASCII characters (libyaml's line breaks U+0085/U+2028,
     // BOMs, non-printable checks) are libyaml's to judge.
-    if !text
-        .bytes()
-        .all(|b| b == b'\n' || (b' '..=b'~').contains(&b))
-    {
+    if !printable_ascii(text.as_bytes()) {
         return Err(Unsupported);
     }
     let mut r = Reader {
+        text,
         s: text.as_bytes(),
         pos: 0,
         line_start: 0,
@@ -68,7 +66,22 @@ pub(crate) fn read(text: &str) -> Read<Value> {
     Ok(root)
 }
 
+/// Only line breaks and printable ASCII: checked 16 bytes at a time without a branch per
+/// byte (the compiler vectorizes it), as every document read passes through here whole.
+fn printable_ascii(b: &[u8]) -> bool {
+    let bad = |c: u8| c != b'\n' && !(b' '..=b'~').contains(&c);
+    let mut chunks = b.chunks_exact(16);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |any, &c| any | bad(c)) {
+            return false;
+        }
+    }
+    !chunks.remainder().iter().any(|&c| bad(c))
+}
+
 struct Reader<'a> {
+    /// The text, for slices of it; `s` is its bytes.
+    text: &'a str,
     s: &'a [u8],
     pos: usize,
     line_start: usize,
@@ -100,7 +113,7 @@ impl<'a> Reader<'a> {
 
     fn slice(&self, from: usize, to: usize) -> &'a str {
         // Only ASCII was let in, so every byte range is a char boundary.
-        std::str::from_utf8(&self.s[from..to]).unwrap_or_default()
+        self.text.get(from..to).unwrap_or_default()
     }
 
     fn skip_spaces(&mut self) -> usize {
@@ -371,17 +384,22 @@ impl<'a> Reader<'a> {
             return Err(Unsupported);
         }
         let mut key = false;
-        loop {
-            match self.peek_at(0) {
-                None | Some(b'\n') => break,
-                Some(b':') if is_blank_or_end(self.peek_at(1)) => {
+        // Over the rest of the text directly: this loop sees every byte of every plain
+        // scalar and key.
+        let rest = self.s.get(start..).unwrap_or_default();
+        let mut length = 0;
+        while let Some(&c) = rest.get(length) {
+            match c {
+                b'\n' => break,
+                b':' if is_blank_or_end(rest.get(length + 1).copied()) => {
                     key = true;
                     break;
                 }
-                Some(b'#') if self.pos > start && self.s[self.pos - 1] == b' ' => break,
-                Some(_) => self.pos += 1,
+                b'#' if length > 0 && rest[length - 1] == b' ' => break,
+                _ => length += 1,
             }
         }
+        self.pos = start + length;
         let mut end = self.pos;
         while end > start && self.s[end - 1] == b' ' {
             end -= 1;

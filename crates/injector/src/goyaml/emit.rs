@@ -74,7 +74,14 @@ fn scalar(e: &mut EventEmitter, value: &str, style: ScalarStyle) -> Result<(), S
 pub(super) fn string_style(s: &str) -> ScalarStyle {
     if s.contains('\n') {
         ScalarStyle::Literal
-    } else if resolves_to_string(s) && !is_base60_float(s) {
+    } else {
+        single_line_style(s)
+    }
+}
+
+/// [`string_style`] of a string known to hold no line break.
+pub(super) fn single_line_style(s: &str) -> ScalarStyle {
+    if resolves_to_string(s) && !is_base60_float(s) {
         ScalarStyle::Plain
     } else {
         ScalarStyle::DoubleQuoted
