@@ -45,6 +45,8 @@ pub(crate) fn read(text: &str) -> Read<Value> {
         line_start: 0,
         depth: 0,
         in_document: false,
+        entries: Vec::new(),
+        items: Vec::new(),
     };
     r.next_content_line()?;
     if r.at_document_marker(b"---") {
@@ -88,6 +90,11 @@ struct Reader<'a> {
     depth: usize,
     /// Past the leading `---` (if any): a document marker now ends the document.
     in_document: bool,
+    /// The entries of the block mappings being read, innermost last: a mapping is built at
+    /// its final size once its entries are known (growing it rehashed every key).
+    entries: Vec<(String, Value)>,
+    /// The same for the items of block sequences.
+    items: Vec<Value>,
 }
 
 fn is_blank_or_end(b: Option<u8>) -> bool {
@@ -257,11 +264,11 @@ impl<'a> Reader<'a> {
 
     /// A block mapping at `column`; its first key is read and the `:` consumed.
     fn mapping(&mut self, column: usize, first_key: String) -> Read<Value> {
-        let mut map = Map::new();
+        let first = self.entries.len();
         let mut key = first_key;
         loop {
             let value = self.mapping_value(column)?;
-            map.insert(key, value);
+            self.entries.push((key, value));
             if self.eof() {
                 break;
             }
@@ -274,7 +281,7 @@ impl<'a> Reader<'a> {
             }
             key = self.key()?;
         }
-        Ok(Value::Object(map))
+        Ok(collect_map(&mut self.entries, first))
     }
 
     /// A mapping key at the current position with its `:`.
@@ -335,7 +342,7 @@ impl<'a> Reader<'a> {
 
     /// A block sequence whose `-` entries sit at `column`.
     fn sequence(&mut self, column: usize) -> Read<Value> {
-        let mut items = Vec::new();
+        let first = self.items.len();
         loop {
             // At the `-` of an entry.
             self.pos += 1;
@@ -355,7 +362,7 @@ impl<'a> Reader<'a> {
             } else {
                 self.block_node(column as i64, true)?
             };
-            items.push(item);
+            self.items.push(item);
             if self.eof() {
                 break;
             }
@@ -372,7 +379,7 @@ impl<'a> Reader<'a> {
                 break;
             }
         }
-        Ok(Value::Array(items))
+        Ok(collect_items(&mut self.items, first))
     }
 
     /// A plain scalar in block context, up to `: `, ` #` or the end of the line. Returns its
@@ -416,6 +423,22 @@ impl<'a> Reader<'a> {
         }
         Ok((self.slice(start, end), key))
     }
+}
+
+/// The mapping of the entries from `first` on, taken off the stack. Apart from the
+/// recursive reader, whose frames (deep in debug builds) stay small without its locals.
+fn collect_map(entries: &mut Vec<(String, Value)>, first: usize) -> Value {
+    let mut map = Map::with_capacity(entries.len().saturating_sub(first));
+    // In order, so a repeated key keeps its first place and its last value.
+    for (key, value) in entries.drain(first..) {
+        map.insert(key, value);
+    }
+    Value::Object(map)
+}
+
+/// The sequence of the items from `first` on, taken off the stack (see [`collect_map`]).
+fn collect_items(items: &mut Vec<Value>, first: usize) -> Value {
+    Value::Array(items.drain(first..).collect())
 }
 
 /// A plain scalar value, resolved as go-yaml v2 resolves it; the forms that cannot become
