@@ -537,8 +537,31 @@ fn resolve_plain(text: &str, try_timestamp: bool) -> (Resolved, Value) {
 
 /// go-yaml's keywords: booleans, null (the empty text too) and the non-finite floats.
 fn keyword(text: &str) -> Option<(Resolved, Value)> {
-    // The longest keywords (`false`, `+.inf`) have five bytes; most text is longer.
-    if text.len() > 5 {
+    // The longest keywords (`false`, `+.inf`) have five bytes; most text is longer, or
+    // starts with a letter none of them does.
+    let could_be = match text.as_bytes().first() {
+        None => true,
+        Some(first) => {
+            text.len() <= 5
+                && matches!(
+                    first,
+                    b'y' | b'Y'
+                        | b'n'
+                        | b'N'
+                        | b't'
+                        | b'T'
+                        | b'f'
+                        | b'F'
+                        | b'o'
+                        | b'O'
+                        | b'~'
+                        | b'.'
+                        | b'+'
+                        | b'-'
+                )
+        }
+    };
+    if !could_be {
         return None;
     }
     match text {
@@ -957,7 +980,28 @@ on: 2
         assert!(yaml_to_json(&ok).is_ok());
     }
 
+    /// go-yaml v2's keywords, each in the capitalisations it accepts.
+    const KEYWORDS: [&str; 39] = [
+        "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no",
+        "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "", "~", "null", "Null",
+        "NULL", ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
+        "-.Inf", "-.INF",
+    ];
+
+    #[test]
+    fn every_keyword_is_found() {
+        for keyword_text in KEYWORDS {
+            assert!(keyword(keyword_text).is_some(), "{keyword_text:?}");
+        }
+    }
+
     proptest! {
+        /// Nothing else is a keyword (the quick rejections included).
+        #[test]
+        fn only_keywords_are_keywords(s in "[a-zA-Z.+~-]{0,6}") {
+            prop_assert_eq!(keyword(&s).is_some(), KEYWORDS.contains(&s.as_str()));
+        }
+
         #[test]
         fn never_panics(s in any::<String>()) {
             let _ = yaml_to_json(&s);
