@@ -101,6 +101,8 @@ fn write_document(
 ) -> Result<(), KubeInjectError> {
     let text = documents::as_go_reads_it(document)?;
     match object::inject_text(injector, &text, &mut out.warnings)? {
+        // The first document's YAML becomes the output rather than being copied into it.
+        Some(yaml) if out.text.is_empty() => out.text = yaml,
         Some(yaml) => out.text.push_str(&yaml),
         None => out.text.push_str(&text),
     }

@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use super::emit::{number_text, sort_entries, string_style};
+use super::emit::{number_text, single_line_style, sort_entries};
 use super::libyaml::ScalarStyle;
 
 /// libyaml's `best_width`, as go-yaml leaves it: a space past this column may start a new
@@ -111,7 +111,15 @@ impl Writer {
                 }
                 // go-yaml's sequences under a key are not indented.
                 Value::Array(items) if !items.is_empty() => self.sequence(items, indent, false)?,
-                Value::String(text) if text.contains('\n') => self.literal(text, indent + 2)?,
+                Value::String(text) => {
+                    let scan = Scan::of(text.as_bytes());
+                    if scan.line_break {
+                        self.literal(text, indent + 2)?;
+                    } else {
+                        self.out.push(' ');
+                        self.string_scanned(text, &scan)?;
+                    }
+                }
                 other => {
                     self.out.push(' ');
                     self.leaf(other)?;
@@ -159,15 +167,18 @@ impl Writer {
     }
 
     fn string(&mut self, s: &str) -> Written {
+        self.string_scanned(s, &Scan::of(s.as_bytes()))
+    }
+
+    fn string_scanned(&mut self, s: &str, scan: &Scan) -> Written {
         // One look at the bytes answers printability (a line break is not printable, and
         // makes the style a literal block, which only `mapping` writes) and plain style.
-        let scan = Scan::of(s.as_bytes());
         if !scan.printable {
             return Err(Unsupported);
         }
-        match string_style(s) {
-            ScalarStyle::Plain => self.plain_scanned(s, &scan),
-            ScalarStyle::DoubleQuoted => self.double_quoted_scanned(s, &scan),
+        match single_line_style(s) {
+            ScalarStyle::Plain => self.plain_scanned(s, scan),
+            ScalarStyle::DoubleQuoted => self.double_quoted_scanned(s, scan),
             _ => Err(Unsupported),
         }
     }
@@ -272,6 +283,8 @@ struct Scan {
     /// After the first character, a `:` followed by a blank or the end, or a `#` after a
     /// space: either rules out plain style.
     indicator_inside: bool,
+    /// A `\n` (which is not printable): the text is a literal block where one may be.
+    line_break: bool,
 }
 
 impl Scan {
@@ -280,23 +293,46 @@ impl Scan {
             printable: true,
             space: false,
             indicator_inside: false,
+            line_break: false,
         };
-        let mut previous = 0u8;
-        for (i, &c) in b.iter().enumerate() {
+        // Most scalars are letters, digits and `-./_` only: one table look-up a byte finds
+        // where anything else starts.
+        let Some(start) = b.iter().position(|&c| !ORDINARY[usize::from(c)]) else {
+            return scan;
+        };
+        let mut previous = start.checked_sub(1).and_then(|i| b.get(i)).copied();
+        for (i, &c) in b.iter().enumerate().skip(start) {
             match c {
+                _ if ORDINARY[usize::from(c)] => {}
+                b'\n' => {
+                    scan.line_break = true;
+                    scan.printable = false;
+                }
                 b' ' => scan.space = true,
                 b':' if i > 0 => {
                     scan.indicator_inside |= b.get(i + 1).is_none_or(|next| *next == b' ');
                 }
-                b'#' if previous == b' ' => scan.indicator_inside = true,
+                b'#' if previous == Some(b' ') => scan.indicator_inside = true,
                 b'!'..=b'~' => {}
                 _ => scan.printable = false,
             }
-            previous = c;
+            previous = Some(c);
         }
         scan
     }
 }
+
+/// The printable ASCII bytes other than a space, `:` and `#`: the ones [`Scan::of`] only
+/// passes over.
+static ORDINARY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = b'!';
+    while c <= b'~' {
+        table[c as usize] = c != b':' && c != b'#';
+        c += 1;
+    }
+    table
+};
 
 /// libyaml's `yaml_emitter_analyze_scalar` allows block-plain style for this printable ASCII
 /// text: not empty, no leading or trailing space, no document marker at the start, no block

@@ -35,18 +35,18 @@ const MAX_DEPTH: usize = 64;
 pub(crate) fn read(text: &str) -> Read<Value> {
     // Tabs, `\r`, control and non-ASCII characters (libyaml's line breaks U+0085/U+2028,
     // BOMs, non-printable checks) are libyaml's to judge.
-    if !text
-        .bytes()
-        .all(|b| b == b'\n' || (b' '..=b'~').contains(&b))
-    {
+    if !printable_ascii(text.as_bytes()) {
         return Err(Unsupported);
     }
     let mut r = Reader {
+        text,
         s: text.as_bytes(),
         pos: 0,
         line_start: 0,
         depth: 0,
         in_document: false,
+        entries: Vec::new(),
+        items: Vec::new(),
     };
     r.next_content_line()?;
     if r.at_document_marker(b"---") {
@@ -68,13 +68,33 @@ pub(crate) fn read(text: &str) -> Read<Value> {
     Ok(root)
 }
 
+/// Only line breaks and printable ASCII: checked 16 bytes at a time without a branch per
+/// byte (the compiler vectorizes it), as every document read passes through here whole.
+fn printable_ascii(b: &[u8]) -> bool {
+    let bad = |c: u8| c != b'\n' && !(b' '..=b'~').contains(&c);
+    let mut chunks = b.chunks_exact(16);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |any, &c| any | bad(c)) {
+            return false;
+        }
+    }
+    !chunks.remainder().iter().any(|&c| bad(c))
+}
+
 struct Reader<'a> {
+    /// The text, for slices of it; `s` is its bytes.
+    text: &'a str,
     s: &'a [u8],
     pos: usize,
     line_start: usize,
     depth: usize,
     /// Past the leading `---` (if any): a document marker now ends the document.
     in_document: bool,
+    /// The entries of the block mappings being read, innermost last: a mapping is built at
+    /// its final size once its entries are known (growing it rehashed every key).
+    entries: Vec<(String, Value)>,
+    /// The same for the items of block sequences.
+    items: Vec<Value>,
 }
 
 fn is_blank_or_end(b: Option<u8>) -> bool {
@@ -100,7 +120,7 @@ impl<'a> Reader<'a> {
 
     fn slice(&self, from: usize, to: usize) -> &'a str {
         // Only ASCII was let in, so every byte range is a char boundary.
-        std::str::from_utf8(&self.s[from..to]).unwrap_or_default()
+        self.text.get(from..to).unwrap_or_default()
     }
 
     fn skip_spaces(&mut self) -> usize {
@@ -244,11 +264,11 @@ impl<'a> Reader<'a> {
 
     /// A block mapping at `column`; its first key is read and the `:` consumed.
     fn mapping(&mut self, column: usize, first_key: String) -> Read<Value> {
-        let mut map = Map::new();
+        let first = self.entries.len();
         let mut key = first_key;
         loop {
             let value = self.mapping_value(column)?;
-            map.insert(key, value);
+            self.entries.push((key, value));
             if self.eof() {
                 break;
             }
@@ -261,7 +281,7 @@ impl<'a> Reader<'a> {
             }
             key = self.key()?;
         }
-        Ok(Value::Object(map))
+        Ok(collect_map(&mut self.entries, first))
     }
 
     /// A mapping key at the current position with its `:`.
@@ -322,7 +342,7 @@ impl<'a> Reader<'a> {
 
     /// A block sequence whose `-` entries sit at `column`.
     fn sequence(&mut self, column: usize) -> Read<Value> {
-        let mut items = Vec::new();
+        let first = self.items.len();
         loop {
             // At the `-` of an entry.
             self.pos += 1;
@@ -342,7 +362,7 @@ impl<'a> Reader<'a> {
             } else {
                 self.block_node(column as i64, true)?
             };
-            items.push(item);
+            self.items.push(item);
             if self.eof() {
                 break;
             }
@@ -359,7 +379,7 @@ impl<'a> Reader<'a> {
                 break;
             }
         }
-        Ok(Value::Array(items))
+        Ok(collect_items(&mut self.items, first))
     }
 
     /// A plain scalar in block context, up to `: `, ` #` or the end of the line. Returns its
@@ -371,17 +391,22 @@ impl<'a> Reader<'a> {
             return Err(Unsupported);
         }
         let mut key = false;
-        loop {
-            match self.peek_at(0) {
-                None | Some(b'\n') => break,
-                Some(b':') if is_blank_or_end(self.peek_at(1)) => {
+        // Over the rest of the text directly: this loop sees every byte of every plain
+        // scalar and key.
+        let rest = self.s.get(start..).unwrap_or_default();
+        let mut length = 0;
+        while let Some(&c) = rest.get(length) {
+            match c {
+                b'\n' => break,
+                b':' if is_blank_or_end(rest.get(length + 1).copied()) => {
                     key = true;
                     break;
                 }
-                Some(b'#') if self.pos > start && self.s[self.pos - 1] == b' ' => break,
-                Some(_) => self.pos += 1,
+                b'#' if length > 0 && rest[length - 1] == b' ' => break,
+                _ => length += 1,
             }
         }
+        self.pos = start + length;
         let mut end = self.pos;
         while end > start && self.s[end - 1] == b' ' {
             end -= 1;
@@ -398,6 +423,22 @@ impl<'a> Reader<'a> {
         }
         Ok((self.slice(start, end), key))
     }
+}
+
+/// The mapping of the entries from `first` on, taken off the stack. Apart from the
+/// recursive reader, whose frames (deep in debug builds) stay small without its locals.
+fn collect_map(entries: &mut Vec<(String, Value)>, first: usize) -> Value {
+    let mut map = Map::with_capacity(entries.len().saturating_sub(first));
+    // In order, so a repeated key keeps its first place and its last value.
+    for (key, value) in entries.drain(first..) {
+        map.insert(key, value);
+    }
+    Value::Object(map)
+}
+
+/// The sequence of the items from `first` on, taken off the stack (see [`collect_map`]).
+fn collect_items(items: &mut Vec<Value>, first: usize) -> Value {
+    Value::Array(items.drain(first..).collect())
 }
 
 /// A plain scalar value, resolved as go-yaml v2 resolves it; the forms that cannot become

@@ -468,10 +468,26 @@ pub(crate) fn resolves_to_string(text: &str) -> bool {
     // case skips building the resolved value (a copy of the text).
     match text.as_bytes().first() {
         Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~') => {
-            resolve_plain(text, true).0 == Resolved::Str
+            // Quantities (`250m`, `1Gi`) and versions start with a digit: a byte no number,
+            // timestamp or keyword holds settles them without parsing.
+            !text.bytes().all(in_non_string_scalar) || resolve_plain(text, true).0 == Resolved::Str
         }
         _ => keyword(text).is_none(),
     }
+}
+
+/// Whether `b` may appear in a plain scalar that resolves to something other than a string:
+/// Go's integers (`0x`, `0o`, `0b` prefixes, hex digits, `_`), YAML floats, go-yaml's
+/// timestamps, and the keywords starting with a sign, `.` or `~`.
+fn in_non_string_scalar(b: u8) -> bool {
+    matches!(
+        b,
+        b'0'..=b'9'
+            | b'a'..=b'f'
+            | b'A'..=b'F'
+            | b'x' | b'X' | b'o' | b'O' | b'i' | b'I' | b'n' | b'N' | b't' | b'T' | b'z' | b'Z'
+            | b'_' | b'+' | b'-' | b'.' | b':' | b'~' | b' '
+    )
 }
 
 /// An untagged plain scalar as [`resolve`] decodes it; `None` for the non-finite floats,
@@ -521,6 +537,33 @@ fn resolve_plain(text: &str, try_timestamp: bool) -> (Resolved, Value) {
 
 /// go-yaml's keywords: booleans, null (the empty text too) and the non-finite floats.
 fn keyword(text: &str) -> Option<(Resolved, Value)> {
+    // The longest keywords (`false`, `+.inf`) have five bytes; most text is longer, or
+    // starts with a letter none of them does.
+    let could_be = match text.as_bytes().first() {
+        None => true,
+        Some(first) => {
+            text.len() <= 5
+                && matches!(
+                    first,
+                    b'y' | b'Y'
+                        | b'n'
+                        | b'N'
+                        | b't'
+                        | b'T'
+                        | b'f'
+                        | b'F'
+                        | b'o'
+                        | b'O'
+                        | b'~'
+                        | b'.'
+                        | b'+'
+                        | b'-'
+                )
+        }
+    };
+    if !could_be {
+        return None;
+    }
     match text {
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
             Some((Resolved::Bool, Value::Bool(true)))
@@ -937,7 +980,28 @@ on: 2
         assert!(yaml_to_json(&ok).is_ok());
     }
 
+    /// go-yaml v2's keywords, each in the capitalisations it accepts.
+    const KEYWORDS: [&str; 39] = [
+        "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no",
+        "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "", "~", "null", "Null",
+        "NULL", ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
+        "-.Inf", "-.INF",
+    ];
+
+    #[test]
+    fn every_keyword_is_found() {
+        for keyword_text in KEYWORDS {
+            assert!(keyword(keyword_text).is_some(), "{keyword_text:?}");
+        }
+    }
+
     proptest! {
+        /// Nothing else is a keyword (the quick rejections included).
+        #[test]
+        fn only_keywords_are_keywords(s in "[a-zA-Z.+~-]{0,6}") {
+            prop_assert_eq!(keyword(&s).is_some(), KEYWORDS.contains(&s.as_str()));
+        }
+
         #[test]
         fn never_panics(s in any::<String>()) {
             let _ = yaml_to_json(&s);
@@ -946,6 +1010,25 @@ on: 2
         /// The shortcut answers as the full resolution does.
         #[test]
         fn resolves_to_string_shortcut(s in "[a-zA-Z0-9.+~_:-]{0,10}") {
+            prop_assert_eq!(resolves_to_string(&s), resolve_plain(&s, true).0 == Resolved::Str);
+        }
+
+        /// The same on the shapes that resolve to something else (integers in every base,
+        /// floats, timestamps, the non-finite keywords), with any printable character put
+        /// anywhere in them or not.
+        #[test]
+        fn resolves_to_string_shortcut_on_number_shapes(
+            shape in prop_oneof![
+                "[-+]?(0[xXoObB]?)?[0-9a-fA-F_]{1,8}",
+                "[-+]?[0-9]{0,4}\\.?[0-9]{0,4}([eE][-+]?[0-9]{1,3})?",
+                "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\\.[0-9]{1,4})?(Z|[-+][0-9]{1,2}(:[0-9]{2})?)?)?",
+                "[-+]?\\.?(inf|Inf|INF|nan|NaN|NAN|~)",
+            ],
+            extra in "[ -~]?",
+            at in any::<proptest::sample::Index>(),
+        ) {
+            let mut s = shape;
+            s.insert_str(at.index(s.len() + 1), &extra);
             prop_assert_eq!(resolves_to_string(&s), resolve_plain(&s, true).0 == Resolved::Str);
         }
 

@@ -74,7 +74,14 @@ fn scalar(e: &mut EventEmitter, value: &str, style: ScalarStyle) -> Result<(), S
 pub(super) fn string_style(s: &str) -> ScalarStyle {
     if s.contains('\n') {
         ScalarStyle::Literal
-    } else if resolves_to_string(s) && !is_base60_float(s) {
+    } else {
+        single_line_style(s)
+    }
+}
+
+/// [`string_style`] of a string known to hold no line break.
+pub(super) fn single_line_style(s: &str) -> ScalarStyle {
+    if resolves_to_string(s) && !is_base60_float(s) {
         ScalarStyle::Plain
     } else {
         ScalarStyle::DoubleQuoted
@@ -141,6 +148,21 @@ fn is_base60_float(s: &str) -> bool {
 /// go-yaml v2's `keyList.Less` for string keys: runs of digits compare by value, a letter
 /// sorts after a non-letter, otherwise code points compare.
 pub fn natural_order(a: &str, b: &str) -> Ordering {
+    // Most keys first differ at an ASCII letter (`image`, `name`, `ports`): a letter there
+    // decides, whatever came before. The bytes before are the same text, so the byte found
+    // is where the runes differ too.
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if let Some((&p, &q)) = x.iter().zip(y).find(|(p, q)| p != q)
+        && p.is_ascii()
+        && q.is_ascii()
+    {
+        match (p.is_ascii_alphabetic(), q.is_ascii_alphabetic()) {
+            (true, true) => return p.cmp(&q),
+            (true, false) => return Ordering::Greater,
+            (false, true) => return Ordering::Less,
+            (false, false) => {}
+        }
+    }
     // Keys are nearly always ASCII: compare bytes then, without collecting the runes (sorting
     // a pod's keys runs this thousands of times).
     if a.is_ascii() && b.is_ascii() {
@@ -330,6 +352,14 @@ pub(super) mod tests {
         /// The byte path for ASCII keys orders exactly as the rune path.
         #[test]
         fn ascii_fast_path_agrees(a in "[a-zA-Z0-9_./ -]{0,8}", b in "[a-zA-Z0-9_./ -]{0,8}") {
+            let ar: Vec<char> = a.chars().collect();
+            let br: Vec<char> = b.chars().collect();
+            prop_assert_eq!(natural_order(&a, &b), natural_order_of(&ar, &br));
+        }
+
+        /// The same with letters and digits outside ASCII (`é`, `ß`, Arabic-Indic digits).
+        #[test]
+        fn fast_paths_agree_beyond_ascii(a in "[a-c0-2_é ß٣-]{0,6}", b in "[a-c0-2_é ß٣-]{0,6}") {
             let ar: Vec<char> = a.chars().collect();
             let br: Vec<char> = b.chars().collect();
             prop_assert_eq!(natural_order(&a, &b), natural_order_of(&ar, &br));

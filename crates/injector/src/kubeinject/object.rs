@@ -39,7 +39,7 @@ pub fn into_object(
         inject_list_items(injector, &mut object, warnings)?;
         return Ok(object);
     };
-    if kind.template_is_pointer() && object.pointer("/spec/template").is_none_or(Value::is_null) {
+    if kind.template_is_pointer() && at(&object, "/spec/template").is_none_or(Value::is_null) {
         return Err(KubeInjectError::MissingTemplate(
             "spec.template is required value".into(),
         ));
@@ -68,7 +68,7 @@ pub fn into_object(
         }
     };
 
-    let host_network = pod.pointer("/spec/hostNetwork") == Some(&Value::Bool(true));
+    let host_network = at(&pod, "/spec/hostNetwork") == Some(&Value::Bool(true));
     if host_network {
         warnings.push(skip("host networking enabled"));
     } else {
@@ -138,8 +138,7 @@ fn workload_meta(kind: Kind, object: &Value, pod: &Value) -> DeployMeta {
         return deploymeta::deploy_meta(pod);
     }
     let text = |pointer: &str| {
-        object
-            .pointer(pointer)
+        at(object, pointer)
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string()
@@ -155,8 +154,7 @@ fn workload_meta(kind: Kind, object: &Value, pod: &Value) -> DeployMeta {
 /// Moves the pod's metadata and spec out of the object (no copy of the pod).
 fn take_pod(object: &mut Value, location: PodLocation) -> Result<(Value, Value), KubeInjectError> {
     let mut take = |pointer: &str| {
-        object
-            .pointer_mut(pointer)
+        at_mut(object, pointer)
             .map(std::mem::take)
             .ok_or_else(|| KubeInjectError::MissingTemplate(format!("{pointer} is missing")))
     };
@@ -176,7 +174,7 @@ fn put_pod(
             .get_mut(field)
             .map(std::mem::take)
             .unwrap_or(Value::Null);
-        let Some(slot) = object.pointer_mut(pointer) else {
+        let Some(slot) = at_mut(object, pointer) else {
             return Err(KubeInjectError::MissingTemplate(format!(
                 "{pointer} is missing"
             )));
@@ -184,6 +182,21 @@ fn put_pod(
         *slot = part;
     }
     Ok(())
+}
+
+/// `value.pointer(path)` for this module's paths, which name object fields only and hold no
+/// `~` escapes: a look-up per step, without `pointer`'s copy of every step's text.
+fn at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('/')
+        .skip(1)
+        .try_fold(value, |value, key| value.get(key))
+}
+
+/// [`at`] for `pointer_mut`.
+fn at_mut<'v>(value: &'v mut Value, path: &str) -> Option<&'v mut Value> {
+    path.split('/')
+        .skip(1)
+        .try_fold(value, |value, key| value.get_mut(key))
 }
 
 /// A `List`: every registered item is injected in place, the others are kept as they are.
@@ -202,4 +215,47 @@ fn inject_list_items(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The look-ups answer as `pointer` does on every path this module asks, present,
+    /// absent, null or through a value that is not an object.
+    #[test]
+    fn look_ups_answer_as_pointers_do() {
+        let objects = [
+            json!({"spec": {"template": {"metadata": {"name": "a"}, "spec": {"hostNetwork": true}},
+                            "jobTemplate": {"metadata": {}, "spec": {"template": {"spec": null}}}},
+                   "metadata": {"name": "n", "namespace": "ns"}, "kind": "Deployment"}),
+            json!({"spec": {"template": null}, "metadata": "text", "kind": 3}),
+            json!({"spec": ["template"]}),
+            json!(null),
+        ];
+        let mut paths = vec![
+            "/spec/template",
+            "/spec/hostNetwork",
+            "/metadata/name",
+            "/metadata/namespace",
+            "/kind",
+            "/apiVersion",
+        ];
+        for name in ["Pod", "CronJob", "Deployment"] {
+            let location = Kind::from_name(name).and_then(Kind::pod_location).unwrap();
+            paths.extend([location.metadata, location.spec]);
+        }
+        for mut object in objects {
+            for path in &paths {
+                assert_eq!(
+                    at(&object, path),
+                    object.pointer(path),
+                    "{path} in {object}"
+                );
+                let expected = object.clone().pointer_mut(path).cloned();
+                assert_eq!(at_mut(&mut object, path).cloned(), expected, "{path}");
+            }
+        }
+    }
 }
