@@ -28,6 +28,7 @@ pub mod image;
 pub mod patch;
 pub mod select;
 pub mod strip;
+mod template_pod;
 pub(crate) mod typed;
 
 pub use crate::annotation::NATIVE_SIDECAR as NATIVE_SIDECAR_ANNOTATION;
@@ -517,8 +518,16 @@ impl Injector {
                 });
             }
             let rendered = self.renderer.render(name, &data)?;
-            template_pod =
-                typed::merge_template(std::mem::take(&mut template_pod), rendered.clone())?;
+            // A single template's names are the render's: no copy of it merged and normalized.
+            let names_only = match selected.len() {
+                1 => template_pod::names_only(&rendered),
+                _ => None,
+            };
+            let shortcut = names_only.is_some();
+            template_pod = match names_only {
+                Some(names) => names,
+                None => typed::merge_template(std::mem::take(&mut template_pod), rendered.clone())?,
+            };
 
             let current = merged.as_ref().unwrap_or(pod);
             let native = match containers::annotation(current, NATIVE_SIDECAR_ANNOTATION) {
@@ -544,13 +553,25 @@ impl Injector {
             // The previous template's result is merged into, not copied; the received pod
             // stays as it is (the diff base).
             let mut base = merged.take().unwrap_or_else(|| pod.clone());
-            merged = Some(if move_proxy {
+            let result = if move_proxy {
                 // The move changes the base beyond what the overlay reaches.
                 move_proxy_to_init_containers(&mut base);
-                typed::merge_overlay_owned(base, rendered)?
+                typed::merge_overlay_owned(base, rendered)
             } else {
-                typed::merge_overlay_typed(base, rendered)?
-            });
+                typed::merge_overlay_typed(base, rendered)
+            };
+            match result {
+                Ok(pod) => merged = Some(pod),
+                Err(error) => {
+                    if shortcut {
+                        // Istio builds the template pod first: its error is the one reported.
+                        // Rendering is deterministic, so the render is had again, not kept.
+                        let again = self.renderer.render(name, &data)?;
+                        typed::merge_template(Value::Object(Map::new()), again)?;
+                    }
+                    return Err(error);
+                }
+            }
         }
         let merged = match merged {
             Some(merged) => merged,
