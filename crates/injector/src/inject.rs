@@ -386,7 +386,7 @@ impl Injector {
                 || self.values.hold_application_until_proxy_starts(),
         };
         postprocess::post_process_pod(&mut merged, &template_pod, &settings)?;
-        let merged = typed::normalize_owned_pod(merged)
+        let merged = typed::normalize_post_processed(merged)
             .map_err(|e| InjectError::PostProcess(format!("injected pod is invalid: {e}")))?;
 
         let patched = patch::apply_changes(raw.into_owned(), &pod, merged);
@@ -874,6 +874,37 @@ mod tests {
             ["istio-init", "istio-proxy"]
         );
         assert!(out.warnings.is_empty());
+    }
+
+    // Post-processing appends annotations and labels; Istio's patch adds them in Go's order
+    // (sorted map keys) after the pod's own.
+    #[test]
+    fn post_processing_edits_come_out_in_go_order() {
+        let mut pod = hello(json!({"zzz": "last"}));
+        pod["metadata"]["labels"] = json!({"zz": "last"});
+        pod["spec"]["containers"][0]["readinessProbe"] =
+            json!({"periodSeconds": 5, "httpGet": {"port": 8080, "path": "/ready"}});
+        let injector = injector_with(json!({"global": {"network": "net1"}}), native());
+        let Ok(out) = run(&injector, &pod, "ns") else {
+            panic!("injection failed")
+        };
+        let keys = |v: &Value| -> Vec<String> {
+            v.as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let annotations = keys(&out.pod["metadata"]["annotations"]);
+        assert_eq!(annotations[0], "zzz");
+        assert!(annotations.len() > 2, "{annotations:?}");
+        assert!(annotations[1..].is_sorted(), "{annotations:?}");
+        let labels = keys(&out.pod["metadata"]["labels"]);
+        assert_eq!(labels[0], "zz");
+        assert!(labels.iter().any(|l| l == NETWORK_LABEL), "{labels:?}");
+        assert!(labels[1..].is_sorted(), "{labels:?}");
+        // A rewritten probe keeps the fields it had where they were (the patch replaces them).
+        let probe = &out.pod["spec"]["containers"][0]["readinessProbe"];
+        assert_eq!(keys(probe), ["periodSeconds", "httpGet"]);
+        assert_eq!(probe["httpGet"]["path"], "/app-health/hello/readyz");
     }
 
     #[test]

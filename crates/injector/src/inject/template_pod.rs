@@ -88,8 +88,11 @@ fn merges_into_itself(ty: &'static Struct, patch: &Value) -> bool {
         return false;
     };
     map.iter().any(|(key, value)| {
-        ty.field(key)
-            .is_some_and(|field| field_merges_into_itself(field, value))
+        // Only objects and lists merge item by item: a scalar's field is not looked up.
+        matches!(value, Value::Object(_) | Value::Array(_))
+            && ty
+                .field(key)
+                .is_some_and(|field| field_merges_into_itself(field, value))
     })
 }
 
@@ -103,20 +106,35 @@ fn field_merges_into_itself(field: &'static k8s::Field, value: &Value) -> bool {
             let Some(key) = field.merge_key else {
                 return false;
             };
-            let mut seen = HashSet::with_capacity(items.len());
-            items.iter().any(|item| {
-                let repeated = item
-                    .get(key)
-                    .and_then(MergeKey::of)
-                    .is_some_and(|k| !seen.insert(k));
-                repeated || merges_into_itself(s, item)
-            })
+            repeats_a_key(items, key) || items.iter().any(|item| merges_into_itself(s, item))
         }
         (Kind::Map(Elem::Struct(s)), _, Value::Object(map)) => {
             map.values().any(|item| merges_into_itself(s, item))
         }
         _ => false,
     }
+}
+
+/// Whether two of `items` have equal merge keys `key`.
+fn repeats_a_key(items: &[Value], key: &str) -> bool {
+    fn key_of<'a>(item: &'a Value, key: &str) -> Option<MergeKey<'a>> {
+        item.get(key).and_then(MergeKey::of)
+    }
+    // A rendered list is short: comparing pairs costs less than hashing.
+    if items.len() <= 16 {
+        return items.iter().enumerate().any(|(i, item)| {
+            key_of(item, key).is_some_and(|k| {
+                items[..i]
+                    .iter()
+                    .any(|earlier| key_of(earlier, key).as_ref() == Some(&k))
+            })
+        });
+    }
+    let mut seen = HashSet::with_capacity(items.len());
+    items
+        .iter()
+        .filter_map(|item| key_of(item, key))
+        .any(|k| !seen.insert(k))
 }
 
 /// A merge key as the strategic merge compares them (Go's `interface{}` from JSON: numbers

@@ -113,6 +113,17 @@ fn directives_and_odd_items_take_the_full_path() {
 }
 
 #[test]
+fn a_repeated_key_is_found_in_long_lists_too() {
+    for len in [2, 16, 17, 40] {
+        let mut env: Vec<Value> = (0..len).map(|i| json!({"name": format!("V{i}")})).collect();
+        let rendered = |env: &[Value]| json!({"spec": {"containers": [{"name": "c", "env": env}]}});
+        assert!(names_only(&rendered(&env)).is_some(), "{len}");
+        env.push(json!({"name": "V1", "value": "again"}));
+        assert_eq!(names_only(&rendered(&env)), None, "{len}");
+    }
+}
+
+#[test]
 fn the_template_pods_error_comes_first() {
     // Both merges fail; Istio reports the template pod's.
     let pod = json!({"spec": {"containers": [{"name": "app"}]}});
