@@ -7,8 +7,6 @@
 //! the template pod can be had without copying, merging and normalizing the whole render —
 //! provided the render's merge into the pod succeeds (see [`names_only`]).
 
-use std::collections::HashSet;
-
 use serde_json::{Map, Value};
 
 use crate::k8s::{self, Elem, Kind, PatchStrategy, Struct};
@@ -117,29 +115,21 @@ fn field_merges_into_itself(field: &'static k8s::Field, value: &Value) -> bool {
 
 /// Whether two of `items` have equal merge keys `key`.
 fn repeats_a_key(items: &[Value], key: &str) -> bool {
-    fn key_of<'a>(item: &'a Value, key: &str) -> Option<MergeKey<'a>> {
-        item.get(key).and_then(MergeKey::of)
+    if items.len() < 2 {
+        return false;
     }
-    // A rendered list is short: comparing pairs costs less than hashing.
-    if items.len() <= 16 {
-        return items.iter().enumerate().any(|(i, item)| {
-            key_of(item, key).is_some_and(|k| {
-                items[..i]
-                    .iter()
-                    .any(|earlier| key_of(earlier, key).as_ref() == Some(&k))
-            })
-        });
-    }
-    let mut seen = HashSet::with_capacity(items.len());
-    items
+    // Each key read once (a look-up hashes it), then sorted: equal keys end up side by side.
+    let mut keys: Vec<MergeKey<'_>> = items
         .iter()
-        .filter_map(|item| key_of(item, key))
-        .any(|k| !seen.insert(k))
+        .filter_map(|item| item.get(key).and_then(MergeKey::of))
+        .collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|pair| pair[0] == pair[1])
 }
 
 /// A merge key as the strategic merge compares them (Go's `interface{}` from JSON: numbers
 /// are `float64`).
-#[derive(PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
 enum MergeKey<'a> {
     Str(&'a str),
     Num(u64),
