@@ -113,23 +113,27 @@ fn field_merges_into_itself(field: &'static k8s::Field, value: &Value) -> bool {
     }
 }
 
-/// Whether two of `items` have equal merge keys `key`.
+/// Whether two of `items` have equal merge keys `key` (or may have: a list too long to
+/// compare pairwise is taken to, and the full path taken).
 fn repeats_a_key(items: &[Value], key: &str) -> bool {
+    const PAIRWISE: usize = 64;
     if items.len() < 2 {
         return false;
     }
-    // Each key read once (a look-up hashes it), then sorted: equal keys end up side by side.
-    let mut keys: Vec<MergeKey<'_>> = items
+    if items.len() > PAIRWISE {
+        return true;
+    }
+    // Each key read once: a look-up hashes it.
+    let keys: Vec<MergeKey<'_>> = items
         .iter()
         .filter_map(|item| item.get(key).and_then(MergeKey::of))
         .collect();
-    keys.sort_unstable();
-    keys.windows(2).any(|pair| pair[0] == pair[1])
+    keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k))
 }
 
 /// A merge key as the strategic merge compares them (Go's `interface{}` from JSON: numbers
 /// are `float64`).
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
+#[derive(PartialEq, Eq)]
 enum MergeKey<'a> {
     Str(&'a str),
     Num(u64),

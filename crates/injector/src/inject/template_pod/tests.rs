@@ -113,14 +113,17 @@ fn directives_and_odd_items_take_the_full_path() {
 }
 
 #[test]
-fn a_repeated_key_is_found_in_long_lists_too() {
-    for len in [2, 16, 17, 40] {
+fn a_repeated_key_is_found_in_lists_of_any_length() {
+    let rendered = |env: &[Value]| json!({"spec": {"containers": [{"name": "c", "env": env}]}});
+    for len in [2, 16, 63] {
         let mut env: Vec<Value> = (0..len).map(|i| json!({"name": format!("V{i}")})).collect();
-        let rendered = |env: &[Value]| json!({"spec": {"containers": [{"name": "c", "env": env}]}});
         assert!(names_only(&rendered(&env)).is_some(), "{len}");
         env.push(json!({"name": "V1", "value": "again"}));
         assert_eq!(names_only(&rendered(&env)), None, "{len}");
     }
+    // Past 64 items the full path is taken without looking.
+    let env: Vec<Value> = (0..65).map(|i| json!({"name": format!("V{i}")})).collect();
+    assert_eq!(names_only(&rendered(&env)), None);
 }
 
 #[test]
