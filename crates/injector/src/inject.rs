@@ -28,6 +28,7 @@ pub mod image;
 pub mod patch;
 pub mod select;
 pub mod strip;
+mod template_pod;
 pub(crate) mod typed;
 
 pub use crate::annotation::NATIVE_SIDECAR as NATIVE_SIDECAR_ANNOTATION;
@@ -385,7 +386,7 @@ impl Injector {
                 || self.values.hold_application_until_proxy_starts(),
         };
         postprocess::post_process_pod(&mut merged, &template_pod, &settings)?;
-        let merged = typed::normalize_owned_pod(merged)
+        let merged = typed::normalize_post_processed(merged)
             .map_err(|e| InjectError::PostProcess(format!("injected pod is invalid: {e}")))?;
 
         let patched = patch::apply_changes(raw.into_owned(), &pod, merged);
@@ -517,8 +518,16 @@ impl Injector {
                 });
             }
             let rendered = self.renderer.render(name, &data)?;
-            template_pod =
-                typed::merge_template(std::mem::take(&mut template_pod), rendered.clone())?;
+            // A single template's names are the render's: no copy of it merged and normalized.
+            let names_only = match selected.len() {
+                1 => template_pod::names_only(&rendered),
+                _ => None,
+            };
+            let shortcut = names_only.is_some();
+            template_pod = match names_only {
+                Some(names) => names,
+                None => typed::merge_template(std::mem::take(&mut template_pod), rendered.clone())?,
+            };
 
             let current = merged.as_ref().unwrap_or(pod);
             let native = match containers::annotation(current, NATIVE_SIDECAR_ANNOTATION) {
@@ -544,13 +553,25 @@ impl Injector {
             // The previous template's result is merged into, not copied; the received pod
             // stays as it is (the diff base).
             let mut base = merged.take().unwrap_or_else(|| pod.clone());
-            merged = Some(if move_proxy {
+            let result = if move_proxy {
                 // The move changes the base beyond what the overlay reaches.
                 move_proxy_to_init_containers(&mut base);
-                typed::merge_overlay_owned(base, rendered)?
+                typed::merge_overlay_owned(base, rendered)
             } else {
-                typed::merge_overlay_typed(base, rendered)?
-            });
+                typed::merge_overlay_typed(base, rendered)
+            };
+            match result {
+                Ok(pod) => merged = Some(pod),
+                Err(error) => {
+                    if shortcut {
+                        // Istio builds the template pod first: its error is the one reported.
+                        // Rendering is deterministic, so the render is had again, not kept.
+                        let again = self.renderer.render(name, &data)?;
+                        typed::merge_template(Value::Object(Map::new()), again)?;
+                    }
+                    return Err(error);
+                }
+            }
         }
         let merged = match merged {
             Some(merged) => merged,
@@ -853,6 +874,37 @@ mod tests {
             ["istio-init", "istio-proxy"]
         );
         assert!(out.warnings.is_empty());
+    }
+
+    // Post-processing appends annotations and labels; Istio's patch adds them in Go's order
+    // (sorted map keys) after the pod's own.
+    #[test]
+    fn post_processing_edits_come_out_in_go_order() {
+        let mut pod = hello(json!({"zzz": "last"}));
+        pod["metadata"]["labels"] = json!({"zz": "last"});
+        pod["spec"]["containers"][0]["readinessProbe"] =
+            json!({"periodSeconds": 5, "httpGet": {"port": 8080, "path": "/ready"}});
+        let injector = injector_with(json!({"global": {"network": "net1"}}), native());
+        let Ok(out) = run(&injector, &pod, "ns") else {
+            panic!("injection failed")
+        };
+        let keys = |v: &Value| -> Vec<String> {
+            v.as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let annotations = keys(&out.pod["metadata"]["annotations"]);
+        assert_eq!(annotations[0], "zzz");
+        assert!(annotations.len() > 2, "{annotations:?}");
+        assert!(annotations[1..].is_sorted(), "{annotations:?}");
+        let labels = keys(&out.pod["metadata"]["labels"]);
+        assert_eq!(labels[0], "zz");
+        assert!(labels.iter().any(|l| l == NETWORK_LABEL), "{labels:?}");
+        assert!(labels[1..].is_sorted(), "{labels:?}");
+        // A rewritten probe keeps the fields it had where they were (the patch replaces them).
+        let probe = &out.pod["spec"]["containers"][0]["readinessProbe"];
+        assert_eq!(keys(probe), ["periodSeconds", "httpGet"]);
+        assert_eq!(probe["httpGet"]["path"], "/app-health/hello/readyz");
     }
 
     #[test]

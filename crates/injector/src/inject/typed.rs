@@ -9,8 +9,9 @@
 use crate::error::InjectError;
 use crate::k8s::{self, NormalizeOptions};
 use crate::merge;
-use crate::postprocess::containers;
+use crate::postprocess::{self, containers};
 use serde_json::{Map, Value};
+use std::sync::OnceLock;
 
 const KEEP_UNKNOWN: NormalizeOptions = NormalizeOptions {
     keep_unknown: true,
@@ -95,6 +96,32 @@ pub fn set_namespace(pod: &mut Value, namespace: &str) -> Result<(), InjectError
 pub fn normalize_owned_pod(pod: Value) -> Result<Value, InjectError> {
     k8s::normalize_owned(&k8s::POD, pod, &KEEP_UNKNOWN)
         .map_err(|e| InjectError::InvalidPod(e.to_string()))
+}
+
+/// [`normalize_owned_pod`] of the injected pod after post-processing: it was typed before,
+/// and only [`postprocess::EDITED_FIELDS`] are walked again. Debug builds check the result
+/// against the whole pass.
+pub fn normalize_post_processed(pod: Value) -> Result<Value, InjectError> {
+    static GUIDE: OnceLock<k8s::MergeGuide> = OnceLock::new();
+    let guide =
+        GUIDE.get_or_init(|| k8s::MergeGuide::of_fields(&k8s::POD, postprocess::EDITED_FIELDS));
+    #[cfg(debug_assertions)]
+    let whole = normalize_owned_pod(pod.clone());
+    let guided = k8s::normalize_merged(&k8s::POD, pod, guide, &KEEP_UNKNOWN)
+        .map_err(|e| InjectError::InvalidPod(e.to_string()));
+    #[cfg(debug_assertions)]
+    {
+        let text = |r: &Result<Value, InjectError>| match r {
+            Ok(pod) => Ok(serde_json::to_string(pod).unwrap_or_default()),
+            Err(e) => Err(e.to_string()),
+        };
+        assert_eq!(
+            text(&guided),
+            text(&whole),
+            "guided post-processing normalize"
+        );
+    }
+    guided
 }
 
 /// A container decoded into Go's `corev1.Container` (unknown fields dropped); the error names

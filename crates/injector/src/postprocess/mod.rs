@@ -17,6 +17,28 @@ use crate::error::InjectError;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// The fields of the pod that [`post_process_pod`] and
+/// [`overrides::reapply_overwritten_containers`] edit in place after the templates' typed
+/// merges (everything else they change, they change by typed merges): only these can be out
+/// of Go's form afterwards. Metadata maps get keys appended; the proxy's env gets Istio's
+/// variables; application probes and hooks are rewritten; proxy and init users are adjusted.
+pub const EDITED_FIELDS: &[&str] = &[
+    "metadata.labels",
+    "metadata.annotations",
+    "spec.initContainers[].env",
+    "spec.initContainers[].securityContext",
+    "spec.initContainers[].readinessProbe",
+    "spec.initContainers[].livenessProbe",
+    "spec.initContainers[].startupProbe",
+    "spec.initContainers[].lifecycle",
+    "spec.containers[].env",
+    "spec.containers[].securityContext",
+    "spec.containers[].readinessProbe",
+    "spec.containers[].livenessProbe",
+    "spec.containers[].startupProbe",
+    "spec.containers[].lifecycle",
+];
+
 /// The settings post-processing reads.
 #[derive(Debug, Clone, Copy)]
 pub struct PostProcess<'a> {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::owned::{self, KeyFields};
 use super::{Mode, NormalizeOptions, Path, SchemaError, normalize_owned};
-use crate::k8s::schema::{Field, Kind, PatchStrategy, Struct};
+use crate::k8s::schema::{Elem, Field, Kind, PatchStrategy, Struct};
 
 /// Where a patch can have left values that are not in Go's form.
 #[derive(Debug)]
@@ -33,6 +33,8 @@ enum Guide {
         key: &'static str,
         keys: Vec<String>,
     },
+    /// A list of structs: in every element, what the inner guide names.
+    Each(Box<Guide>),
 }
 
 impl MergeGuide {
@@ -45,6 +47,61 @@ impl MergeGuide {
     pub fn of_patch(ty: &'static Struct, patch: &Value) -> MergeGuide {
         MergeGuide(struct_guide(ty, patch))
     }
+
+    /// A guide to the fields at `paths` of a `ty` value, edited in place after it was
+    /// normalized: dotted JSON names, `[]` after a list of structs for each of its elements
+    /// (`spec.containers[].env`). A path the tables do not follow makes the whole value walked.
+    pub fn of_fields(ty: &'static Struct, paths: &[&str]) -> MergeGuide {
+        MergeGuide(fields_guide(ty, paths).unwrap_or(Guide::Full))
+    }
+}
+
+/// The guide of a `ty` value's fields at `paths` (relative to it); `None` for a path the
+/// tables do not follow.
+fn fields_guide(ty: &'static Struct, paths: &[&str]) -> Option<Guide> {
+    // Each field named, whether it is named whole (`None`) or the paths below it.
+    let mut fields: Vec<(&'static Field, Option<Vec<&str>>)> = Vec::new();
+    for path in paths {
+        let (name, rest) = match path.split_once('.') {
+            Some((name, rest)) => (name, Some(rest)),
+            None => (*path, None),
+        };
+        let (name, each) = match name.strip_suffix("[]") {
+            Some(name) => (name, true),
+            None => (name, false),
+        };
+        let (_, field) = ty.field_position(name)?;
+        // `[]` goes after a list of structs, and only there when the path goes into it.
+        let list_of_structs = matches!(field.kind, Kind::Slice(Elem::Struct(_)));
+        if (each && !list_of_structs) || (!each && list_of_structs && rest.is_some()) {
+            return None;
+        }
+        let at = match fields.iter().position(|(f, _)| ptr::eq(*f, field)) {
+            Some(at) => at,
+            None => {
+                fields.push((field, Some(Vec::new())));
+                fields.len() - 1
+            }
+        };
+        match (&mut fields[at].1, rest) {
+            (below @ Some(_), None) => *below = None,
+            (Some(below), Some(rest)) => below.push(rest),
+            (None, _) => {}
+        }
+    }
+    let mut guides = Vec::with_capacity(fields.len());
+    for (field, below) in fields {
+        let guide = match (below, field.kind) {
+            (None, _) => Guide::Full,
+            (Some(below), Kind::Struct(s)) => fields_guide(s, &below)?,
+            (Some(below), Kind::Slice(Elem::Struct(s))) => {
+                Guide::Each(Box::new(fields_guide(s, &below)?))
+            }
+            _ => return None,
+        };
+        guides.push((field, guide));
+    }
+    Some(Guide::Struct(guides))
 }
 
 fn struct_guide(ty: &'static Struct, patch: &Value) -> Guide {
@@ -206,6 +263,16 @@ fn kind_value(
                     let here = Path::Index(path, i);
                     *item = owned::element(elem, std::mem::take(item), mode, &here)?;
                 }
+            }
+            Ok(Value::Array(items))
+        }
+        (Kind::Slice(Elem::Struct(s)), Value::Array(mut items), Guide::Each(inner)) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                let here = Path::Index(path, i);
+                *item = match std::mem::take(item) {
+                    Value::Object(map) => Value::Object(struct_object(s, map, inner, mode, &here)?),
+                    other => owned::element(Elem::Struct(s), other, mode, &here)?,
+                };
             }
             Ok(Value::Array(items))
         }

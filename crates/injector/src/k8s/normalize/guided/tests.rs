@@ -157,3 +157,74 @@ proptest! {
         }
     }
 }
+
+/// Fields a test edits after normalizing, and the guide to them.
+const EDITED: &[&str] = &[
+    "metadata.annotations",
+    "spec.containers[].env",
+    "spec.containers[].readinessProbe",
+    "spec.initContainers[].lifecycle",
+];
+
+/// `value` written at the `which`-th of [`EDITED`] (in every element of a list).
+fn edit(pod: &mut Value, which: usize, value: &Value) {
+    let Some(root) = pod.as_object_mut() else {
+        return;
+    };
+    let (parent, field, list) = match which {
+        0 => ("metadata", "annotations", None),
+        1 => ("spec", "env", Some("containers")),
+        2 => ("spec", "readinessProbe", Some("containers")),
+        _ => ("spec", "lifecycle", Some("initContainers")),
+    };
+    let Some(Value::Object(parent)) = root.get_mut(parent) else {
+        return;
+    };
+    match list {
+        None => {
+            parent.insert(field.into(), value.clone());
+        }
+        Some(list) => {
+            if let Some(Value::Array(items)) = parent.get_mut(list) {
+                for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                    item.insert(field.into(), value.clone());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_fields_guide_names_what_it_is_given() {
+    let guide = MergeGuide::of_fields(&POD, EDITED);
+    assert!(matches!(guide.0, super::Guide::Struct(ref fields) if fields.len() == 2));
+    for bad in [
+        "spec.containers.env",
+        "spec.nodeName[]",
+        "spec.nope",
+        "metadata.labels.x",
+    ] {
+        assert!(
+            matches!(MergeGuide::of_fields(&POD, &[bad]).0, super::Guide::Full),
+            "{bad}"
+        );
+    }
+}
+
+proptest! {
+    #[test]
+    fn a_fields_guide_walks_what_the_full_pass_changes(
+        pod in arb_pod(),
+        value in arb_json(),
+        which in 0usize..4,
+    ) {
+        let Ok(mut typed) = normalize_owned(&POD, pod, &KEEP_UNKNOWN) else {
+            return Ok(());
+        };
+        edit(&mut typed, which, &value);
+        let guide = MergeGuide::of_fields(&POD, EDITED);
+        let full = text(normalize_owned(&POD, typed.clone(), &KEEP_UNKNOWN));
+        let guided = text(normalize_merged(&POD, typed, &guide, &KEEP_UNKNOWN));
+        prop_assert_eq!(guided, full);
+    }
+}
