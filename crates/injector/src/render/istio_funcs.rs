@@ -165,26 +165,31 @@ fn first_non_empty(labels: &dyn Fn(&str) -> Option<String>, keys: &[&str]) -> Op
 /// that loses entries and ends up empty becomes `null` itself (one left empty by the user
 /// stays as it is). Returns `None` for a `null` result.
 pub fn omit_nil(value: &Value) -> Option<Value> {
+    omit_nil_owned(value.clone())
+}
+
+/// [`omit_nil`] of a value the caller owns: what survives is moved, not copied.
+pub fn omit_nil_owned(value: Value) -> Option<Value> {
     match value {
         Value::Null => None,
         Value::Object(map) => {
             if !map.values().any(has_nil) {
-                return Some(value.clone());
+                return Some(Value::Object(map));
             }
             let out: Map<String, Value> = map
-                .iter()
-                .filter_map(|(k, v)| omit_nil(v).map(|v| (k.clone(), v)))
+                .into_iter()
+                .filter_map(|(k, v)| omit_nil_owned(v).map(|v| (k, v)))
                 .collect();
             (!out.is_empty()).then_some(Value::Object(out))
         }
         Value::Array(items) => {
             if !items.iter().any(has_nil) {
-                return Some(value.clone());
+                return Some(Value::Array(items));
             }
-            let out: Vec<Value> = items.iter().filter_map(omit_nil).collect();
+            let out: Vec<Value> = items.into_iter().filter_map(omit_nil_owned).collect();
             (!out.is_empty()).then_some(Value::Array(out))
         }
-        _ => Some(value.clone()),
+        other => Some(other),
     }
 }
 

@@ -432,18 +432,22 @@ fn number_as_int(n: &Number) -> Option<i64> {
 /// A JSON value after a `toYaml` → YAML parse round trip: Go marshals whole float64s without
 /// a fraction, so YAML reads them back as integers. Everything else survives unchanged.
 pub(crate) fn yaml_round_trip(v: &Value) -> Value {
+    let mut v = v.clone();
+    yaml_round_trip_in_place(&mut v);
+    v
+}
+
+/// [`yaml_round_trip`] of a value the caller owns.
+pub(crate) fn yaml_round_trip_in_place(v: &mut Value) {
     match v {
-        Value::Number(n) if n.is_f64() => match number_as_int(n) {
-            Some(i) => Value::from(i),
-            None => v.clone(),
-        },
-        Value::Array(items) => Value::Array(items.iter().map(yaml_round_trip).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), yaml_round_trip(v)))
-                .collect(),
-        ),
-        _ => v.clone(),
+        Value::Number(n) if n.is_f64() => {
+            if let Some(i) = number_as_int(n) {
+                *v = Value::from(i);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(yaml_round_trip_in_place),
+        Value::Object(map) => map.values_mut().for_each(yaml_round_trip_in_place),
+        _ => {}
     }
 }
 
