@@ -241,11 +241,11 @@ impl Values {
             (given, default) = match (given, default) {
                 (Some(Value::Object(map)), default) => {
                     // A given object merges into a default object and replaces anything else.
-                    (map.get(key), default.and_then(|d| d.get(key)))
+                    (map.get(key), default.and_then(|d| d.get_sorted(key)))
                 }
                 (Some(Value::Null), _) => return Err(nil_pointer_field(key)),
                 (Some(other), _) => return Err(field_of_non_map(key, other)),
-                (None, Some(node)) if node.is_map() => (None, node.get(key)),
+                (None, Some(node)) if node.is_map() => (None, node.get_sorted(key)),
                 (None, Some(node)) => return Err(field_of_non_map(key, &node.to_value())),
                 (None, None) => return Ok(At::Absent),
             };
@@ -507,6 +507,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    #[test]
+    fn defaults_are_sorted_for_bisection() {
+        assert!(DEFAULTS.maps_are_sorted());
+    }
 
     #[test]
     fn defaults_accessors() {

@@ -108,7 +108,7 @@ impl<'a> Ctx<'a> {
     /// The pod annotation `key`, if present (even when empty).
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
         self.annotations
-            .and_then(|m| m.get(key))
+            .and_then(|m| member(m, key))
             .and_then(Value::as_str)
     }
 
@@ -125,12 +125,17 @@ impl<'a> Ctx<'a> {
     /// `index .ObjectMeta.Labels key`: `""` when absent.
     pub fn label(&self, key: &str) -> &'a str {
         self.labels
-            .and_then(|m| m.get(key))
+            .and_then(|m| member(m, key))
             .and_then(Value::as_str)
             .unwrap_or_default()
     }
 
-    /// A label lookup for the shared canonical-name helpers.
+    /// A label lookup for the shared canonical-name helpers (`""` when absent).
+    pub fn label_ref_fn(&self) -> impl Fn(&str) -> Option<&'a str> + '_ {
+        move |key: &str| Some(self.label(key))
+    }
+
+    /// A label lookup for the OpenTelemetry attributes helper.
     pub fn label_fn(&self) -> impl Fn(&str) -> Option<String> + '_ {
         move |key: &str| Some(self.label(key).to_string())
     }
@@ -203,6 +208,16 @@ impl<'a> Ctx<'a> {
                 golang::kind_name(v)
             ),
         )
+    }
+}
+
+/// `map[key]`. The template asks a pod's few annotations and labels about forty keys, mostly
+/// absent: comparing lengths is cheaper than hashing each key, up to a dozen entries.
+fn member<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
+    if map.len() <= 12 {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
     }
 }
 

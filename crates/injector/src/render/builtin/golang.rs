@@ -15,11 +15,26 @@ pub(crate) fn format_float(f: f64) -> String {
 /// Go's `%v` of an integer read as a float64: [`format_float`], which for integers below a
 /// million in magnitude is their decimal digits (`%g` switches to the exponent form at 1e+06).
 pub(crate) fn print_int(n: i64) -> String {
-    if n.unsigned_abs() < 1_000_000 {
-        n.to_string()
-    } else {
-        format_float(n as f64)
+    let mut magnitude = n.unsigned_abs();
+    if magnitude >= 1_000_000 {
+        return format_float(n as f64);
     }
+    // At most six digits and a sign, written without `fmt` (slow in wasm).
+    let mut digits = [0u8; 7];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (magnitude % 10) as u8;
+        magnitude /= 10;
+        if magnitude == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        start -= 1;
+        digits[start] = b'-';
+    }
+    digits[start..].iter().map(|&b| char::from(b)).collect()
 }
 
 /// What `{{ v }}` (or `fmt.Sprint` of a value) prints; no value prints as `<no value>`.

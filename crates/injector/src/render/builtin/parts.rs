@@ -279,7 +279,12 @@ pub(crate) fn owner_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), Inje
     } else {
         meta.namespace.as_str()
     };
-    let kind = meta.kind.to_lowercase();
+    // Kinds are ASCII; full Unicode lowering only for anything else.
+    let kind = if meta.kind.is_ascii() {
+        meta.kind.to_ascii_lowercase()
+    } else {
+        meta.kind.to_lowercase()
+    };
     let owner = concat(&[
         "kubernetes://apis/",
         &meta.api_version,

@@ -127,7 +127,7 @@ fn metadata(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
             text(if tunnel.is_empty() { "http" } else { tunnel }),
         );
     }
-    let label_fn = ctx.label_fn();
+    let label_fn = ctx.label_ref_fn();
     labels.insert(
         annotation::CANONICAL_NAME.to_string(),
         Value::String(istio_funcs::canonical_name(

@@ -31,6 +31,13 @@ impl Want {
 
 /// The YAML reader rejects control characters anywhere in the stream.
 fn check_chars(text: &str) -> Result<(), String> {
+    // Printed values are nearly always printable ASCII, which needs no UTF-8 decoding.
+    if text
+        .bytes()
+        .all(|b| matches!(b, b' '..=b'~' | b'\t' | b'\n' | b'\r'))
+    {
+        return Ok(());
+    }
     match text.chars().find(|&c| !yaml_printable(c)) {
         Some(c) => Err(format!(
             "contains the control character U+{:04X}, which YAML does not allow",
@@ -58,7 +65,10 @@ pub(crate) fn plain(text: &str) -> Result<Value, String> {
         // Only a comment follows the key.
         return Ok(Value::Null);
     }
-    if let Some(i) = t.find(" #").or_else(|| t.find("\t#")) {
+    // (Character searches first: a substring search sets up a searcher each time.)
+    if t.contains('#')
+        && let Some(i) = t.find(" #").or_else(|| t.find("\t#"))
+    {
         t = t[..i].trim_end_matches([' ', '\t']);
     }
     if t.is_empty() {
@@ -73,7 +83,9 @@ pub(crate) fn plain(text: &str) -> Result<Value, String> {
         '-' | '?' | ':' => second.is_none_or(|c| c == ' ' || c == '\t'),
         _ => false,
     };
-    if indicator || t.contains(": ") || t.contains(":\t") || t.ends_with(':') {
+    let mapping_colon =
+        t.contains(':') && (t.contains(": ") || t.contains(":\t") || t.ends_with(':'));
+    if indicator || mapping_colon {
         return Err(format!(
             "{text:?} is not a plain YAML scalar (it would be read as YAML structure)"
         ));
@@ -84,6 +96,15 @@ pub(crate) fn plain(text: &str) -> Result<Value, String> {
 /// go-yaml v2's resolution of an unquoted scalar (YAML 1.1 booleans, `null`/`~`, ints with
 /// base prefixes and `_`, floats).
 fn resolve(s: &str) -> Result<Value, String> {
+    // The keywords are at most five bytes and start with one of these: anything else skips
+    // forty string comparisons (each a `memcmp` call in wasm).
+    let keyword = s.len() <= 5
+        && s.as_bytes()
+            .first()
+            .is_some_and(|b| b"~nNyYtTfFoO.+-".contains(b));
+    if !keyword {
+        return resolve_non_keyword(s);
+    }
     match s {
         "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
@@ -100,6 +121,11 @@ fn resolve(s: &str) -> Result<Value, String> {
         }
         _ => {}
     }
+    resolve_non_keyword(s)
+}
+
+/// [`resolve`] of a scalar that is none of YAML 1.1's keywords: a number or a string.
+fn resolve_non_keyword(s: &str) -> Result<Value, String> {
     let first = s.chars().next().unwrap_or(' ');
     if first == '.' {
         if let Some(f) = parse_float(s) {
@@ -192,6 +218,10 @@ fn go_parse_int(s: &str) -> Option<i128> {
 /// The string YAML reads from `content` placed between double quotes.
 pub(crate) fn double_quoted(content: &str) -> Result<String, String> {
     check_chars(content)?;
+    if !content.contains(['"', '\\', '\n', '\r']) {
+        // Nothing to decode: blanks are kept, as they are between other characters.
+        return Ok(content.to_owned());
+    }
     let mut out = String::with_capacity(content.len());
     let mut chars = content.chars().peekable();
     let mut blanks = String::new();
@@ -369,7 +399,7 @@ pub(crate) fn literal_single_line(line: &str) -> Result<String, String> {
     if content.is_empty() {
         return Ok(String::new());
     }
-    Ok(format!("{content}\n"))
+    Ok([content, "\n"].concat())
 }
 
 /// Checks that a parsed scalar decodes into a Pod field of Go type `want`, as Go's JSON
