@@ -430,6 +430,15 @@ fn lookups_over_the_defaults_agree_with_the_merged_tree() {
             let found = values.find_go(&path.join("."));
             let as_value = found.clone().map(|f| f.map(|f| f.to_value().into_owned()));
             assert_eq!(as_value, expected, "{name}: {path:?}");
+            // Looked up below any prefix walked first, as the renderer does for
+            // `global.proxy.`.
+            for split in 1..path.len() {
+                let (prefix, rest) = (path[..split].join("."), path[split..].join("."));
+                let below =
+                    values.find_go_below(&values.walk_prefix(&prefix), &rest, &path.join("."));
+                let below = below.map(|f| f.map(|f| f.to_value().into_owned()));
+                assert_eq!(below, expected, "{name}: {path:?} below {prefix}");
+            }
             if let (Ok(found), Ok(expected)) = (found, &expected) {
                 let expected = expected.as_ref();
                 assert_eq!(

@@ -1,8 +1,6 @@
 //! JSON known at compile time: Istio's defaults, walked by look-ups without being built, and
 //! made into [`Value`]s only where a caller takes them out.
 
-use std::cmp::Ordering;
-
 use serde_json::{Map, Value};
 
 /// A JSON value known at compile time.
@@ -16,36 +14,17 @@ pub(crate) enum Node {
 }
 
 impl Node {
-    /// The member `key` of a map.
+    /// The member `key` of a map. Keys are compared length first, then byte by byte in
+    /// place: most differ in length, and wasm's `memcmp` (which `==` on strings calls) walks
+    /// bytes one call at a time. Istio's default values nest up to forty keys a level, and the
+    /// renderer looks up seventy values per pod.
     pub(crate) fn get(&self, key: &str) -> Option<&'static Node> {
         match self {
-            Node::Map(entries) => entries.iter().find(|(k, _)| *k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// The member `key` of a map whose keys are in byte order, found by bisection (Istio's
-    /// default values nest up to forty keys a level, and the renderer looks up seventy).
-    pub(crate) fn get_sorted(&self, key: &str) -> Option<&'static Node> {
-        match self {
             Node::Map(entries) => entries
-                .binary_search_by(|(k, _)| byte_order(k, key))
-                .ok()
-                .map(|i| &entries[i].1),
+                .iter()
+                .find(|(k, _)| same_key(k, key))
+                .map(|(_, v)| v),
             _ => None,
-        }
-    }
-
-    /// Whether every map in this tree has its keys in strict byte order.
-    #[cfg(test)]
-    pub(crate) fn maps_are_sorted(&self) -> bool {
-        match self {
-            Node::Map(entries) => {
-                entries.windows(2).all(|pair| pair[0].0 < pair[1].0)
-                    && entries.iter().all(|(_, v)| v.maps_are_sorted())
-            }
-            Node::List(items) => items.iter().all(Node::maps_are_sorted),
-            _ => true,
         }
     }
 
@@ -70,13 +49,6 @@ impl Node {
     }
 }
 
-/// `a.cmp(b)` for short keys, compared in place: keys mostly differ in their first bytes,
-/// and wasm's `memcmp`, which `str::cmp` calls, walks bytes one call at a time.
-fn byte_order(a: &str, b: &str) -> Ordering {
-    for (x, y) in a.bytes().zip(b.bytes()) {
-        if x != y {
-            return x.cmp(&y);
-        }
-    }
-    a.len().cmp(&b.len())
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }

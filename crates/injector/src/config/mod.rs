@@ -34,7 +34,7 @@ pub use proxy_config::{InterceptionMode, PROXY_CONFIG_SCHEMA, ProxyConfig};
 pub use proxy_config_resources::{ProxyConfigResource, ProxyConfigResources};
 pub use template_text::TemplateText;
 pub use text::parse_document;
-pub(crate) use values::Found;
+pub(crate) use values::{Found, Walk};
 pub use values::{Values, deep_merge};
 
 use crate::error::ConfigError;

@@ -220,7 +220,37 @@ impl Values {
     /// building anything: the built-in renderer asks about seventy of these per pod, and
     /// mostly prints or tests what it finds.
     pub(crate) fn find_go(&self, dotted: &str) -> Result<Option<Found<'_>>, String> {
-        let found = match self.at(DottedKeys(Some(dotted)))? {
+        let walked = self.walk(self.root(), DottedKeys(Some(dotted)))?;
+        self.found(walked, dotted)
+    }
+
+    /// Where the dotted path `prefix` leads (`None`: nowhere, so nothing below it exists), to
+    /// look below it with [`Values::find_go_below`]; an error is the error of every path below.
+    pub(crate) fn walk_prefix(&self, prefix: &str) -> Result<Option<Walk<'_>>, String> {
+        self.walk(self.root(), DottedKeys(Some(prefix)))
+    }
+
+    /// [`Values::find_go`] of `whole`, which is the walked prefix, a dot, and `rest`.
+    pub(crate) fn find_go_below<'a>(
+        &'a self,
+        prefix: &Result<Option<Walk<'a>>, String>,
+        rest: &str,
+        whole: &str,
+    ) -> Result<Option<Found<'a>>, String> {
+        let walked = match prefix {
+            Ok(Some(from)) => self.walk(*from, DottedKeys(Some(rest)))?,
+            Ok(None) => None,
+            Err(e) => return Err(e.clone()),
+        };
+        self.found(walked, whole)
+    }
+
+    fn found<'a>(
+        &'a self,
+        walked: Option<Walk<'a>>,
+        dotted: &str,
+    ) -> Result<Option<Found<'a>>, String> {
+        let found = match walked.map_or(At::Absent, Walk::at) {
             At::Given(v) => Some(Found::Given(v)),
             At::Default(node) => Some(Found::Default(node)),
             At::Merged => {
@@ -235,27 +265,41 @@ impl Values {
     /// Follows `path` through the given values and the defaults together, without building
     /// the merged tree.
     fn at<'k>(&self, path: impl IntoIterator<Item = &'k str>) -> Result<At<'_>, String> {
-        let mut given = Some(&self.given);
-        let mut default = self.over_defaults.then_some(&DEFAULTS);
-        for key in path {
+        Ok(self.walk(self.root(), path)?.map_or(At::Absent, Walk::at))
+    }
+
+    fn root(&self) -> Walk<'_> {
+        Walk {
+            given: Some(&self.given),
+            default: self.over_defaults.then_some(&DEFAULTS),
+        }
+    }
+
+    /// Follows `keys` from `from`; `None` once neither the given values nor the defaults have
+    /// the key.
+    fn walk<'a, 'k>(
+        &'a self,
+        from: Walk<'a>,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<Option<Walk<'a>>, String> {
+        let Walk {
+            mut given,
+            mut default,
+        } = from;
+        for key in keys {
             (given, default) = match (given, default) {
                 (Some(Value::Object(map)), default) => {
                     // A given object merges into a default object and replaces anything else.
-                    (map.get(key), default.and_then(|d| d.get_sorted(key)))
+                    (map.get(key), default.and_then(|d| d.get(key)))
                 }
                 (Some(Value::Null), _) => return Err(nil_pointer_field(key)),
                 (Some(other), _) => return Err(field_of_non_map(key, other)),
-                (None, Some(node)) if node.is_map() => (None, node.get_sorted(key)),
+                (None, Some(node)) if node.is_map() => (None, node.get(key)),
                 (None, Some(node)) => return Err(field_of_non_map(key, &node.to_value())),
-                (None, None) => return Ok(At::Absent),
+                (None, None) => return Ok(None),
             };
         }
-        Ok(match (given, default) {
-            (Some(Value::Object(_)), Some(node)) if node.is_map() => At::Merged,
-            (Some(v), _) => At::Given(v),
-            (None, Some(node)) => At::Default(node),
-            (None, None) => At::Absent,
-        })
+        Ok(Some(Walk { given, default }))
     }
 
     /// The string at `path`, `""` when it is absent or not a string.
@@ -372,6 +416,24 @@ impl<'p> Iterator for DottedKeys<'p> {
                 self.0 = None;
                 Some(rest)
             }
+        }
+    }
+}
+
+/// How far a path has led through the given values and the defaults together.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Walk<'a> {
+    given: Option<&'a Value>,
+    default: Option<&'static Node>,
+}
+
+impl<'a> Walk<'a> {
+    fn at(self) -> At<'a> {
+        match (self.given, self.default) {
+            (Some(Value::Object(_)), Some(node)) if node.is_map() => At::Merged,
+            (Some(v), _) => At::Given(v),
+            (None, Some(node)) => At::Default(node),
+            (None, None) => At::Absent,
         }
     }
 }
@@ -507,11 +569,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
-
-    #[test]
-    fn defaults_are_sorted_for_bisection() {
-        assert!(DEFAULTS.maps_are_sorted());
-    }
 
     #[test]
     fn defaults_accessors() {

@@ -4,7 +4,7 @@
 
 use super::golang;
 use super::yamltext::{self, Want};
-use crate::config::Found;
+use crate::config::{Found, Walk};
 use crate::error::InjectError;
 use crate::render::TemplateData;
 use serde_json::{Map, Value};
@@ -25,7 +25,12 @@ pub(crate) struct Ctx<'a> {
     pub app_containers: Vec<&'a str>,
     /// `.ProxyConfig.ProxyMetadata`, sorted as Go ranges over it.
     pub proxy_metadata: BTreeMap<String, String>,
+    /// Where `.Values.global.proxy` leads: most look-ups continue from there.
+    global_proxy: Result<Option<Walk<'a>>, String>,
 }
+
+/// The prefix of the template's most frequent `.Values` paths.
+const GLOBAL_PROXY: &str = "global.proxy.";
 
 impl<'a> Ctx<'a> {
     pub fn new(template: &'static str, data: &'a TemplateData<'a>) -> Result<Ctx<'a>, InjectError> {
@@ -56,6 +61,9 @@ impl<'a> Ctx<'a> {
             containers,
             app_containers,
             proxy_metadata: data.proxy_config.proxy_metadata(),
+            global_proxy: data
+                .values
+                .walk_prefix(&GLOBAL_PROXY[..GLOBAL_PROXY.len() - 1]),
         })
     }
 
@@ -71,10 +79,12 @@ impl<'a> Ctx<'a> {
 
     /// `.Values.<path>` as found, for the tests and prints that need no [`Value`] built.
     pub fn found(&self, path: &str) -> Result<Option<Found<'a>>, InjectError> {
-        self.data
-            .values
-            .find_go(path)
-            .map_err(|msg| self.err(format_args!(".Values.{path}"), msg))
+        let values = self.data.values;
+        match path.strip_prefix(GLOBAL_PROXY) {
+            Some(rest) => values.find_go_below(&self.global_proxy, rest, path),
+            None => values.find_go(path),
+        }
+        .map_err(|msg| self.err(format_args!(".Values.{path}"), msg))
     }
 
     /// `.Values.<path>` when it is true in a template `if` (`{{ if .Values.x }}…{{ .Values.x }}`).
