@@ -98,30 +98,45 @@ pub(crate) fn plain(text: &str) -> Result<Value, String> {
 fn resolve(s: &str) -> Result<Value, String> {
     // The keywords are at most five bytes and start with one of these: anything else skips
     // forty string comparisons (each a `memcmp` call in wasm).
-    let keyword = s.len() <= 5
+    let maybe_keyword = s.len() <= 5
         && s.as_bytes()
             .first()
-            .is_some_and(|b| b"~nNyYtTfFoO.+-".contains(b));
-    if !keyword {
-        return resolve_non_keyword(s);
-    }
-    match s {
-        "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Ok(Value::Bool(true));
-        }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Ok(Value::Bool(false));
-        }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
-        | ".nan" | ".NaN" | ".NAN" => {
-            return Err(format!(
-                "{s:?} is a YAML infinity/NaN, which JSON cannot hold"
-            ));
-        }
-        _ => {}
+            .is_some_and(|b| KEYWORD_STARTS.contains(b));
+    if maybe_keyword && let Some(resolved) = resolve_keyword(s) {
+        return resolved;
     }
     resolve_non_keyword(s)
+}
+
+const KEYWORD_STARTS: &[u8] = b"~nNyYtTfFoO.+-";
+const NULLS: [&str; 4] = ["~", "null", "Null", "NULL"];
+const TRUES: [&str; 11] = [
+    "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+];
+const FALSES: [&str; 11] = [
+    "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+];
+const INFINITIES_AND_NANS: [&str; 12] = [
+    ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN",
+    ".NAN",
+];
+
+/// YAML 1.1's keyword scalars: `null`s, booleans, and infinities and NaNs (which JSON cannot
+/// hold).
+fn resolve_keyword(s: &str) -> Option<Result<Value, String>> {
+    if NULLS.contains(&s) {
+        Some(Ok(Value::Null))
+    } else if TRUES.contains(&s) {
+        Some(Ok(Value::Bool(true)))
+    } else if FALSES.contains(&s) {
+        Some(Ok(Value::Bool(false)))
+    } else if INFINITIES_AND_NANS.contains(&s) {
+        Some(Err(format!(
+            "{s:?} is a YAML infinity/NaN, which JSON cannot hold"
+        )))
+    } else {
+        None
+    }
 }
 
 /// [`resolve`] of a scalar that is none of YAML 1.1's keywords: a number or a string.
@@ -222,6 +237,10 @@ pub(crate) fn double_quoted(content: &str) -> Result<String, String> {
         // Nothing to decode: blanks are kept, as they are between other characters.
         return Ok(content.to_owned());
     }
+    decode_double_quoted(content)
+}
+
+fn decode_double_quoted(content: &str) -> Result<String, String> {
     let mut out = String::with_capacity(content.len());
     let mut chars = content.chars().peekable();
     let mut blanks = String::new();
@@ -598,7 +617,25 @@ mod tests {
         );
     }
 
+    #[test]
+    fn every_keyword_passes_the_keyword_filter() {
+        let keywords = NULLS.iter().chain(&TRUES).chain(&FALSES);
+        for keyword in keywords.chain(&INFINITIES_AND_NANS) {
+            assert!(keyword.len() <= 5, "{keyword}");
+            assert!(KEYWORD_STARTS.contains(&keyword.as_bytes()[0]), "{keyword}");
+            assert!(resolve_keyword(keyword).is_some(), "{keyword}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn fast_paths_agree_with_the_general_ones(s in "[ -~\t\n\r\u{1}\u{7f}\u{85}\u{a0}\u{e9}\u{feff}\u{1f600}]{0,12}") {
+            prop_assert_eq!(check_chars(&s).is_ok(), s.chars().all(yaml_printable));
+            if check_chars(&s).is_ok() {
+                prop_assert_eq!(double_quoted(&s), decode_double_quoted(&s));
+            }
+        }
+
         #[test]
         fn scalar_helpers_never_panic(s in any::<String>()) {
             let _ = plain(&s);
