@@ -422,6 +422,41 @@ fn lookups_over_the_defaults_agree_with_the_merged_tree() {
             let got = fresh().lookup_go(path).map(|v| v.map(|v| v.into_owned()));
             assert_eq!(got, expected, "{name}: {path:?}");
             checked += 1;
+            if path.is_empty() || path.iter().any(|key| key.contains('.')) {
+                continue;
+            }
+            // The dotted look-up and what the renderer does with what it finds.
+            let values = fresh();
+            let found = values.find_go(&path.join("."));
+            let as_value = found.clone().map(|f| f.map(|f| f.to_value().into_owned()));
+            assert_eq!(as_value, expected, "{name}: {path:?}");
+            // Looked up below any prefix walked first, as the renderer does for
+            // `global.proxy.`.
+            for split in 1..path.len() {
+                let (prefix, rest) = (path[..split].join("."), path[split..].join("."));
+                let below =
+                    values.find_go_below(&values.walk_prefix(&prefix), &rest, &path.join("."));
+                let below = below.map(|f| f.map(|f| f.to_value().into_owned()));
+                assert_eq!(below, expected, "{name}: {path:?} below {prefix}");
+            }
+            if let (Ok(found), Ok(expected)) = (found, &expected) {
+                let expected = expected.as_ref();
+                assert_eq!(
+                    found.is_some_and(|f| f.truthy()),
+                    golang::truthy(expected),
+                    "{name}: {path:?}"
+                );
+                if let Some(found) = found {
+                    assert_eq!(found.print(), golang::print(expected), "{name}: {path:?}");
+                    for s in ["", "istiod"] {
+                        assert_eq!(
+                            found.eq_str(s),
+                            golang::eq_str(expected, s),
+                            "{name}: {path:?}"
+                        );
+                    }
+                }
+            }
         }
     }
     assert!(checked > 1000, "only {checked} lookups checked");

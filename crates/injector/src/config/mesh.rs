@@ -16,15 +16,19 @@
 
 use serde_json::{Map, Value};
 
+use std::sync::OnceLock;
+
+use super::constant::Node;
 use super::duration::Duration;
 use super::proto::{
     EnumSchema, FieldKind, FieldSchema, MessageSchema, apply_fields, apply_overlay, lookup,
     normalize_field, reorder, type_error,
 };
-use super::proxy_config::{PROXY_CONFIG_SCHEMA, ProxyConfig};
+use super::proxy_config::{DEFAULT_PROXY_CONFIG, PROXY_CONFIG_SCHEMA, ProxyConfig};
 use super::text::{index_path, join_path, parse_document};
 use super::validation::{validate_port, validate_trust_domain, validate_wildcard_domain};
 use crate::error::ConfigError;
+use crate::render::istio_funcs::mesh_uses_otel_semantic_conventions;
 
 static INGRESS_CONTROLLER_MODE: EnumSchema = EnumSchema {
     name: "istio.mesh.v1alpha1.MeshConfig.IngressControllerMode",
@@ -393,30 +397,50 @@ trustDomain: cluster.local
 
 /// A `meshconfig.MeshConfig` after `ApplyMeshConfig`, as canonical proto JSON, with its
 /// effective default ProxyConfig.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct MeshConfig {
-    raw: Value,
+    /// The document. Istio's default mesh ([`MeshConfig::istio_defaults`]) builds it on the
+    /// first [`MeshConfig::raw`] only: the accessors answer from [`BUILTIN_MESH`], and a
+    /// policy instance lives for one request, where most never need the whole document.
+    raw: OnceLock<Value>,
+    /// Whether this is Istio's default mesh (`raw` empty until asked for).
+    istio_defaults: bool,
     default_config: ProxyConfig,
+}
+
+/// Meshes are equal when their documents are, however they were made.
+impl PartialEq for MeshConfig {
+    fn eq(&self, other: &MeshConfig) -> bool {
+        self.default_config == other.default_config && self.raw() == other.raw()
+    }
 }
 
 impl MeshConfig {
     /// What a default install's `istio` ConfigMap gives: the chart's mesh YAML applied over
     /// `mesh.DefaultMeshConfig()`.
     pub fn istio_defaults() -> MeshConfig {
-        // Not cached: a policy instance lives for one request. The chart's mesh changes only
-        // `defaultProviders` of the built-in defaults (its `discoveryAddress` is the built-in
-        // one), so it is set here rather than applied field by field and validated on every
-        // admission; a test checks this against `ApplyMeshConfig` of the chart's mesh.
-        let mut mesh = builtin_mesh();
-        if let Value::Object(raw) = &mut mesh.raw {
+        MeshConfig {
+            raw: OnceLock::new(),
+            istio_defaults: true,
+            default_config: ProxyConfig::istio_defaults(),
+        }
+    }
+
+    /// The document of [`MeshConfig::istio_defaults`]. The chart's mesh changes only
+    /// `defaultProviders` of the built-in defaults (its `discoveryAddress` is the built-in
+    /// one), so it is set here rather than applied field by field and validated on every
+    /// admission; a test checks this against `ApplyMeshConfig` of the chart's mesh.
+    fn istio_defaults_raw() -> Value {
+        let mut raw = BUILTIN_MESH.to_value();
+        if let Value::Object(map) = &mut raw {
             let mut providers = Map::with_capacity(1);
             providers.insert(
                 "metrics".to_string(),
                 Value::Array(vec![Value::String("prometheus".to_string())]),
             );
-            raw.insert("defaultProviders".to_string(), Value::Object(providers));
+            map.insert("defaultProviders".to_string(), Value::Object(providers));
         }
-        mesh
+        raw
     }
 
     /// `ApplyMeshConfig(text, DefaultMeshConfig())` for mesh YAML or JSON text.
@@ -432,9 +456,8 @@ impl MeshConfig {
             Value::Object(map) => map,
             other => return Err(type_error("", "an object", &other)),
         };
-        let builtin = builtin_mesh();
-        let mut default_config = builtin.default_config;
-        let mut raw = match builtin.raw {
+        let mut default_config = ProxyConfig::istio_defaults();
+        let mut raw = match BUILTIN_MESH.to_value() {
             Value::Object(map) => map,
             _ => Map::new(),
         };
@@ -483,7 +506,8 @@ impl MeshConfig {
         raw.insert("defaultConfig".to_string(), default_config.raw().clone());
         reorder(&MESH_CONFIG_SCHEMA, &mut raw);
         let mesh = MeshConfig {
-            raw: Value::Object(raw),
+            raw: OnceLock::from(Value::Object(raw)),
+            istio_defaults: false,
             default_config,
         };
         mesh.validate()?;
@@ -491,13 +515,23 @@ impl MeshConfig {
     }
 
     pub fn raw(&self) -> &Value {
-        &self.raw
+        self.raw.get_or_init(MeshConfig::istio_defaults_raw)
+    }
+
+    /// The top-level field `name`: from the document, or for Istio's default mesh (built or
+    /// not) from the constant it is made of, without building it.
+    fn field(&self, name: &str) -> Field<'_> {
+        if self.istio_defaults {
+            Field::Default(BUILTIN_MESH.get(name))
+        } else {
+            Field::Given(self.raw().get(name))
+        }
     }
 
     /// The value of the top-level field with this Go name (as templates write it), if set.
     pub fn get_go(&self, go_name: &str) -> Option<&Value> {
         let field = MESH_CONFIG_SCHEMA.field_by_go(go_name)?;
-        self.raw.get(field.json)
+        self.raw().get(field.json)
     }
 
     /// The effective default ProxyConfig (`defaultConfig` merged into Istio's defaults).
@@ -519,17 +553,37 @@ impl MeshConfig {
 
     /// `enablePrometheusMerge`, true when unset (Istio's `enablePrometheusAggregation`).
     pub fn enable_prometheus_merge(&self) -> bool {
-        self.raw
-            .get("enablePrometheusMerge")
-            .and_then(Value::as_bool)
-            .unwrap_or(true)
+        match self.field("enablePrometheusMerge") {
+            Field::Given(value) => value.and_then(Value::as_bool).unwrap_or(true),
+            Field::Default(Some(Node::Bool(b))) => *b,
+            Field::Default(_) => true,
+        }
     }
 
     /// `"localhost"` when `inboundTrafficPolicy.mode` is `LOCALHOST`, else `"passthrough"`.
     pub fn inbound_traffic_policy_mode(&self) -> &str {
-        match self.raw.pointer("/inboundTrafficPolicy/mode") {
-            Some(Value::String(mode)) if mode == "LOCALHOST" => "localhost",
-            _ => "passthrough",
+        let localhost = match self.field("inboundTrafficPolicy") {
+            Field::Given(policy) => {
+                policy.and_then(|p| p.get("mode")).and_then(Value::as_str) == Some("LOCALHOST")
+            }
+            Field::Default(policy) => {
+                policy.and_then(|p| p.get("mode")) == Some(&Node::Str("LOCALHOST"))
+            }
+        };
+        if localhost {
+            "localhost"
+        } else {
+            "passthrough"
+        }
+    }
+
+    /// Whether an OpenTelemetry extension provider asks for OpenTelemetry's semantic
+    /// conventions (the switch of `otelResourceAttributes`).
+    pub fn uses_otel_semantic_conventions(&self) -> bool {
+        match self.field("extensionProviders") {
+            Field::Given(_) => mesh_uses_otel_semantic_conventions(self.raw()),
+            // Istio's built-in providers are prometheus, stackdriver and envoy's file log.
+            Field::Default(_) => false,
         }
     }
 
@@ -539,7 +593,7 @@ impl MeshConfig {
 
     /// The extension providers after merging (each `{"name": …, "<kind>": {…}}`).
     pub fn extension_providers(&self) -> &[Value] {
-        self.raw
+        self.raw()
             .get("extensionProviders")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
@@ -547,18 +601,20 @@ impl MeshConfig {
     }
 
     fn str_field(&self, name: &str) -> &str {
-        self.raw
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        match self.field(name) {
+            Field::Given(value) => value.and_then(Value::as_str).unwrap_or_default(),
+            Field::Default(Some(Node::Str(s))) => s,
+            Field::Default(_) => "",
+        }
     }
 
     fn i32_field(&self, name: &str) -> i32 {
-        self.raw
-            .get(name)
-            .and_then(Value::as_i64)
-            .and_then(|n| i32::try_from(n).ok())
-            .unwrap_or(0)
+        let n = match self.field(name) {
+            Field::Given(value) => value.and_then(Value::as_i64),
+            Field::Default(Some(Node::Int(n))) => Some(*n),
+            Field::Default(_) => None,
+        };
+        n.and_then(|n| i32::try_from(n).ok()).unwrap_or(0)
     }
 
     /// Istio's `ValidateMeshConfig` (the parts that can fail; warnings are not reported).
@@ -595,7 +651,7 @@ impl MeshConfig {
         }
         self.default_config.validate_at("defaultConfig")?;
         self.validate_locality_lb_setting()?;
-        if let Some(Value::Array(settings)) = self.raw.get("serviceSettings") {
+        if let Some(Value::Array(settings)) = self.raw().get("serviceSettings") {
             for (i, setting) in settings.iter().enumerate() {
                 let hosts = setting.get("hosts").and_then(Value::as_array);
                 for host in hosts.into_iter().flatten() {
@@ -611,7 +667,7 @@ impl MeshConfig {
         }
         validate_trust_domain(self.trust_domain())
             .map_err(|e| ConfigError::new("trustDomain", format!("trustDomain: {e}")))?;
-        if let Some(Value::Array(aliases)) = self.raw.get("trustDomainAliases") {
+        if let Some(Value::Array(aliases)) = self.raw().get("trustDomainAliases") {
             for (i, alias) in aliases.iter().enumerate() {
                 let alias = alias.as_str().unwrap_or_default();
                 validate_trust_domain(alias).map_err(|e| {
@@ -623,7 +679,7 @@ impl MeshConfig {
             }
         }
         if self
-            .raw
+            .raw()
             .pointer("/meshMTLS/ecdhCurves")
             .is_some_and(|curves| !curves.is_null())
         {
@@ -636,7 +692,7 @@ impl MeshConfig {
     }
 
     fn duration_field(&self, name: &str) -> Result<Duration, ConfigError> {
-        match self.raw.get(name).and_then(Value::as_str) {
+        match self.raw().get(name).and_then(Value::as_str) {
             Some(text) => Duration::parse_go(text).map_err(|e| ConfigError::new(name, e)),
             None => Ok(Duration::ZERO),
         }
@@ -644,7 +700,7 @@ impl MeshConfig {
 
     /// The checks of `ValidateLocalityLbSetting` that concern the shape of the setting.
     fn validate_locality_lb_setting(&self) -> Result<(), ConfigError> {
-        let Some(lb) = self.raw.get("localityLbSetting") else {
+        let Some(lb) = self.raw().get("localityLbSetting") else {
             return Ok(());
         };
         let non_empty = |name: &str| {
@@ -720,64 +776,51 @@ impl Default for MeshConfig {
     }
 }
 
-/// `mesh.DefaultMeshConfig()` in canonical form (before `defaultConfig` is filled in).
-fn builtin_mesh() -> MeshConfig {
-    // Built on every admission: each map is allocated at its size and each leaf made directly
-    // (`json!` grows the maps key by key and serializes every leaf into a `Value`).
-    let default_config = ProxyConfig::istio_defaults();
-    let text = |s: &str| Value::String(s.to_string());
-    let object = |fields: Vec<(&str, Value)>| {
-        let mut map = Map::with_capacity(fields.len());
-        for (name, value) in fields {
-            map.insert(name.to_string(), value);
-        }
-        Value::Object(map)
-    };
-    let provider =
-        |name: &str, kind: &str, config: Value| object(vec![("name", text(name)), (kind, config)]);
-    let everywhere = || Value::Array(vec![text("*")]);
-    let raw = object(vec![
-        ("proxyListenPort", 15001.into()),
-        ("proxyInboundListenPort", 15006.into()),
-        ("connectTimeout", text("10s")),
-        ("protocolDetectionTimeout", text("0s")),
-        ("ingressClass", text("istio")),
-        ("ingressService", text("istio-ingressgateway")),
-        ("ingressControllerMode", text("STRICT")),
-        ("enableTracing", true.into()),
-        ("defaultConfig", default_config.raw().clone()),
-        (
-            "outboundTrafficPolicy",
-            object(vec![("mode", text("ALLOW_ANY"))]),
-        ),
-        ("enableAutoMtls", true.into()),
-        ("trustDomain", text("cluster.local")),
-        ("defaultServiceExportTo", everywhere()),
-        ("defaultVirtualServiceExportTo", everywhere()),
-        ("defaultDestinationRuleExportTo", everywhere()),
-        ("rootNamespace", text("istio-system")),
-        ("localityLbSetting", object(vec![("enabled", true.into())])),
-        ("dnsRefreshRate", text("60s")),
-        ("enablePrometheusMerge", true.into()),
+/// A top-level field of a mesh: from its document, or from [`BUILTIN_MESH`].
+enum Field<'a> {
+    Given(Option<&'a Value>),
+    Default(Option<&'static Node>),
+}
+
+const EVERYWHERE: Node = Node::List(&[Node::Str("*")]);
+
+/// `mesh.DefaultMeshConfig()` in canonical form, its `defaultConfig` included.
+const BUILTIN_MESH: Node = {
+    use Node::{Bool, Int, List, Map as M, Str};
+    M(&[
+        ("proxyListenPort", Int(15001)),
+        ("proxyInboundListenPort", Int(15006)),
+        ("connectTimeout", Str("10s")),
+        ("protocolDetectionTimeout", Str("0s")),
+        ("ingressClass", Str("istio")),
+        ("ingressService", Str("istio-ingressgateway")),
+        ("ingressControllerMode", Str("STRICT")),
+        ("enableTracing", Bool(true)),
+        ("defaultConfig", DEFAULT_PROXY_CONFIG),
+        ("outboundTrafficPolicy", M(&[("mode", Str("ALLOW_ANY"))])),
+        ("enableAutoMtls", Bool(true)),
+        ("trustDomain", Str("cluster.local")),
+        ("defaultServiceExportTo", EVERYWHERE),
+        ("defaultVirtualServiceExportTo", EVERYWHERE),
+        ("defaultDestinationRuleExportTo", EVERYWHERE),
+        ("rootNamespace", Str("istio-system")),
+        ("localityLbSetting", M(&[("enabled", Bool(true))])),
+        ("dnsRefreshRate", Str("60s")),
+        ("enablePrometheusMerge", Bool(true)),
         (
             "extensionProviders",
-            Value::Array(vec![
-                provider("prometheus", "prometheus", object(vec![])),
-                provider("stackdriver", "stackdriver", object(vec![])),
-                provider(
-                    "envoy",
-                    "envoyFileAccessLog",
-                    object(vec![("path", text("/dev/stdout"))]),
-                ),
+            List(&[
+                M(&[("name", Str("prometheus")), ("prometheus", M(&[]))]),
+                M(&[("name", Str("stackdriver")), ("stackdriver", M(&[]))]),
+                M(&[
+                    ("name", Str("envoy")),
+                    ("envoyFileAccessLog", M(&[("path", Str("/dev/stdout"))])),
+                ]),
             ]),
         ),
-        ("defaultProviders", object(vec![])),
-    ]);
-    MeshConfig {
-        raw,
-        default_config,
-    }
-}
+        ("defaultProviders", M(&[])),
+    ])
+};
 
 /// `ApplyMeshConfig`'s merge of extension providers by name.
 fn merge_extension_providers(

@@ -10,6 +10,7 @@
 //! [`split_string_or_object`] and the `from_setting` constructors.
 
 mod block_templates;
+mod constant;
 mod duration;
 mod injector_config;
 mod mesh;
@@ -33,6 +34,7 @@ pub use proxy_config::{InterceptionMode, PROXY_CONFIG_SCHEMA, ProxyConfig};
 pub use proxy_config_resources::{ProxyConfigResource, ProxyConfigResources};
 pub use template_text::TemplateText;
 pub use text::parse_document;
+pub(crate) use values::{Found, Walk};
 pub use values::{Values, deep_merge};
 
 use crate::error::ConfigError;

@@ -517,23 +517,49 @@ pub fn write_message(
     omit: &dyn Fn(&FieldSchema, &Value) -> bool,
 ) {
     out.push('{');
+    let start = out.len();
+    // Canonical messages hold their fields in declaration order: one walk along the schema
+    // then finds each, where a hashed look-up per declared field would cost far more (a
+    // ProxyConfig declares fifty, and sets about ten).
+    let mut fields = schema.fields.iter();
     let mut first = true;
-    for field in schema.fields {
-        let Some(value) = message.get(field.json) else {
-            continue;
+    let mut in_order = true;
+    for (key, value) in message {
+        let Some(field) = fields.by_ref().find(|f| f.json == key.as_str()) else {
+            in_order = false;
+            break;
         };
-        if omit(field, value) {
-            continue;
+        write_field(field, value, out, omit, &mut first);
+    }
+    if !in_order {
+        out.truncate(start);
+        first = true;
+        for field in schema.fields {
+            if let Some(value) = message.get(field.json) {
+                write_field(field, value, out, omit, &mut first);
+            }
         }
-        if !first {
-            out.push(',');
-        }
-        first = false;
-        write_string(out, field.json);
-        out.push(':');
-        write_field_value(field.kind, value, out);
     }
     out.push('}');
+}
+
+fn write_field(
+    field: &FieldSchema,
+    value: &Value,
+    out: &mut String,
+    omit: &dyn Fn(&FieldSchema, &Value) -> bool,
+    first: &mut bool,
+) {
+    if omit(field, value) {
+        return;
+    }
+    if !*first {
+        out.push(',');
+    }
+    *first = false;
+    write_string(out, field.json);
+    out.push(':');
+    write_field_value(field.kind, value, out);
 }
 
 fn write_field_value(kind: FieldKind, value: &Value, out: &mut String) {
@@ -725,6 +751,32 @@ mod tests {
             text(&m),
             r#"{"color":"BLUE","maxCount":"0","tags":{"a":"\u003c\u0026\u003e","z":"1"},"wait":"90s","items":["a"]}"#
         );
+    }
+
+    #[test]
+    fn any_field_order_and_unknown_keys_give_the_declaration_order_text() {
+        let mut canonical = Map::new();
+        overlay(
+            &mut canonical,
+            json!({"color": "BLUE", "maxCount": 3, "inner": {"a": "x", "b": 2}, "ratio": 1.5, "items": ["a"]}),
+        )
+        .unwrap();
+        reorder(&OUTER, &mut canonical);
+        let want = text(&canonical);
+        assert_eq!(
+            want,
+            r#"{"color":"BLUE","maxCount":"3","inner":{"a":"x","b":2},"ratio":1.5,"items":["a"]}"#
+        );
+        let entries: Vec<(String, Value)> = canonical.clone().into_iter().collect();
+        for shift in 0..entries.len() {
+            for unknown_at in 0..=entries.len() {
+                let mut order = entries.clone();
+                order.rotate_left(shift);
+                order.insert(unknown_at, ("notAField".to_string(), json!(1)));
+                let shuffled: Map<String, Value> = order.into_iter().collect();
+                assert_eq!(text(&shuffled), want, "{shuffled:?}");
+            }
+        }
     }
 
     #[test]

@@ -8,8 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
+use super::constant::Node;
 use super::duration::Duration;
 use super::proto::{
     self, EnumSchema, FieldKind, FieldSchema, MessageSchema, apply_overlay, write_message,
@@ -513,6 +514,26 @@ const DEFAULT_PROXY_ADMIN_PORT: i64 = 15000;
 const DEFAULT_STAT_NAME_LENGTH: i64 = 189;
 const DEFAULT_STATUS_PORT: i64 = 15020;
 
+/// `mesh.DefaultProxyConfig()` in canonical form.
+pub(crate) const DEFAULT_PROXY_CONFIG: Node = Node::Map(&[
+    ("configPath", Node::Str(DEFAULT_CONFIG_PATH)),
+    ("binaryPath", Node::Str(DEFAULT_BINARY_PATH)),
+    ("serviceCluster", Node::Str(DEFAULT_SERVICE_CLUSTER)),
+    ("drainDuration", Node::Str(DEFAULT_DRAIN_DURATION)),
+    ("discoveryAddress", Node::Str(DEFAULT_DISCOVERY_ADDRESS)),
+    ("proxyAdminPort", Node::Int(DEFAULT_PROXY_ADMIN_PORT)),
+    (
+        "controlPlaneAuthPolicy",
+        Node::Str(DEFAULT_CONTROL_PLANE_AUTH_POLICY),
+    ),
+    ("statNameLength", Node::Int(DEFAULT_STAT_NAME_LENGTH)),
+    ("statusPort", Node::Int(DEFAULT_STATUS_PORT)),
+    (
+        "terminationDrainDuration",
+        Node::Str(DEFAULT_TERMINATION_DRAIN_DURATION),
+    ),
+]);
+
 /// How inbound traffic is captured (`ProxyConfig.interceptionMode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InterceptionMode {
@@ -551,18 +572,7 @@ impl ProxyConfig {
     /// `mesh.DefaultProxyConfig()`.
     pub fn istio_defaults() -> ProxyConfig {
         // Not cached: a policy instance lives for one request (see `Values::istio_defaults`).
-        let raw = json!({
-                "configPath": DEFAULT_CONFIG_PATH,
-                "binaryPath": DEFAULT_BINARY_PATH,
-                "serviceCluster": DEFAULT_SERVICE_CLUSTER,
-                "drainDuration": DEFAULT_DRAIN_DURATION,
-                "discoveryAddress": DEFAULT_DISCOVERY_ADDRESS,
-                "proxyAdminPort": DEFAULT_PROXY_ADMIN_PORT,
-                "controlPlaneAuthPolicy": DEFAULT_CONTROL_PLANE_AUTH_POLICY,
-                "statNameLength": DEFAULT_STAT_NAME_LENGTH,
-                "statusPort": DEFAULT_STATUS_PORT,
-                "terminationDrainDuration": DEFAULT_TERMINATION_DRAIN_DURATION,
-        });
+        let raw = DEFAULT_PROXY_CONFIG.to_value();
         ProxyConfig { raw }
     }
 
@@ -953,6 +963,7 @@ fn apply_with_metadata_merge(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::json;
 
     fn defaults() -> ProxyConfig {
         ProxyConfig::istio_defaults()

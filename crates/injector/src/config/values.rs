@@ -14,12 +14,13 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use defaults::{DEFAULTS, Node};
+use super::constant::Node;
+use defaults::DEFAULTS;
 
 use super::proto::{parse_integer, type_error};
 use super::text::parse_document;
 use crate::error::ConfigError;
-use crate::render::builtin::golang::{field_of_non_map, nil_pointer_field};
+use crate::render::builtin::golang::{self, field_of_non_map, nil_pointer_field};
 
 /// What a typed key must hold.
 #[derive(Debug, Clone, Copy)]
@@ -206,44 +207,104 @@ impl Values {
     /// nil-pointer error and a field of a non-map an error (both as Go words them), a `null`
     /// at the end is no value. Only what is looked up becomes a [`Value`].
     pub fn lookup_go(&self, path: &[&str]) -> Result<Option<Cow<'_, Value>>, String> {
-        let found = match self.at(path)? {
-            At::Given(v) => Some(Cow::Borrowed(v)),
-            At::Default(node) => Some(Cow::Owned(node.to_value())),
-            At::Merged => self.get(path).map(Cow::Borrowed),
+        let found = match self.at(path.iter().copied())? {
+            At::Given(v) => Some(Found::Given(v)),
+            At::Default(node) => Some(Found::Default(node)),
+            At::Merged => self.get(path).map(Found::Given),
             At::Absent => None,
         };
-        Ok(found.filter(|v| !v.is_null()))
+        Ok(found.map(Found::to_value).filter(|v| !v.is_null()))
+    }
+
+    /// [`Values::lookup_go`] of a dotted path (`global.proxy.statusPort`), answered without
+    /// building anything: the built-in renderer asks about seventy of these per pod, and
+    /// mostly prints or tests what it finds.
+    pub(crate) fn find_go(&self, dotted: &str) -> Result<Option<Found<'_>>, String> {
+        let walked = self.walk(self.root(), DottedKeys(Some(dotted)))?;
+        self.found(walked, dotted)
+    }
+
+    /// Where the dotted path `prefix` leads (`None`: nowhere, so nothing below it exists), to
+    /// look below it with [`Values::find_go_below`]; an error is the error of every path below.
+    pub(crate) fn walk_prefix(&self, prefix: &str) -> Result<Option<Walk<'_>>, String> {
+        self.walk(self.root(), DottedKeys(Some(prefix)))
+    }
+
+    /// [`Values::find_go`] of `whole`, which is the walked prefix, a dot, and `rest`.
+    pub(crate) fn find_go_below<'a>(
+        &'a self,
+        prefix: &Result<Option<Walk<'a>>, String>,
+        rest: &str,
+        whole: &str,
+    ) -> Result<Option<Found<'a>>, String> {
+        let walked = match prefix {
+            Ok(Some(from)) => self.walk(*from, DottedKeys(Some(rest)))?,
+            Ok(None) => None,
+            Err(e) => return Err(e.clone()),
+        };
+        self.found(walked, whole)
+    }
+
+    fn found<'a>(
+        &'a self,
+        walked: Option<Walk<'a>>,
+        dotted: &str,
+    ) -> Result<Option<Found<'a>>, String> {
+        let found = match walked.map_or(At::Absent, Walk::at) {
+            At::Given(v) => Some(Found::Given(v)),
+            At::Default(node) => Some(Found::Default(node)),
+            At::Merged => {
+                let path: Vec<&str> = DottedKeys(Some(dotted)).collect();
+                self.get(&path).map(Found::Given)
+            }
+            At::Absent => None,
+        };
+        Ok(found.filter(|f| !matches!(f, Found::Given(Value::Null))))
     }
 
     /// Follows `path` through the given values and the defaults together, without building
     /// the merged tree.
-    fn at(&self, path: &[&str]) -> Result<At<'_>, String> {
-        let mut given = Some(&self.given);
-        let mut default = self.over_defaults.then_some(&DEFAULTS);
-        for key in path {
+    fn at<'k>(&self, path: impl IntoIterator<Item = &'k str>) -> Result<At<'_>, String> {
+        Ok(self.walk(self.root(), path)?.map_or(At::Absent, Walk::at))
+    }
+
+    fn root(&self) -> Walk<'_> {
+        Walk {
+            given: Some(&self.given),
+            default: self.over_defaults.then_some(&DEFAULTS),
+        }
+    }
+
+    /// Follows `keys` from `from`; `None` once neither the given values nor the defaults have
+    /// the key.
+    fn walk<'a, 'k>(
+        &'a self,
+        from: Walk<'a>,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<Option<Walk<'a>>, String> {
+        let Walk {
+            mut given,
+            mut default,
+        } = from;
+        for key in keys {
             (given, default) = match (given, default) {
                 (Some(Value::Object(map)), default) => {
                     // A given object merges into a default object and replaces anything else.
-                    (map.get(*key), default.and_then(|d| d.get(key)))
+                    (map.get(key), default.and_then(|d| d.get(key)))
                 }
                 (Some(Value::Null), _) => return Err(nil_pointer_field(key)),
                 (Some(other), _) => return Err(field_of_non_map(key, other)),
                 (None, Some(node)) if node.is_map() => (None, node.get(key)),
                 (None, Some(node)) => return Err(field_of_non_map(key, &node.to_value())),
-                (None, None) => return Ok(At::Absent),
+                (None, None) => return Ok(None),
             };
         }
-        Ok(match (given, default) {
-            (Some(Value::Object(_)), Some(node)) if node.is_map() => At::Merged,
-            (Some(v), _) => At::Given(v),
-            (None, Some(node)) => At::Default(node),
-            (None, None) => At::Absent,
-        })
+        Ok(Some(Walk { given, default }))
     }
 
     /// The string at `path`, `""` when it is absent or not a string.
-    fn str_at(&self, path: &[&str]) -> &str {
-        match self.at(path) {
+    fn str_at(&self, path: &str) -> &str {
+        match self.at(DottedKeys(Some(path))) {
             Ok(At::Given(Value::String(s))) => s,
             Ok(At::Default(Node::Str(s))) => s,
             _ => "",
@@ -251,8 +312,8 @@ impl Values {
     }
 
     /// The boolean at `path`, false when it is absent or not a boolean.
-    fn bool_at(&self, path: &[&str]) -> bool {
-        match self.at(path) {
+    fn bool_at(&self, path: &str) -> bool {
+        match self.at(DottedKeys(Some(path))) {
             Ok(At::Given(Value::Bool(b))) => *b,
             Ok(At::Default(Node::Bool(b))) => *b,
             _ => false,
@@ -260,15 +321,15 @@ impl Values {
     }
 
     pub fn hub(&self) -> &str {
-        self.str_at(&["global", "hub"])
+        self.str_at("global.hub")
     }
 
     /// `global.tag` as Istio's Go code prints it (`fmt.Sprintf("%v")` of the proto value): a
     /// string as is, a number as Go prints a float64 (`1.3`, `1e+06`), `""` when unset.
     pub fn tag(&self) -> String {
-        let tag = match self.at(&["global", "tag"]) {
+        let tag = match self.at(DottedKeys(Some("global.tag"))) {
             Ok(At::Given(v)) => Cow::Borrowed(v),
-            Ok(At::Default(node)) => Cow::Owned(node.to_value()),
+            Ok(At::Default(node)) => Found::Default(node).to_value(),
             _ => return String::new(),
         };
         match tag.as_ref() {
@@ -280,37 +341,37 @@ impl Values {
     }
 
     pub fn variant(&self) -> &str {
-        self.str_at(&["global", "variant"])
+        self.str_at("global.variant")
     }
 
     /// The proxy image name (`global.proxy.image`, `proxyv2` when empty).
     pub fn proxy_image(&self) -> &str {
-        non_empty_or(self.str_at(&["global", "proxy", "image"]), "proxyv2")
+        non_empty_or(self.str_at("global.proxy.image"), "proxyv2")
     }
 
     /// The init image name (`global.proxy_init.image`, `proxyv2` when empty).
     pub fn proxy_init_image(&self) -> &str {
-        non_empty_or(self.str_at(&["global", "proxy_init", "image"]), "proxyv2")
+        non_empty_or(self.str_at("global.proxy_init.image"), "proxyv2")
     }
 
     /// `sidecarInjectorWebhook.rewriteAppHTTPProbe`, false when unset: Istio reads it from the
     /// typed values, where it is a `google.protobuf.BoolValue` and `GetValue()` of an absent one
     /// is false. (The chart's values set it to true, so installs get rewriting by default.)
     pub fn rewrite_app_http_probe(&self) -> bool {
-        self.bool_at(&["sidecarInjectorWebhook", "rewriteAppHTTPProbe"])
+        self.bool_at("sidecarInjectorWebhook.rewriteAppHTTPProbe")
     }
 
     /// `global.proxy.holdApplicationUntilProxyStarts`, false when unset.
     pub fn hold_application_until_proxy_starts(&self) -> bool {
-        self.bool_at(&["global", "proxy", "holdApplicationUntilProxyStarts"])
+        self.bool_at("global.proxy.holdApplicationUntilProxyStarts")
     }
 
     pub fn cluster_name(&self) -> &str {
-        self.str_at(&["global", "multiCluster", "clusterName"])
+        self.str_at("global.multiCluster.clusterName")
     }
 
     pub fn network(&self) -> &str {
-        self.str_at(&["global", "network"])
+        self.str_at("global.network")
     }
 }
 
@@ -335,6 +396,94 @@ impl std::str::FromStr for Values {
 impl Default for Values {
     fn default() -> Self {
         Values::istio_defaults()
+    }
+}
+
+/// The keys of a dotted path, split without a string search (the paths are short).
+struct DottedKeys<'p>(Option<&'p str>);
+
+impl<'p> Iterator for DottedKeys<'p> {
+    type Item = &'p str;
+
+    fn next(&mut self) -> Option<&'p str> {
+        let rest = self.0?;
+        match rest.bytes().position(|b| b == b'.') {
+            Some(i) => {
+                self.0 = Some(&rest[i + 1..]);
+                Some(&rest[..i])
+            }
+            None => {
+                self.0 = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
+/// How far a path has led through the given values and the defaults together.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Walk<'a> {
+    given: Option<&'a Value>,
+    default: Option<&'static Node>,
+}
+
+impl<'a> Walk<'a> {
+    fn at(self) -> At<'a> {
+        match (self.given, self.default) {
+            (Some(Value::Object(_)), Some(node)) if node.is_map() => At::Merged,
+            (Some(v), _) => At::Given(v),
+            (None, Some(node)) => At::Default(node),
+            (None, None) => At::Absent,
+        }
+    }
+}
+
+/// What a `.Values` lookup found (never `null`): part of the given document, or a part of
+/// Istio's constant defaults that nothing was laid over. Templates mostly test or print a
+/// value, which needs no [`Value`] built.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Found<'a> {
+    Given(&'a Value),
+    Default(&'static Node),
+}
+
+impl<'a> Found<'a> {
+    pub(crate) fn to_value(self) -> Cow<'a, Value> {
+        match self {
+            Found::Given(v) => Cow::Borrowed(v),
+            Found::Default(node) => Cow::Owned(node.to_value()),
+        }
+    }
+
+    /// Go template truthiness.
+    pub(crate) fn truthy(self) -> bool {
+        match self {
+            Found::Given(v) => golang::truthy(Some(v)),
+            Found::Default(Node::Bool(b)) => *b,
+            Found::Default(Node::Int(n)) => *n != 0,
+            Found::Default(Node::Str(s)) => !s.is_empty(),
+            Found::Default(Node::List(items)) => !items.is_empty(),
+            Found::Default(Node::Map(entries)) => !entries.is_empty(),
+        }
+    }
+
+    /// `eq v "s"`, with Go's error for a value of another kind.
+    pub(crate) fn eq_str(self, s: &str) -> Result<bool, String> {
+        match self {
+            Found::Default(Node::Str(x)) => Ok(*x == s),
+            other => golang::eq_str(Some(&other.to_value()), s),
+        }
+    }
+
+    /// What `{{ v }}` (or `fmt.Sprint`) prints: strings are borrowed.
+    pub(crate) fn print(self) -> Cow<'a, str> {
+        match self {
+            Found::Given(Value::String(s)) => Cow::Borrowed(s),
+            Found::Default(Node::Str(s)) => Cow::Borrowed(s),
+            Found::Default(Node::Int(n)) => Cow::Owned(golang::print_int(*n)),
+            Found::Default(Node::Bool(b)) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            other => Cow::Owned(golang::print(Some(&other.to_value()))),
+        }
     }
 }
 

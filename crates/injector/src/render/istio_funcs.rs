@@ -5,6 +5,8 @@
 //! its function table. They take already-stringified arguments where Istio's Go code calls
 //! `fmt.Sprint` on its input (the caller knows how its own values print).
 
+use std::borrow::Cow;
+
 use crate::annotation;
 pub use crate::annotation::OTEL_SERVICE_NAMESPACE as OTEL_SERVICE_NAMESPACE_ANNOTATION;
 pub use crate::annotation::OTEL_SERVICE_VERSION as OTEL_SERVICE_VERSION_ANNOTATION;
@@ -122,28 +124,43 @@ pub fn trim_all<'a>(cutset: &str, s: &'a str) -> &'a str {
 /// non-empty of the labels `service.istio.io/canonical-name`, `app.kubernetes.io/name`,
 /// `app`, then the workload name; truncated to 63 bytes and trimmed of `-_.` (sidecar
 /// template only; `gateway`/`grpc-agent` skip the truncation, see [`canonical_name_untrimmed`]).
-pub fn canonical_name(labels: &dyn Fn(&str) -> Option<String>, workload_name: &str) -> String {
-    let name = canonical_name_untrimmed(labels, workload_name);
-    trim_all("-_.", &trunc(63, &name)).to_string()
+pub fn canonical_name<'l>(
+    labels: &dyn Fn(&str) -> Option<&'l str>,
+    workload_name: &'l str,
+) -> String {
+    let name = canonical_name_chain(labels, workload_name);
+    let cut = if name.len() <= 63 {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(trunc(63, name))
+    };
+    trim_all("-_.", &cut).to_string()
 }
 
 /// The canonical-name chain without truncation, as the `gateway` and `grpc-agent` templates
 /// write it.
-pub fn canonical_name_untrimmed(
-    labels: &dyn Fn(&str) -> Option<String>,
-    workload_name: &str,
+pub fn canonical_name_untrimmed<'l>(
+    labels: &dyn Fn(&str) -> Option<&'l str>,
+    workload_name: &'l str,
 ) -> String {
+    canonical_name_chain(labels, workload_name).to_string()
+}
+
+fn canonical_name_chain<'l>(
+    labels: &dyn Fn(&str) -> Option<&'l str>,
+    workload_name: &'l str,
+) -> &'l str {
     first_non_empty(
         labels,
         &[annotation::CANONICAL_NAME, annotation::APP_NAME, "app"],
     )
-    .unwrap_or_else(|| workload_name.to_string())
+    .unwrap_or(workload_name)
 }
 
 /// The `service.istio.io/canonical-revision` label value: the labels
 /// `service.istio.io/canonical-revision`, `app.kubernetes.io/version`, `version`, else
 /// `latest`.
-pub fn canonical_revision(labels: &dyn Fn(&str) -> Option<String>) -> String {
+pub fn canonical_revision<'l>(labels: &dyn Fn(&str) -> Option<&'l str>) -> String {
     first_non_empty(
         labels,
         &[
@@ -152,10 +169,11 @@ pub fn canonical_revision(labels: &dyn Fn(&str) -> Option<String>) -> String {
             "version",
         ],
     )
-    .unwrap_or_else(|| "latest".to_string())
+    .unwrap_or("latest")
+    .to_string()
 }
 
-fn first_non_empty(labels: &dyn Fn(&str) -> Option<String>, keys: &[&str]) -> Option<String> {
+fn first_non_empty<'l>(labels: &dyn Fn(&str) -> Option<&'l str>, keys: &[&str]) -> Option<&'l str> {
     keys.iter()
         .filter_map(|key| labels(key))
         .find(|value| !value.is_empty())
@@ -165,26 +183,31 @@ fn first_non_empty(labels: &dyn Fn(&str) -> Option<String>, keys: &[&str]) -> Op
 /// that loses entries and ends up empty becomes `null` itself (one left empty by the user
 /// stays as it is). Returns `None` for a `null` result.
 pub fn omit_nil(value: &Value) -> Option<Value> {
+    omit_nil_owned(value.clone())
+}
+
+/// [`omit_nil`] of a value the caller owns: what survives is moved, not copied.
+pub fn omit_nil_owned(value: Value) -> Option<Value> {
     match value {
         Value::Null => None,
         Value::Object(map) => {
             if !map.values().any(has_nil) {
-                return Some(value.clone());
+                return Some(Value::Object(map));
             }
             let out: Map<String, Value> = map
-                .iter()
-                .filter_map(|(k, v)| omit_nil(v).map(|v| (k.clone(), v)))
+                .into_iter()
+                .filter_map(|(k, v)| omit_nil_owned(v).map(|v| (k, v)))
                 .collect();
             (!out.is_empty()).then_some(Value::Object(out))
         }
         Value::Array(items) => {
             if !items.iter().any(has_nil) {
-                return Some(value.clone());
+                return Some(Value::Array(items));
             }
-            let out: Vec<Value> = items.iter().filter_map(omit_nil).collect();
+            let out: Vec<Value> = items.into_iter().filter_map(omit_nil_owned).collect();
             (!out.is_empty()).then_some(Value::Array(out))
         }
-        _ => Some(value.clone()),
+        other => Some(other),
     }
 }
 
@@ -430,11 +453,7 @@ mod tests {
     #[test]
     fn canonical_name_chain_and_truncation() {
         let labels = |map: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                map.iter()
-                    .find(|(key, _)| *key == k)
-                    .map(|(_, v)| v.to_string())
-            }
+            move |k: &str| map.iter().find(|(key, _)| *key == k).map(|(_, v)| *v)
         };
         let l = labels(&[("app", "hello"), ("app.kubernetes.io/name", "")]);
         assert_eq!(canonical_name(&l, "deploy"), "hello");

@@ -204,3 +204,47 @@ proptest! {
         let _ = MeshConfig::from_str(&text);
     }
 }
+
+#[test]
+fn the_default_mesh_answers_without_its_document_as_with_it() {
+    let accessors = |m: &MeshConfig| {
+        (
+            m.proxy_listen_port(),
+            m.proxy_inbound_listen_port(),
+            m.trust_domain().to_string(),
+            m.enable_prometheus_merge(),
+            m.inbound_traffic_policy_mode().to_string(),
+            m.root_namespace().to_string(),
+            m.uses_otel_semantic_conventions(),
+        )
+    };
+    let applied = MeshConfig::from_str(DEFAULT_INSTALL_MESH).unwrap();
+    let lazy = MeshConfig::istio_defaults();
+    assert_eq!(accessors(&lazy), accessors(&applied));
+    assert!(lazy.raw.get().is_none(), "the accessors built the document");
+    assert_eq!(lazy.raw(), applied.raw());
+    assert_eq!(accessors(&lazy), accessors(&applied));
+    // A given mesh answers from its document.
+    let given = MeshConfig::from_json(json!({
+        "proxyListenPort": 15002,
+        "inboundTrafficPolicy": {"mode": "LOCALHOST"},
+        "enablePrometheusMerge": false,
+        "trustDomain": "example.org",
+        "extensionProviders": [{"name": "otel", "opentelemetry": {
+            "service": "collector", "port": 4317,
+            "serviceAttributeEnrichment": "OTEL_SEMANTIC_CONVENTIONS"}}],
+    }))
+    .unwrap();
+    assert_eq!(
+        accessors(&given),
+        (
+            15002,
+            15006,
+            "example.org".to_string(),
+            false,
+            "localhost".to_string(),
+            "istio-system".to_string(),
+            true
+        )
+    );
+}

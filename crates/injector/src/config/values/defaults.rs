@@ -3,49 +3,9 @@
 //! A policy instance lives for one request, so a `serde_json` tree of the defaults would be
 //! built (allocated and hashed, key by key) on every admission, though the built-in renderer
 //! reads about fifty of its leaves. Here the tree is static: lookups walk it without
-//! allocating, and only what a caller takes out becomes a [`Value`].
+//! allocating, and only what a caller takes out becomes a `Value`.
 
-use serde_json::{Map, Value};
-
-/// A JSON value known at compile time.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Node {
-    Bool(bool),
-    Int(i64),
-    Str(&'static str),
-    List(&'static [Node]),
-    Map(&'static [(&'static str, Node)]),
-}
-
-impl Node {
-    /// The member `key` of a map.
-    pub(crate) fn get(&self, key: &str) -> Option<&'static Node> {
-        match self {
-            Node::Map(entries) => entries.iter().find(|(k, _)| *k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn is_map(&self) -> bool {
-        matches!(self, Node::Map(_))
-    }
-
-    pub(crate) fn to_value(self) -> Value {
-        match self {
-            Node::Bool(b) => Value::Bool(b),
-            Node::Int(n) => Value::from(n),
-            Node::Str(s) => Value::String(s.to_owned()),
-            Node::List(items) => Value::Array(items.iter().map(|n| n.to_value()).collect()),
-            Node::Map(entries) => {
-                let mut map = Map::with_capacity(entries.len());
-                for (k, v) in entries {
-                    map.insert((*k).to_owned(), v.to_value());
-                }
-                Value::Object(map)
-            }
-        }
-    }
-}
+use super::super::constant::Node;
 
 use Node::{Bool, Int, List, Map as M, Str};
 

@@ -11,7 +11,7 @@ use crate::render::istio_funcs;
 use serde_json::{Map, Value, json};
 
 pub(crate) fn render(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
-    let label_fn = ctx.label_fn();
+    let label_fn = ctx.label_ref_fn();
     let labels = obj([
         (
             annotation::CANONICAL_NAME,

@@ -12,16 +12,32 @@ pub(crate) fn format_float(f: f64) -> String {
     crate::golang::strconv::format_float(f, b'g', -1)
 }
 
-/// `fmt.Sprint` of a value decoded from JSON; `None` (a missing key or JSON `null`) prints
-/// as `<nil>`, as Istio's `annotation` default does.
-pub(crate) fn sprint(v: Option<&Value>) -> String {
-    match v {
-        None => "<nil>".to_string(),
-        Some(v) => sprint_value(v),
+/// Go's `%v` of an integer read as a float64: [`format_float`], which for integers below a
+/// million in magnitude is their decimal digits (`%g` switches to the exponent form at 1e+06).
+pub(crate) fn print_int(n: i64) -> String {
+    let mut magnitude = n.unsigned_abs();
+    if magnitude >= 1_000_000 {
+        return format_float(n as f64);
     }
+    // At most six digits and a sign, written without `fmt` (slow in wasm).
+    let mut digits = [0u8; 7];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (magnitude % 10) as u8;
+        magnitude /= 10;
+        if magnitude == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        start -= 1;
+        digits[start] = b'-';
+    }
+    digits[start..].iter().map(|&b| char::from(b)).collect()
 }
 
-/// What `{{ v }}` prints: like [`sprint`] except that no value prints as `<no value>`.
+/// What `{{ v }}` (or `fmt.Sprint` of a value) prints; no value prints as `<no value>`.
 pub(crate) fn print(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "<no value>".to_string(),
@@ -39,7 +55,10 @@ fn write_value(out: &mut String, v: &Value) {
     match v {
         Value::Null => out.push_str("<nil>"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&format_float(n.as_f64().unwrap_or(0.0))),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => out.push_str(&print_int(i)),
+            None => out.push_str(&format_float(n.as_f64().unwrap_or(0.0))),
+        },
         Value::String(s) => out.push_str(s),
         Value::Array(items) => {
             out.push('[');
@@ -219,14 +238,25 @@ mod tests {
     }
 
     #[test]
+    fn integers_print_as_their_float64_does() {
+        let edges = [
+            0, 1, -1, 9, 10, 99_999, 100_000, 999_999, 1_000_000, 1_000_001,
+        ];
+        let around = edges.iter().flat_map(|n| [*n, -*n]);
+        let strided = (-1_100_000..=1_100_000).step_by(997);
+        for n in around.chain(strided).chain([i64::MAX, i64::MIN, 1 << 53]) {
+            assert_eq!(print_int(n), format_float(n as f64), "{n}");
+        }
+    }
+
+    #[test]
     fn sprint_and_print() {
-        assert_eq!(sprint(None), "<nil>");
         assert_eq!(print(None), "<no value>");
         assert_eq!(print(Some(&Value::Null)), "<no value>");
-        assert_eq!(sprint(Some(&json!(15020))), "15020");
-        assert_eq!(sprint(Some(&json!(true))), "true");
+        assert_eq!(print(Some(&json!(15020))), "15020");
+        assert_eq!(print(Some(&json!(true))), "true");
         assert_eq!(
-            sprint(Some(&json!({"b": [1, "x"], "a": null}))),
+            print(Some(&json!({"b": [1, "x"], "a": null}))),
             "map[a:<nil> b:[1 x]]"
         );
     }

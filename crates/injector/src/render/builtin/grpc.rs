@@ -87,7 +87,7 @@ pub(crate) fn render_simple(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
 }
 
 pub(crate) fn render_agent(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
-    let label_fn = ctx.label_fn();
+    let label_fn = ctx.label_ref_fn();
     let labels = obj([
         (
             annotation::CANONICAL_NAME,

@@ -10,8 +10,10 @@ use crate::annotation::{
 use crate::error::InjectError;
 use crate::render::istio_funcs;
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 
-/// Builds a JSON object from key/value pairs, keeping their order.
+/// Builds a JSON object from key/value pairs, keeping their order, at its final size (`json!`
+/// grows each map from empty, and the renderer builds about a hundred small ones per pod).
 pub(crate) fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
     let mut map = Map::with_capacity(N);
     for (k, v) in pairs {
@@ -20,12 +22,27 @@ pub(crate) fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
     Value::Object(map)
 }
 
+/// A JSON string.
+pub(crate) fn text(s: &str) -> Value {
+    Value::String(s.to_owned())
+}
+
+/// A JSON list of strings.
+pub(crate) fn texts<const N: usize>(items: [&str; N]) -> Value {
+    Value::Array(items.into_iter().map(text).collect())
+}
+
+/// The string pieces, joined into one string allocated at its size.
+pub(crate) fn concat(pieces: &[&str]) -> String {
+    pieces.concat()
+}
+
 /// `image:` of istio-proxy (`values_path` = `global.proxy.image`) or of the init container
 /// (`global.proxy_init.image`): the `sidecar.istio.io/proxyImage` annotation or the values
 /// image when it contains a `/` (used verbatim), else the computed image.
 pub(crate) fn image(
     ctx: &Ctx<'_>,
-    field: &str,
+    field: impl std::fmt::Display,
     values_path: &str,
     computed: &str,
 ) -> Result<Value, InjectError> {
@@ -46,8 +63,8 @@ pub(crate) fn log_level_args(ctx: &Ctx<'_>) -> Result<[Value; 3], InjectError> {
         "global.proxy.componentLogLevel",
     )?;
     Ok([
-        Value::String(format!("--proxyLogLevel={proxy}")),
-        Value::String(format!("--proxyComponentLogLevel={component}")),
+        Value::String(concat(&["--proxyLogLevel=", &proxy])),
+        Value::String(concat(&["--proxyComponentLogLevel=", &component])),
         agent_log_level_arg(ctx)?,
     ])
 }
@@ -55,36 +72,43 @@ pub(crate) fn log_level_args(ctx: &Ctx<'_>) -> Result<[Value; 3], InjectError> {
 /// `--log_output_level=…` (agent log level), quoted.
 pub(crate) fn agent_log_level_arg(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     let level = ctx.annotation_or_value(annotation::AGENT_LOG_LEVEL, "global.logging.level")?;
-    Ok(Value::String(format!("--log_output_level={level}")))
+    Ok(Value::String(concat(&["--log_output_level=", &level])))
 }
 
 /// `--stsPort=…` and `--log_as_json`, when the values ask for them.
 pub(crate) fn sts_and_json_args(ctx: &Ctx<'_>, args: &mut Vec<Value>) -> Result<(), InjectError> {
     if ctx.value_truthy("global.sts.servicePort")? {
-        let text = format!("--stsPort={}", ctx.value_print("global.sts.servicePort")?);
-        args.push(ctx.plain("istio-proxy args --stsPort", &text, Want::Str)?);
+        let port = ctx.value_print("global.sts.servicePort")?;
+        let arg = concat(&["--stsPort=", &port]);
+        args.push(ctx.plain("istio-proxy args --stsPort", &arg, Want::Str)?);
     }
     if ctx.value_truthy("global.logAsJson")? {
-        args.push(json!("--log_as_json"));
+        args.push(text("--log_as_json"));
     }
     Ok(())
 }
 
 /// The `$(POD_NAMESPACE).svc.<clusterDomain>` argument.
 pub(crate) fn domain_arg(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
-    let text = format!(
-        "$(POD_NAMESPACE).svc.{}",
-        ctx.value_print("global.proxy.clusterDomain")?
-    );
-    ctx.plain("istio-proxy args --domain", &text, Want::Str)
+    let domain = ctx.value_print("global.proxy.clusterDomain")?;
+    let arg = concat(&["$(POD_NAMESPACE).svc.", &domain]);
+    ctx.plain("istio-proxy args --domain", &arg, Want::Str)
 }
 
 pub(crate) fn field_ref_env(name: &str, path: &str) -> Value {
-    json!({"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}})
+    let field_ref = obj([("fieldPath", text(path))]);
+    obj([
+        ("name", text(name)),
+        ("valueFrom", obj([("fieldRef", field_ref)])),
+    ])
 }
 
 pub(crate) fn resource_ref_env(name: &str, resource: &str) -> Value {
-    json!({"name": name, "valueFrom": {"resourceFieldRef": {"resource": resource, "divisor": "1"}}})
+    let resource_ref = obj([("resource", text(resource)), ("divisor", text("1"))]);
+    obj([
+        ("name", text(name)),
+        ("valueFrom", obj([("resourceFieldRef", resource_ref)])),
+    ])
 }
 
 fn env(name: &str, value: Value) -> Value {
@@ -96,7 +120,7 @@ pub(crate) fn localhost_probe_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) {
     if ctx.data.inbound_traffic_policy_mode == "localhost" {
         envs.push(env(
             "REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION",
-            json!("true"),
+            text("true"),
         ));
     }
 }
@@ -111,15 +135,20 @@ pub(crate) fn cert_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), Inje
     let ca_addr = if ctx.value_truthy("global.caAddress")? {
         ctx.value_print("global.caAddress")?
     } else {
-        let revision = if ctx.value_eq("revision", "")? {
-            String::new()
+        let (dash, revision) = if ctx.value_eq("revision", "")? {
+            ("", Cow::Borrowed(""))
         } else {
-            format!("-{}", ctx.value_print("revision")?)
+            ("-", ctx.value_print("revision")?)
         };
-        format!(
-            "istiod{revision}.{}.svc:15012",
-            ctx.value_print("global.istioNamespace")?
-        )
+        let namespace = ctx.value_print("global.istioNamespace")?;
+        Cow::Owned(concat(&[
+            "istiod",
+            dash,
+            &revision,
+            ".",
+            &namespace,
+            ".svc:15012",
+        ]))
     };
     envs.push(env(
         "CA_ADDR",
@@ -208,23 +237,22 @@ pub(crate) fn compliance_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<()
         ctx.dq("env COMPLIANCE_POLICY", policy)?,
     ));
     if policy == "fips-140-3" {
-        envs.push(env("GODEBUG", json!("fips140=only")));
+        envs.push(env("GODEBUG", text("fips140=only")));
     }
     Ok(())
 }
 
 /// `ISTIO_META_CLUSTER_ID` (`valueOrDefault clusterName "Kubernetes"`).
 pub(crate) fn cluster_id_env(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
-    let name = ctx.value("global.multiCluster.clusterName")?;
-    let name = name.as_deref();
-    let text = match name {
-        Some(Value::String(s)) if s.is_empty() => "Kubernetes".to_string(),
-        None => "Kubernetes".to_string(),
-        other => golang::print(other),
+    // Only "" prints as nothing (an empty list or map prints its brackets).
+    let text = match ctx.found("global.multiCluster.clusterName")? {
+        Some(name) => name.print(),
+        None => Cow::Borrowed(""),
     };
+    let text = if text.is_empty() { "Kubernetes" } else { &text };
     Ok(env(
         "ISTIO_META_CLUSTER_ID",
-        ctx.dq("env ISTIO_META_CLUSTER_ID", &text)?,
+        ctx.dq("env ISTIO_META_CLUSTER_ID", text)?,
     ))
 }
 
@@ -251,15 +279,25 @@ pub(crate) fn owner_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), Inje
     } else {
         meta.namespace.as_str()
     };
-    let text = format!(
-        "kubernetes://apis/{}/namespaces/{namespace}/{}s/{}",
-        meta.api_version,
-        meta.kind.to_lowercase(),
-        meta.name
-    );
+    // Kinds are ASCII; full Unicode lowering only for anything else.
+    let kind = if meta.kind.is_ascii() {
+        meta.kind.to_ascii_lowercase()
+    } else {
+        meta.kind.to_lowercase()
+    };
+    let owner = concat(&[
+        "kubernetes://apis/",
+        &meta.api_version,
+        "/namespaces/",
+        namespace,
+        "/",
+        &kind,
+        "s/",
+        &meta.name,
+    ]);
     envs.push(env(
         "ISTIO_META_OWNER",
-        ctx.plain("env ISTIO_META_OWNER", &text, Want::Str)?,
+        ctx.plain("env ISTIO_META_OWNER", &owner, Want::Str)?,
     ));
     Ok(())
 }
@@ -269,7 +307,7 @@ pub(crate) fn bootstrap_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) {
     if ctx.isset(BOOTSTRAP_OVERRIDE) {
         envs.push(env(
             "ISTIO_BOOTSTRAP_OVERRIDE",
-            json!("/etc/istio/custom-bootstrap/custom_bootstrap.json"),
+            text("/etc/istio/custom-bootstrap/custom_bootstrap.json"),
         ));
     }
 }
@@ -278,12 +316,11 @@ pub(crate) fn bootstrap_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) {
 pub(crate) fn mesh_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
     // valueOrDefault .MeshConfig.TrustDomain .Values.global.trustDomain
     let mesh_trust_domain = ctx.data.mesh_config.trust_domain();
-    let values_trust_domain = ctx.value("global.trustDomain")?;
-    let values_trust_domain = values_trust_domain.as_deref();
-    let trust_domain: Option<String> = if mesh_trust_domain.is_empty() {
-        golang::truthy(values_trust_domain).then(|| golang::print(values_trust_domain))
+    let values_trust_domain = ctx.found_truthy("global.trustDomain")?;
+    let trust_domain: Option<Cow<'_, str>> = if mesh_trust_domain.is_empty() {
+        values_trust_domain.map(|found| found.print())
     } else {
-        Some(mesh_trust_domain.to_string())
+        Some(Cow::Borrowed(mesh_trust_domain))
     };
     if ctx.value_truthy("global.meshID")? {
         let mesh_id = ctx.value_print("global.meshID")?;
@@ -307,10 +344,15 @@ pub(crate) fn mesh_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), Inje
 /// `value: "<value>"`.
 pub(crate) fn proxy_metadata_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
     for (key, value) in &ctx.proxy_metadata {
-        let field = format!("proxyMetadata env {key}");
         envs.push(obj([
-            ("name", ctx.plain(&field, key, Want::Str)?),
-            ("value", ctx.dq(&field, value)?),
+            (
+                "name",
+                ctx.plain(format_args!("proxyMetadata env {key}"), key, Want::Str)?,
+            ),
+            (
+                "value",
+                ctx.dq(format_args!("proxyMetadata env {key}"), value)?,
+            ),
         ]));
     }
     Ok(())
@@ -355,39 +397,49 @@ pub(crate) fn resources(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
         }
         return Ok(Value::Object(out));
     }
-    let values = ctx.value("global.proxy.resources")?;
-    let values = values.as_deref();
-    if !golang::truthy(values) {
+    let Some(values) = ctx.found_truthy("global.proxy.resources")? else {
         return Ok(Value::Null);
-    }
-    match values.and_then(istio_funcs::omit_nil) {
+    };
+    match istio_funcs::omit_nil_owned(values.to_value().into_owned()) {
         None => Ok(Value::Null),
-        Some(v) => ctx.embedded_object("resources", &v),
+        Some(v) => ctx.embedded_object_owned("resources", v),
     }
 }
 
 /// The `istio-podinfo` downward-API volume.
 pub(crate) fn podinfo_volume() -> Value {
-    json!({
-        "name": "istio-podinfo",
-        "downwardAPI": {"items": [
-            {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
-            {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}},
-        ]},
-    })
+    let item = |path: &str, field_path: &str| {
+        obj([
+            ("path", text(path)),
+            ("fieldRef", obj([("fieldPath", text(field_path))])),
+        ])
+    };
+    let items = vec![
+        item("labels", "metadata.labels"),
+        item("annotations", "metadata.annotations"),
+    ];
+    obj([
+        ("name", text("istio-podinfo")),
+        ("downwardAPI", obj([("items", Value::Array(items))])),
+    ])
 }
 
 /// The projected service-account token volume `istio-token`.
 pub(crate) fn token_volume(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     let aud = ctx.value_print("global.sds.token.aud")?;
-    Ok(json!({
-        "name": "istio-token",
-        "projected": {"sources": [{"serviceAccountToken": {
-            "path": "istio-token",
-            "expirationSeconds": 43200,
-            "audience": ctx.plain("volume istio-token audience", &aud, Want::Str)?,
-        }}]},
-    }))
+    let token = obj([
+        ("path", text("istio-token")),
+        ("expirationSeconds", Value::from(43200)),
+        (
+            "audience",
+            ctx.plain("volume istio-token audience", &aud, Want::Str)?,
+        ),
+    ]);
+    let sources = vec![obj([("serviceAccountToken", token)])];
+    Ok(obj([
+        ("name", text("istio-token")),
+        ("projected", obj([("sources", Value::Array(sources))])),
+    ]))
 }
 
 /// Whether `global.pilotCertProvider` is `istiod` (the CA root cert is mounted).
@@ -409,14 +461,10 @@ pub(crate) fn istiod_ca_volume(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     let flag = golang::lookup(env, &["ENABLE_CLUSTER_TRUST_BUNDLE_API"])
         .and_then(|v| golang::eq_bool(v, true))
         .map_err(|m| ctx.err(".Values.pilot.env.ENABLE_CLUSTER_TRUST_BUNDLE_API", m))?;
-    let bundle = ctx.value("global.trustBundleName")?;
-    let bundle = bundle.as_deref();
-    let bundle_or = |default: &str| {
-        if golang::truthy(bundle) {
-            golang::print(bundle)
-        } else {
-            default.to_string()
-        }
+    let bundle = ctx.found_truthy("global.trustBundleName")?;
+    let bundle_or = |default: &'static str| match bundle {
+        Some(bundle) => bundle.print(),
+        None => Cow::Borrowed(default),
     };
     if flag {
         let name = format!("istio.io:istiod-ca:{}", bundle_or("root-cert"));
@@ -429,10 +477,11 @@ pub(crate) fn istiod_ca_volume(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
         }))
     } else {
         let name = bundle_or("istio-ca-root-cert");
-        Ok(json!({
-            "name": "istiod-ca-cert",
-            "configMap": {"name": ctx.plain("volume istiod-ca-cert configMap", &name, Want::Str)?},
-        }))
+        let name = ctx.plain("volume istiod-ca-cert configMap", &name, Want::Str)?;
+        Ok(obj([
+            ("name", text("istiod-ca-cert")),
+            ("configMap", obj([("name", name)])),
+        ]))
     }
 }
 
@@ -512,13 +561,12 @@ pub(crate) fn user_entries(ctx: &Ctx<'_>, annotation: &str) -> Result<Vec<Value>
 
 /// `imagePullSecrets` from `global.imagePullSecrets` (each printed unquoted as a name).
 pub(crate) fn image_pull_secrets(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectError> {
-    let secrets = ctx.value("global.imagePullSecrets")?;
-    let secrets = secrets.as_deref();
-    if !golang::truthy(secrets) {
+    let Some(secrets) = ctx.found_truthy("global.imagePullSecrets")? else {
         return Ok(None);
-    }
-    let items =
-        golang::range_items(secrets).map_err(|m| ctx.err(".Values.global.imagePullSecrets", m))?;
+    };
+    let secrets = secrets.to_value();
+    let items = golang::range_items(Some(&secrets))
+        .map_err(|m| ctx.err(".Values.global.imagePullSecrets", m))?;
     let mut out = Vec::with_capacity(items.len());
     for (_, secret) in items {
         let text = golang::print(Some(secret));
@@ -532,14 +580,9 @@ pub(crate) fn image_pull_secrets(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectE
 
 /// `toYaml .Values.global.proxy.seccompProfile` when set.
 pub(crate) fn seccomp_profile(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectError> {
-    let profile = ctx.value("global.proxy.seccompProfile")?;
-    let profile = profile.as_deref();
-    if !golang::truthy(profile) {
-        return Ok(None);
-    }
-    match profile {
-        Some(v) => ctx
-            .embedded_object("securityContext.seccompProfile", v)
+    match ctx.found_truthy("global.proxy.seccompProfile")? {
+        Some(profile) => ctx
+            .embedded_object("securityContext.seccompProfile", &profile.to_value())
             .map(Some),
         None => Ok(None),
     }

@@ -2,7 +2,7 @@
 
 use super::ctx::Ctx;
 use super::golang;
-use super::parts::{self, obj};
+use super::parts::{self, concat, obj, text, texts};
 use super::yamltext::Want;
 use crate::annotation::{
     self, DATADOG_ENV, EXCLUDE_INBOUND_PORTS, EXCLUDE_INTERFACES, EXCLUDE_OUTBOUND_IP_RANGES,
@@ -109,7 +109,7 @@ fn metadata(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     let tls_mode = ctx.label(annotation::TLS_MODE);
     labels.insert(
         annotation::TLS_MODE.to_string(),
-        json!(if tls_mode.is_empty() {
+        text(if tls_mode.is_empty() {
             "istio"
         } else {
             tls_mode
@@ -124,10 +124,10 @@ fn metadata(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
         let tunnel = ctx.label(annotation::TUNNEL);
         labels.insert(
             annotation::TUNNEL.to_string(),
-            json!(if tunnel.is_empty() { "http" } else { tunnel }),
+            text(if tunnel.is_empty() { "http" } else { tunnel }),
         );
     }
-    let label_fn = ctx.label_fn();
+    let label_fn = ctx.label_ref_fn();
     labels.insert(
         annotation::CANONICAL_NAME.to_string(),
         Value::String(istio_funcs::canonical_name(
@@ -146,7 +146,7 @@ fn metadata(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     } else {
         ctx.data.revision
     };
-    annotations.insert(annotation::REVISION.to_string(), json!(revision));
+    annotations.insert(annotation::REVISION.to_string(), text(revision));
     default_container_annotations(ctx, &mut annotations)?;
     if d.cni {
         cni_annotations(ctx, d, &mut annotations)?;
@@ -173,7 +173,7 @@ pub(crate) fn default_container_annotations(
         if !ctx.isset(key) {
             annotations.insert(
                 key.to_string(),
-                ctx.dq(&format!("annotation {key}"), first)?,
+                ctx.dq(format_args!("annotation {key}"), first)?,
             );
         }
     }
@@ -192,11 +192,11 @@ fn cni_annotations(
             istio_funcs::append_multus_network(ctx.index_annotation(key), "default/istio-cni");
         annotations.insert(
             key.to_string(),
-            ctx.sq(&format!("annotation {key}"), &networks)?,
+            ctx.sq(format_args!("annotation {key}"), &networks)?,
         );
     }
     let mut put = |key: &str, text: &str| -> Result<(), InjectError> {
-        let value = ctx.dq(&format!("annotation {key}"), text)?;
+        let value = ctx.dq(format_args!("annotation {key}"), text)?;
         annotations.insert(key.to_string(), value);
         Ok(())
     };
@@ -223,11 +223,7 @@ fn cni_annotations(
     // Unlike the init container's `-o`, this condition compares the raw value: a missing
     // `excludeOutboundPorts` is "not equal to empty" and writes `<nil>`, as Istio does.
     let exclude_outbound_set = ctx.isset(EXCLUDE_OUTBOUND_PORTS)
-        || !golang::eq_str(
-            ctx.value("global.proxy.excludeOutboundPorts")?.as_deref(),
-            "",
-        )
-        .map_err(|m| ctx.err(".Values.global.proxy.excludeOutboundPorts", m))?;
+        || !ctx.value_eq("global.proxy.excludeOutboundPorts", "")?;
     if exclude_outbound_set {
         let ports =
             ctx.annotation_or_value(EXCLUDE_OUTBOUND_PORTS, "global.proxy.excludeOutboundPorts")?;
@@ -260,16 +256,12 @@ fn outbound_ports_set(ctx: &Ctx<'_>, annotation: &str, path: &str) -> Result<boo
     if ctx.isset(annotation) {
         return Ok(true);
     }
-    let value = ctx.value(path)?;
-    let value = value.as_deref();
-    let defaulted = match value {
-        None => None,
-        Some(Value::String(s)) if s.is_empty() => None,
-        other => other,
-    };
-    let equal = match defaulted {
+    // `valueOrDefault` turns no value and "" into "", which equals "".
+    let equal = match ctx.found(path)? {
         None => true,
-        some => golang::eq_str(some, "").map_err(|m| ctx.err(&format!(".Values.{path}"), m))?,
+        Some(found) => found
+            .eq_str("")
+            .map_err(|m| ctx.err(format_args!(".Values.{path}"), m))?,
     };
     Ok(!equal)
 }
@@ -281,12 +273,12 @@ fn init_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     } else {
         "istio-init"
     };
-    c.insert("name".to_string(), json!(name));
+    c.insert("name".to_string(), text(name));
     c.insert(
         "image".to_string(),
         parts::image(
             ctx,
-            &format!("{name} image"),
+            format_args!("{name} image"),
             "global.proxy_init.image",
             ctx.data.proxy_init_image,
         )?,
@@ -323,39 +315,39 @@ fn init_args(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
         ctx.data.proxy_uid.to_string()
     };
     let mut args = vec![
-        json!("istio-iptables"),
-        json!("-p"),
+        text("istio-iptables"),
+        text("-p"),
         Value::String(port_or(mesh.proxy_listen_port(), "15001")),
-        json!("-z"),
+        text("-z"),
         Value::String(port_or(mesh.proxy_inbound_listen_port(), "15006")),
-        json!("-u"),
+        text("-u"),
         Value::String(uid),
-        json!("-m"),
+        text("-m"),
         ctx.dq("istio-init args -m", &d.mode)?,
-        json!("-i"),
+        text("-i"),
     ];
     let include_ranges =
         ctx.annotation_or_value(INCLUDE_OUTBOUND_IP_RANGES, "global.proxy.includeIPRanges")?;
     args.push(ctx.dq("istio-init args -i", &include_ranges)?);
-    args.push(json!("-x"));
+    args.push(text("-x"));
     let exclude_ranges =
         ctx.annotation_or_value(EXCLUDE_OUTBOUND_IP_RANGES, "global.proxy.excludeIPRanges")?;
     args.push(ctx.dq("istio-init args -x", &exclude_ranges)?);
-    args.push(json!("-b"));
+    args.push(text("-b"));
     let include_inbound =
         ctx.annotation_or_value(INCLUDE_INBOUND_PORTS, "global.proxy.includeInboundPorts")?;
     args.push(ctx.dq("istio-init args -b", &include_inbound)?);
-    args.push(json!("-d"));
+    args.push(text("-d"));
     if d.exclude_inbound.is_empty() {
-        args.push(json!("15090,15021"));
+        args.push(text("15090,15021"));
     } else {
         args.push(ctx.dq(
             "istio-init args -d",
-            &format!("15090,15021,{}", d.exclude_inbound),
+            &concat(&["15090,15021,", &d.exclude_inbound]),
         )?);
     }
     if include_outbound_ports(ctx)? {
-        args.push(json!("-q"));
+        args.push(text("-q"));
         let ports =
             ctx.annotation_or_value(INCLUDE_OUTBOUND_PORTS, "global.proxy.includeOutboundPorts")?;
         args.push(ctx.dq("istio-init args -q", &ports)?);
@@ -365,7 +357,7 @@ fn init_args(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
         EXCLUDE_OUTBOUND_PORTS,
         "global.proxy.excludeOutboundPorts",
     )? {
-        args.push(json!("-o"));
+        args.push(text("-o"));
         let ports =
             ctx.annotation_or_value(EXCLUDE_OUTBOUND_PORTS, "global.proxy.excludeOutboundPorts")?;
         args.push(ctx.dq("istio-init args -o", &ports)?);
@@ -374,25 +366,25 @@ fn init_args(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
         .annotation(REROUTE_VIRTUAL_INTERFACES)
         .or_else(|| ctx.annotation(KUBEVIRT_INTERFACES));
     if let Some(interfaces) = reroute {
-        args.push(json!("-k"));
+        args.push(text("-k"));
         args.push(ctx.dq("istio-init args -k", interfaces)?);
     }
     if let Some(interfaces) = ctx.annotation(EXCLUDE_INTERFACES) {
-        args.push(json!("-c"));
+        args.push(text("-c"));
         args.push(ctx.dq("istio-init args -c", interfaces)?);
     }
     args.push(parts::agent_log_level_arg(ctx)?);
     if ctx.value_truthy("global.logAsJson")? {
-        args.push(json!("--log_as_json"));
+        args.push(text("--log_as_json"));
     }
     if d.cni {
-        args.push(json!("--run-validation"));
-        args.push(json!("--skip-rule-apply"));
+        args.push(text("--run-validation"));
+        args.push(text("--skip-rule-apply"));
     } else if ctx.value_truthy("global.proxy_init.forceApplyIptables")? {
-        args.push(json!("--force-apply"));
+        args.push(text("--force-apply"));
     }
     if ctx.value_truthy("global.nativeNftables")? {
-        args.push(json!("--native-nftables"));
+        args.push(text("--native-nftables"));
     }
     Ok(args)
 }
@@ -414,7 +406,7 @@ fn init_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectEr
         privileged(ctx, "istio-init securityContext.privileged")?,
     );
     if d.cni {
-        sc.insert("capabilities".to_string(), json!({"drop": ["ALL"]}));
+        sc.insert("capabilities".to_string(), obj([("drop", texts(["ALL"]))]));
         let (uid, gid) = if d.tproxy {
             (Value::from(1337), Value::from(1337))
         } else {
@@ -423,19 +415,22 @@ fn init_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectEr
                 parts::proxy_id(ctx.data.proxy_gid),
             )
         };
-        sc.insert("readOnlyRootFilesystem".to_string(), json!(true));
+        sc.insert("readOnlyRootFilesystem".to_string(), Value::Bool(true));
         sc.insert("runAsGroup".to_string(), gid);
         sc.insert("runAsUser".to_string(), uid);
-        sc.insert("runAsNonRoot".to_string(), json!(true));
+        sc.insert("runAsNonRoot".to_string(), Value::Bool(true));
     } else {
         sc.insert(
             "capabilities".to_string(),
-            json!({"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]}),
+            obj([
+                ("add", texts(["NET_ADMIN", "NET_RAW"])),
+                ("drop", texts(["ALL"])),
+            ]),
         );
-        sc.insert("readOnlyRootFilesystem".to_string(), json!(false));
-        sc.insert("runAsGroup".to_string(), json!(0));
-        sc.insert("runAsNonRoot".to_string(), json!(false));
-        sc.insert("runAsUser".to_string(), json!(0));
+        sc.insert("readOnlyRootFilesystem".to_string(), Value::Bool(false));
+        sc.insert("runAsGroup".to_string(), Value::from(0));
+        sc.insert("runAsNonRoot".to_string(), Value::Bool(false));
+        sc.insert("runAsUser".to_string(), Value::from(0));
     }
     if let Some(profile) = parts::seccomp_profile(ctx)? {
         sc.insert("seccompProfile".to_string(), profile);
@@ -462,10 +457,10 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
         if ctx.value_truthy("global.proxy.startupProbe.enabled")? {
             let threshold = ctx.value_print("global.proxy.startupProbe.failureThreshold")?;
             startup_probe = Some(obj([
-                ("httpGet", json!({"path": "/healthz/ready", "port": 15021})),
-                ("initialDelaySeconds", json!(0)),
-                ("timeoutSeconds", json!(3)),
-                ("periodSeconds", json!(1)),
+                ("httpGet", ready_check()),
+                ("initialDelaySeconds", Value::from(0)),
+                ("timeoutSeconds", Value::from(3)),
+                ("periodSeconds", Value::from(1)),
                 (
                     "failureThreshold",
                     ctx.plain("startupProbe.failureThreshold", &threshold, Want::Int32)?,
@@ -492,9 +487,9 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
             "readinessProbe.failureThreshold",
         )?;
         readiness_probe = Some(obj([
-            ("httpGet", json!({"path": "/healthz/ready", "port": 15021})),
+            ("httpGet", ready_check()),
             ("initialDelaySeconds", initial_delay),
-            ("timeoutSeconds", json!(3)),
+            ("timeoutSeconds", Value::from(3)),
             ("periodSeconds", period),
             ("failureThreshold", failure_threshold),
         ]));
@@ -507,17 +502,19 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     let mut set = |key: &str, value: Value| {
         c.insert(key.to_string(), value);
     };
-    set("name", json!("istio-proxy"));
+    set("name", text("istio-proxy"));
     set("image", image);
     set("args", Value::Array(args));
-    set(
-        "ports",
-        json!([{"name": "http-envoy-prom", "containerPort": 15090, "protocol": "TCP"}]),
-    );
+    let prometheus = obj([
+        ("name", text("http-envoy-prom")),
+        ("containerPort", Value::from(15090)),
+        ("protocol", text("TCP")),
+    ]);
+    set("ports", Value::Array(vec![prometheus]));
     set("env", Value::Array(env));
     set("resources", resources);
     if d.native {
-        set("restartPolicy", json!("Always"));
+        set("restartPolicy", text("Always"));
     }
     set("volumeMounts", Value::Array(volume_mounts));
     if let Some(probe) = readiness_probe {
@@ -539,9 +536,9 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
 fn proxy_args(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     let [log, component, agent] = parts::log_level_args(ctx)?;
     let mut args = vec![
-        json!("proxy"),
-        json!("sidecar"),
-        json!("--domain"),
+        text("proxy"),
+        text("sidecar"),
+        text("--domain"),
         parts::domain_arg(ctx)?,
         log,
         component,
@@ -549,23 +546,18 @@ fn proxy_args(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     ];
     parts::sts_and_json_args(ctx, &mut args)?;
     if ctx.value_truthy("global.proxy.outlierLogPath")? {
-        let text = format!(
-            "--outlierLogPath={}",
-            ctx.value_print("global.proxy.outlierLogPath")?
-        );
-        args.push(ctx.plain("istio-proxy args --outlierLogPath", &text, Want::Str)?);
+        let path = ctx.value_print("global.proxy.outlierLogPath")?;
+        let arg = concat(&["--outlierLogPath=", &path]);
+        args.push(ctx.plain("istio-proxy args --outlierLogPath", &arg, Want::Str)?);
     }
     Ok(args)
 }
 
 fn lifecycle(ctx: &Ctx<'_>, d: &Decisions) -> Result<Option<Value>, InjectError> {
-    let configured = ctx.value("global.proxy.lifecycle")?;
-    let configured = configured.as_deref();
-    if golang::truthy(configured) {
-        return match configured {
-            Some(v) => ctx.embedded_object("istio-proxy lifecycle", v).map(Some),
-            None => Ok(None),
-        };
+    if let Some(configured) = ctx.found_truthy("global.proxy.lifecycle")? {
+        return ctx
+            .embedded_object("istio-proxy lifecycle", &configured.to_value())
+            .map(Some);
     }
     if d.hold_proxy {
         return Ok(Some(
@@ -574,7 +566,7 @@ fn lifecycle(ctx: &Ctx<'_>, d: &Decisions) -> Result<Option<Value>, InjectError>
     }
     if d.native {
         // Drain on shutdown: the native sidecar outlives the app containers' SIGTERM.
-        let debug_port = format!("--debug-port={}", d.status_port);
+        let debug_port = concat(&["--debug-port=", &d.status_port]);
         let debug_port = ctx.plain("istio-proxy lifecycle preStop", &debug_port, Want::Str)?;
         return Ok(Some(json!({"preStop": {"exec": {"command": [
             "pilot-agent", "request", debug_port, "POST", "drain"
@@ -606,7 +598,7 @@ fn proxy_env(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
         given => given,
     };
     envs.push(obj([
-        ("name", json!("ISTIO_META_INTERCEPTION_MODE")),
+        ("name", text("ISTIO_META_INTERCEPTION_MODE")),
         ("value", ctx.dq("env ISTIO_META_INTERCEPTION_MODE", mode)?),
     ]));
     parts::network_env(ctx, &mut envs)?;
@@ -616,7 +608,7 @@ fn proxy_env(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     };
     if !workload.is_empty() {
         envs.push(obj([
-            ("name", json!("ISTIO_META_WORKLOAD_NAME")),
+            ("name", text("ISTIO_META_WORKLOAD_NAME")),
             ("value", ctx.dq("env ISTIO_META_WORKLOAD_NAME", workload)?),
         ]));
     }
@@ -627,7 +619,7 @@ fn proxy_env(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     let otel = otel_attributes(ctx);
     if !otel.is_empty() {
         envs.push(obj([
-            ("name", json!("OTEL_RESOURCE_ATTRIBUTES")),
+            ("name", text("OTEL_RESOURCE_ATTRIBUTES")),
             ("value", ctx.dq("env OTEL_RESOURCE_ATTRIBUTES", &otel)?),
         ]));
     }
@@ -655,7 +647,7 @@ fn datadog_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError>
 }
 
 fn otel_attributes(ctx: &Ctx<'_>) -> String {
-    let enabled = istio_funcs::mesh_uses_otel_semantic_conventions(ctx.data.mesh_config.raw());
+    let enabled = ctx.data.mesh_config.uses_otel_semantic_conventions();
     if !enabled {
         return String::new();
     }
@@ -687,39 +679,39 @@ fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectE
     if trace_logging {
         sc.insert(
             "capabilities".to_string(),
-            json!({"add": ["NET_ADMIN"], "drop": ["ALL"]}),
+            obj([("add", texts(["NET_ADMIN"])), ("drop", texts(["ALL"]))]),
         );
-        sc.insert("privileged".to_string(), json!(true));
-        sc.insert("runAsUser".to_string(), json!(0));
+        sc.insert("privileged".to_string(), Value::Bool(true));
+        sc.insert("runAsUser".to_string(), Value::from(0));
         sc.insert(
             "runAsGroup".to_string(),
             parts::proxy_id(ctx.data.proxy_gid),
         );
-        sc.insert("runAsNonRoot".to_string(), json!(false));
-        sc.insert("readOnlyRootFilesystem".to_string(), json!(true));
-        sc.insert("allowPrivilegeEscalation".to_string(), json!(true));
+        sc.insert("runAsNonRoot".to_string(), Value::Bool(false));
+        sc.insert("readOnlyRootFilesystem".to_string(), Value::Bool(true));
+        sc.insert("allowPrivilegeEscalation".to_string(), Value::Bool(true));
     } else {
         let allow_escalation =
             privileged(ctx, "istio-proxy securityContext.allowPrivilegeEscalation")?;
-        let mut capabilities = Map::new();
+        let mut capabilities = Map::with_capacity(2);
         if d.tproxy || d.cap_net_bind_service {
             let mut add = Vec::new();
             if d.tproxy {
-                add.push(json!("NET_ADMIN"));
+                add.push(text("NET_ADMIN"));
             }
             if d.cap_net_bind_service {
-                add.push(json!("NET_BIND_SERVICE"));
+                add.push(text("NET_BIND_SERVICE"));
             }
             capabilities.insert("add".to_string(), Value::Array(add));
         }
-        capabilities.insert("drop".to_string(), json!(["ALL"]));
+        capabilities.insert("drop".to_string(), texts(["ALL"]));
         sc.insert("capabilities".to_string(), Value::Object(capabilities));
         sc.insert(
             "privileged".to_string(),
             privileged(ctx, "istio-proxy securityContext.privileged")?,
         );
         let (user, group, non_root) = if d.tproxy || d.cap_net_bind_service {
-            (json!(0), json!(1337), false)
+            (Value::from(0), Value::from(1337), false)
         } else {
             (
                 parts::proxy_id(ctx.data.proxy_uid),
@@ -729,8 +721,8 @@ fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectE
         };
         sc.insert("runAsUser".to_string(), user);
         sc.insert("runAsGroup".to_string(), group);
-        sc.insert("runAsNonRoot".to_string(), json!(non_root));
-        sc.insert("readOnlyRootFilesystem".to_string(), json!(true));
+        sc.insert("runAsNonRoot".to_string(), Value::Bool(non_root));
+        sc.insert("readOnlyRootFilesystem".to_string(), Value::Bool(true));
         sc.insert("allowPrivilegeEscalation".to_string(), allow_escalation);
     }
     if let Some(profile) = parts::seccomp_profile(ctx)? {
@@ -740,14 +732,23 @@ fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectE
 }
 
 fn mount(name: &str, path: &str) -> Value {
-    json!({"name": name, "mountPath": path})
+    obj([("name", text(name)), ("mountPath", text(path))])
+}
+
+/// The `httpGet` of the proxy's readiness and startup probes.
+fn ready_check() -> Value {
+    obj([
+        ("path", text("/healthz/ready")),
+        ("port", Value::from(15021)),
+    ])
 }
 
 fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
-    let mut mounts = vec![
+    let mut mounts = Vec::with_capacity(12);
+    mounts.extend([
         mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
         mount("credential-socket", "/var/run/secrets/credential-uds"),
-    ];
+    ]);
     if parts::gke_workload_certs(ctx)? {
         mounts.push(json!({
             "name": "gke-workload-certificate",
@@ -789,8 +790,8 @@ fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
         )?;
         mounts.push(obj([
             ("mountPath", path),
-            ("name", json!("lightstep-certs")),
-            ("readOnly", json!(true)),
+            ("name", text("lightstep-certs")),
+            ("readOnly", Value::Bool(true)),
         ]));
     }
     mounts.extend(parts::user_entries(ctx, annotation::USER_VOLUME_MOUNT)?);
@@ -814,42 +815,45 @@ fn lightstep_certs(ctx: &Ctx<'_>) -> Result<bool, InjectError> {
 fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     // `- emptyDir:` with nothing after it is a YAML null, which the merge turns into a
     // volume with only a name.
-    let mut volumes = vec![
-        json!({"emptyDir": null, "name": "workload-socket"}),
-        json!({"emptyDir": null, "name": "credential-socket"}),
-    ];
+    let empty_dir = |name: &str| obj([("emptyDir", Value::Null), ("name", text(name))]);
+    let mut volumes = Vec::with_capacity(12);
+    volumes.extend([empty_dir("workload-socket"), empty_dir("credential-socket")]);
     if parts::gke_workload_certs(ctx)? {
         volumes.push(json!({
             "name": "gke-workload-certificate",
             "csi": {"driver": "workloadcertificates.security.cloud.google.com"},
         }));
     } else {
-        volumes.push(json!({"emptyDir": null, "name": "workload-certs"}));
+        volumes.push(empty_dir("workload-certs"));
     }
     if let Some(v) = parts::bootstrap_volume(ctx) {
         volumes.push(v);
     }
-    volumes.push(json!({"emptyDir": {"medium": "Memory"}, "name": "istio-envoy"}));
-    volumes.push(json!({"name": "istio-data", "emptyDir": {}}));
+    volumes.push(obj([
+        ("emptyDir", obj([("medium", text("Memory"))])),
+        ("name", text("istio-envoy")),
+    ]));
+    volumes.push(obj([
+        ("name", text("istio-data")),
+        ("emptyDir", Value::Object(Map::new())),
+    ]));
     volumes.push(parts::podinfo_volume());
     volumes.push(parts::token_volume(ctx)?);
     if parts::istiod_certs(ctx)? {
         volumes.push(parts::istiod_ca_volume(ctx)?);
     }
-    let crl = ctx.value("pilot.crlConfigMapName")?;
-    let crl = crl.as_deref();
-    let crl_name = if golang::truthy(crl) {
-        golang::print(crl)
-    } else {
-        "istio-ca-crl".to_string()
+    let crl_name = match ctx.found_truthy("pilot.crlConfigMapName")? {
+        Some(crl) => crl.print(),
+        None => "istio-ca-crl".into(),
     };
-    volumes.push(json!({
-        "name": "istio-ca-crl",
-        "configMap": {
-            "name": ctx.plain("volume istio-ca-crl configMap", &crl_name, Want::Str)?,
-            "optional": true,
-        },
-    }));
+    let crl_name = ctx.plain("volume istio-ca-crl configMap", &crl_name, Want::Str)?;
+    volumes.push(obj([
+        ("name", text("istio-ca-crl")),
+        (
+            "configMap",
+            obj([("name", crl_name), ("optional", Value::Bool(true))]),
+        ),
+    ]));
     if ctx.value_truthy("global.mountMtlsCerts")? {
         volumes.push(parts::istio_certs_volume(ctx)?);
     }

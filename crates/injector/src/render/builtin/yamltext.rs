@@ -31,6 +31,13 @@ impl Want {
 
 /// The YAML reader rejects control characters anywhere in the stream.
 fn check_chars(text: &str) -> Result<(), String> {
+    // Printed values are nearly always printable ASCII, which needs no UTF-8 decoding.
+    if text
+        .bytes()
+        .all(|b| matches!(b, b' '..=b'~' | b'\t' | b'\n' | b'\r'))
+    {
+        return Ok(());
+    }
     match text.chars().find(|&c| !yaml_printable(c)) {
         Some(c) => Err(format!(
             "contains the control character U+{:04X}, which YAML does not allow",
@@ -58,7 +65,10 @@ pub(crate) fn plain(text: &str) -> Result<Value, String> {
         // Only a comment follows the key.
         return Ok(Value::Null);
     }
-    if let Some(i) = t.find(" #").or_else(|| t.find("\t#")) {
+    // (Character searches first: a substring search sets up a searcher each time.)
+    if t.contains('#')
+        && let Some(i) = t.find(" #").or_else(|| t.find("\t#"))
+    {
         t = t[..i].trim_end_matches([' ', '\t']);
     }
     if t.is_empty() {
@@ -73,7 +83,9 @@ pub(crate) fn plain(text: &str) -> Result<Value, String> {
         '-' | '?' | ':' => second.is_none_or(|c| c == ' ' || c == '\t'),
         _ => false,
     };
-    if indicator || t.contains(": ") || t.contains(":\t") || t.ends_with(':') {
+    let mapping_colon =
+        t.contains(':') && (t.contains(": ") || t.contains(":\t") || t.ends_with(':'));
+    if indicator || mapping_colon {
         return Err(format!(
             "{text:?} is not a plain YAML scalar (it would be read as YAML structure)"
         ));
@@ -84,22 +96,51 @@ pub(crate) fn plain(text: &str) -> Result<Value, String> {
 /// go-yaml v2's resolution of an unquoted scalar (YAML 1.1 booleans, `null`/`~`, ints with
 /// base prefixes and `_`, floats).
 fn resolve(s: &str) -> Result<Value, String> {
-    match s {
-        "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Ok(Value::Bool(true));
-        }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Ok(Value::Bool(false));
-        }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
-        | ".nan" | ".NaN" | ".NAN" => {
-            return Err(format!(
-                "{s:?} is a YAML infinity/NaN, which JSON cannot hold"
-            ));
-        }
-        _ => {}
+    // The keywords are at most five bytes and start with one of these: anything else skips
+    // forty string comparisons (each a `memcmp` call in wasm).
+    let maybe_keyword = s.len() <= 5
+        && s.as_bytes()
+            .first()
+            .is_some_and(|b| KEYWORD_STARTS.contains(b));
+    if maybe_keyword && let Some(resolved) = resolve_keyword(s) {
+        return resolved;
     }
+    resolve_non_keyword(s)
+}
+
+const KEYWORD_STARTS: &[u8] = b"~nNyYtTfFoO.+-";
+const NULLS: [&str; 4] = ["~", "null", "Null", "NULL"];
+const TRUES: [&str; 11] = [
+    "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+];
+const FALSES: [&str; 11] = [
+    "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+];
+const INFINITIES_AND_NANS: [&str; 12] = [
+    ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN",
+    ".NAN",
+];
+
+/// YAML 1.1's keyword scalars: `null`s, booleans, and infinities and NaNs (which JSON cannot
+/// hold).
+fn resolve_keyword(s: &str) -> Option<Result<Value, String>> {
+    if NULLS.contains(&s) {
+        Some(Ok(Value::Null))
+    } else if TRUES.contains(&s) {
+        Some(Ok(Value::Bool(true)))
+    } else if FALSES.contains(&s) {
+        Some(Ok(Value::Bool(false)))
+    } else if INFINITIES_AND_NANS.contains(&s) {
+        Some(Err(format!(
+            "{s:?} is a YAML infinity/NaN, which JSON cannot hold"
+        )))
+    } else {
+        None
+    }
+}
+
+/// [`resolve`] of a scalar that is none of YAML 1.1's keywords: a number or a string.
+fn resolve_non_keyword(s: &str) -> Result<Value, String> {
     let first = s.chars().next().unwrap_or(' ');
     if first == '.' {
         if let Some(f) = parse_float(s) {
@@ -192,6 +233,14 @@ fn go_parse_int(s: &str) -> Option<i128> {
 /// The string YAML reads from `content` placed between double quotes.
 pub(crate) fn double_quoted(content: &str) -> Result<String, String> {
     check_chars(content)?;
+    if !content.contains(['"', '\\', '\n', '\r']) {
+        // Nothing to decode: blanks are kept, as they are between other characters.
+        return Ok(content.to_owned());
+    }
+    decode_double_quoted(content)
+}
+
+fn decode_double_quoted(content: &str) -> Result<String, String> {
     let mut out = String::with_capacity(content.len());
     let mut chars = content.chars().peekable();
     let mut blanks = String::new();
@@ -369,7 +418,7 @@ pub(crate) fn literal_single_line(line: &str) -> Result<String, String> {
     if content.is_empty() {
         return Ok(String::new());
     }
-    Ok(format!("{content}\n"))
+    Ok([content, "\n"].concat())
 }
 
 /// Checks that a parsed scalar decodes into a Pod field of Go type `want`, as Go's JSON
@@ -432,18 +481,22 @@ fn number_as_int(n: &Number) -> Option<i64> {
 /// A JSON value after a `toYaml` → YAML parse round trip: Go marshals whole float64s without
 /// a fraction, so YAML reads them back as integers. Everything else survives unchanged.
 pub(crate) fn yaml_round_trip(v: &Value) -> Value {
+    let mut v = v.clone();
+    yaml_round_trip_in_place(&mut v);
+    v
+}
+
+/// [`yaml_round_trip`] of a value the caller owns.
+pub(crate) fn yaml_round_trip_in_place(v: &mut Value) {
     match v {
-        Value::Number(n) if n.is_f64() => match number_as_int(n) {
-            Some(i) => Value::from(i),
-            None => v.clone(),
-        },
-        Value::Array(items) => Value::Array(items.iter().map(yaml_round_trip).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), yaml_round_trip(v)))
-                .collect(),
-        ),
-        _ => v.clone(),
+        Value::Number(n) if n.is_f64() => {
+            if let Some(i) = number_as_int(n) {
+                *v = Value::from(i);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(yaml_round_trip_in_place),
+        Value::Object(map) => map.values_mut().for_each(yaml_round_trip_in_place),
+        _ => {}
     }
 }
 
@@ -564,7 +617,25 @@ mod tests {
         );
     }
 
+    #[test]
+    fn every_keyword_passes_the_keyword_filter() {
+        let keywords = NULLS.iter().chain(&TRUES).chain(&FALSES);
+        for keyword in keywords.chain(&INFINITIES_AND_NANS) {
+            assert!(keyword.len() <= 5, "{keyword}");
+            assert!(KEYWORD_STARTS.contains(&keyword.as_bytes()[0]), "{keyword}");
+            assert!(resolve_keyword(keyword).is_some(), "{keyword}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn fast_paths_agree_with_the_general_ones(s in "[ -~\t\n\r\u{1}\u{7f}\u{85}\u{a0}\u{e9}\u{feff}\u{1f600}]{0,12}") {
+            prop_assert_eq!(check_chars(&s).is_ok(), s.chars().all(yaml_printable));
+            if check_chars(&s).is_ok() {
+                prop_assert_eq!(double_quoted(&s), decode_double_quoted(&s));
+            }
+        }
+
         #[test]
         fn scalar_helpers_never_panic(s in any::<String>()) {
             let _ = plain(&s);
