@@ -73,6 +73,20 @@ pub(crate) fn pod_templates(docs: &[Value]) -> Vec<Value> {
     out
 }
 
+/// Every conformance case's input pods paired with the injected pods of its golden output,
+/// each with the case's name: a typed pod before and after injection, for comparing a
+/// shortcut with the full path on real data. Empty without the data set.
+pub(crate) fn conformance_pod_pairs() -> Vec<(String, Value, Value)> {
+    let mut pairs = Vec::new();
+    for case in conformance_cases() {
+        let injected = pod_templates(&case.want);
+        for (pod, output) in pod_templates(&case.input).into_iter().zip(injected) {
+            pairs.push((case.name.clone(), pod, output));
+        }
+    }
+    pairs
+}
+
 /// Keys that reach into the Pod schema, mixed with a few unknown ones.
 const KEYS: &[&str] = &[
     "metadata",

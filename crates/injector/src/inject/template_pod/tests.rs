@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 use super::names_only;
 use crate::error::InjectError;
 use crate::inject::typed;
-use crate::k8s::testing::{arb_json, conformance_cases, pod_templates};
+use crate::k8s::testing::{arb_json, conformance_pod_pairs};
 use crate::postprocess::status::InjectionStatus;
 
 /// What injection reads of a template pod and of the merge: the names (as the status
@@ -54,23 +54,19 @@ fn compare(pod: &Value, rendered: &Value) -> Option<(Outcome, Outcome)> {
 
 #[test]
 fn conformance_pods_and_renders() {
-    let cases = conformance_cases();
-    if cases.is_empty() {
+    let pairs = conformance_pod_pairs();
+    if pairs.is_empty() {
         eprintln!("SKIP: istio-conformance goldens not found");
         return;
     }
     let mut shortcuts = 0;
-    for case in &cases {
-        let inputs = pod_templates(&case.input);
-        let injected = pod_templates(&case.want);
-        for (pod, output) in inputs.iter().zip(&injected) {
-            // The injected pod stands for a render: it holds the injected containers and
-            // volumes; the input pod, for a template that sets the user's own.
-            for (base, rendered) in [(pod, output), (pod, pod), (output, output), (output, pod)] {
-                if let Some((ours, theirs)) = compare(base, rendered) {
-                    assert_eq!(ours, theirs, "{}", case.name);
-                    shortcuts += usize::from(names_only(rendered).is_some());
-                }
+    for (name, pod, output) in &pairs {
+        // The injected pod stands for a render: it holds the injected containers and
+        // volumes; the input pod, for a template that sets the user's own.
+        for (base, rendered) in [(pod, output), (pod, pod), (output, output), (output, pod)] {
+            if let Some((ours, theirs)) = compare(base, rendered) {
+                assert_eq!(ours, theirs, "{name}");
+                shortcuts += usize::from(names_only(rendered).is_some());
             }
         }
     }

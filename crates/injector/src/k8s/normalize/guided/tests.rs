@@ -2,7 +2,7 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::{MergeGuide, normalize_merged};
-use crate::k8s::testing::{arb_json, conformance_cases, pod_templates};
+use crate::k8s::testing::{arb_json, conformance_pod_pairs};
 use crate::k8s::{NormalizeOptions, POD, SchemaError, normalize_owned};
 use crate::merge::strategic_merge_owned;
 
@@ -39,22 +39,18 @@ fn compare(
 
 #[test]
 fn conformance_pods_merged_with_injected_ones() {
-    let cases = conformance_cases();
-    if cases.is_empty() {
+    let pairs = conformance_pod_pairs();
+    if pairs.is_empty() {
         eprintln!("SKIP: istio-conformance goldens not found");
         return;
     }
     let mut compared = 0;
-    for case in &cases {
-        let inputs = pod_templates(&case.input);
-        let injected = pod_templates(&case.want);
-        for (pod, patch) in inputs.iter().zip(&injected) {
-            for (base, overlay) in [(pod, patch), (patch, pod), (pod, pod)] {
-                for opts in [&KEEP_UNKNOWN, &DROP_UNKNOWN] {
-                    if let Some((guided, full)) = compare(base, overlay, opts) {
-                        assert_eq!(guided, full, "{}", case.name);
-                        compared += 1;
-                    }
+    for (name, pod, patch) in &pairs {
+        for (base, overlay) in [(pod, patch), (patch, pod), (pod, pod)] {
+            for opts in [&KEEP_UNKNOWN, &DROP_UNKNOWN] {
+                if let Some((guided, full)) = compare(base, overlay, opts) {
+                    assert_eq!(guided, full, "{name}");
+                    compared += 1;
                 }
             }
         }
