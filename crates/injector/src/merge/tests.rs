@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::k8s::Field;
-use crate::k8s::testing::{arb_json, conformance_cases, pod_templates};
+use crate::k8s::testing::{arb_json, conformance_pod_pairs};
 
 /// apimachinery's test type `MergeItem` (patch_test.go), as a table.
 static MERGE_ITEM: Struct = Struct {
@@ -549,65 +549,60 @@ fn large_lists_merge_in_linear_time() {
 #[test]
 fn template_shaped_patches_order_like_the_goldens() {
     let mut checked = 0;
-    for case in conformance_cases() {
-        let inputs = pod_templates(&case.input);
-        let wants = pod_templates(&case.want);
-        for (input, want) in inputs.iter().zip(&wants) {
-            // The template's items are the ones the status annotation names, in template
-            // order; their bodies are the golden's.
-            let status: Value = want
-                .pointer("/metadata/annotations/sidecar.istio.io~1status")
-                .and_then(Value::as_str)
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or(Value::Null);
-            if status.is_null() {
-                // CronJobs carry it on the job template's metadata (a kube-inject quirk).
-                continue;
-            }
-            let mut patch_spec = Map::new();
-            for list in ["volumes", "initContainers"] {
-                let golden = want
-                    .pointer(&format!("/spec/{list}"))
-                    .and_then(Value::as_array);
-                let from_template: Vec<Value> = status
-                    .get(list)
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .filter_map(|name| {
-                        golden?
-                            .iter()
-                            .find(|i| i.get("name").and_then(Value::as_str) == Some(name))
-                            .cloned()
-                    })
-                    .collect();
-                patch_spec.insert(list.to_string(), Value::Array(from_template));
-            }
-            let patch = json!({"spec": patch_spec});
-            let merged =
-                strategic_merge_pod(input, &patch).unwrap_or_else(|e| panic!("{}: {e}", case.name));
-            assert_eq!(
-                names(&merged, "/spec/volumes"),
-                names(want, "/spec/volumes"),
-                "{}",
-                case.name
-            );
-            // Init containers keep merge order when the proxy is a native sidecar (no
-            // reordering of the user's init containers afterwards).
-            let want_inits = names(want, "/spec/initContainers");
-            if want_inits.iter().any(|n| n == "istio-proxy")
-                && !want_inits.iter().any(|n| n == "istio-validation")
-            {
-                assert_eq!(
-                    names(&merged, "/spec/initContainers"),
-                    want_inits,
-                    "{}",
-                    case.name
-                );
-            }
-            checked += 1;
+    for (case, input, want) in conformance_pod_pairs() {
+        // The template's items are the ones the status annotation names, in template
+        // order; their bodies are the golden's.
+        let status: Value = want
+            .pointer("/metadata/annotations/sidecar.istio.io~1status")
+            .and_then(Value::as_str)
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or(Value::Null);
+        if status.is_null() {
+            // CronJobs carry it on the job template's metadata (a kube-inject quirk).
+            continue;
         }
+        let mut patch_spec = Map::new();
+        for list in ["volumes", "initContainers"] {
+            let golden = want
+                .pointer(&format!("/spec/{list}"))
+                .and_then(Value::as_array);
+            let from_template: Vec<Value> = status
+                .get(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter_map(|name| {
+                    golden?
+                        .iter()
+                        .find(|i| i.get("name").and_then(Value::as_str) == Some(name))
+                        .cloned()
+                })
+                .collect();
+            patch_spec.insert(list.to_string(), Value::Array(from_template));
+        }
+        let patch = json!({"spec": patch_spec});
+        let merged = strategic_merge_pod(&input, &patch).unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert_eq!(
+            names(&merged, "/spec/volumes"),
+            names(&want, "/spec/volumes"),
+            "{}",
+            case
+        );
+        // Init containers keep merge order when the proxy is a native sidecar (no
+        // reordering of the user's init containers afterwards).
+        let want_inits = names(&want, "/spec/initContainers");
+        if want_inits.iter().any(|n| n == "istio-proxy")
+            && !want_inits.iter().any(|n| n == "istio-validation")
+        {
+            assert_eq!(
+                names(&merged, "/spec/initContainers"),
+                want_inits,
+                "{}",
+                case
+            );
+        }
+        checked += 1;
     }
     if checked == 0 {
         eprintln!("SKIP: istio-conformance data not found");
