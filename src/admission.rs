@@ -2,6 +2,7 @@
 
 use crate::cluster::Cluster;
 use crate::guard_rails;
+use crate::json_path;
 use crate::native_sidecars;
 use crate::pod_size;
 use crate::proxy_config;
@@ -114,8 +115,7 @@ fn decide_and_inject(
     if !metadata_ok {
         return Outcome::reject("invalid pod: metadata is not an object", Some(400));
     }
-    let pod_namespace = pod
-        .pointer("/metadata/namespace")
+    let pod_namespace = json_path::at(pod, &["metadata", "namespace"])
         .and_then(Value::as_str)
         .filter(|ns| !ns.is_empty())
         .unwrap_or(&request.namespace);
@@ -143,11 +143,10 @@ fn decide_and_inject(
         let empty = Map::new();
         let ns_labels = namespace
             .as_ref()
-            .and_then(|ns| ns.pointer("/metadata/labels"))
+            .and_then(|ns| json_path::at(ns, &["metadata", "labels"]))
             .and_then(Value::as_object)
             .unwrap_or(&empty);
-        let pod_labels = pod
-            .pointer("/metadata/labels")
+        let pod_labels = json_path::at(pod, &["metadata", "labels"])
             .and_then(Value::as_object)
             .unwrap_or(&empty);
         let hooks = checkinject::istio_webhooks(&selection);
@@ -203,8 +202,7 @@ fn decide_and_inject(
     }
     // Nodes are read only for pods that are injected, as istiod does.
     if settings.native_sidecars == NativeSidecars::Auto {
-        let node_name = pod
-            .pointer("/spec/nodeName")
+        let node_name = json_path::at(pod, &["spec", "nodeName"])
             .and_then(Value::as_str)
             .unwrap_or_default();
         let detection = native_sidecars::detect(cluster, node_name);
@@ -214,7 +212,7 @@ fn decide_and_inject(
 
     let namespace_annotations = namespace
         .as_ref()
-        .and_then(|ns| ns.pointer("/metadata/annotations"))
+        .and_then(|ns| json_path::at(ns, &["metadata", "annotations"]))
         .and_then(Value::as_object);
     let context = PodContext {
         namespace: &request.namespace,

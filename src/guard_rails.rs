@@ -4,6 +4,7 @@
 //! container named `istio-proxy` overrides the injected one. With none of these settings the
 //! policy behaves exactly as istiod.
 
+use crate::json_path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -51,8 +52,7 @@ impl GuardRails<'_> {
     /// Checks the pod as it arrives (annotations and user containers).
     pub fn check_request(&self, pod: &Value) -> Result<(), Violation> {
         let empty = Map::new();
-        let annotations = pod
-            .pointer("/metadata/annotations")
+        let annotations = json_path::at(pod, &["metadata", "annotations"])
             .and_then(Value::as_object)
             .unwrap_or(&empty);
         for key in [USER_VOLUME_ANNOTATION, USER_VOLUME_MOUNT_ANNOTATION] {
@@ -135,8 +135,7 @@ impl GuardRails<'_> {
             return Ok(());
         }
         for list in ["initContainers", "containers"] {
-            let containers = injected
-                .pointer(&format!("/spec/{list}"))
+            let containers = json_path::at(injected, &["spec", list])
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten();
@@ -179,9 +178,7 @@ fn privilege(security_context: &Value) -> Option<&'static str> {
     if security_context["runAsUser"] == 0 {
         return Some("runAsUser");
     }
-    let added = security_context
-        .pointer("/capabilities/add")
-        .and_then(Value::as_array);
+    let added = json_path::at(security_context, &["capabilities", "add"]).and_then(Value::as_array);
     if added.is_some_and(|a| !a.is_empty()) {
         return Some("capabilities.add");
     }

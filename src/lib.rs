@@ -10,6 +10,7 @@ mod byte_compare;
 pub mod cluster;
 pub mod dry_run;
 pub mod guard_rails;
+mod json_path;
 pub mod native_sidecars;
 mod payload;
 pub mod pod_size;

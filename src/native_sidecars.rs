@@ -9,6 +9,7 @@
 use serde_json::Value;
 
 use crate::cluster::Cluster;
+use crate::json_path;
 
 /// The first minor version of Kubernetes with native sidecars enabled and stable.
 pub const MIN_KUBELET_MINOR: u64 = 33;
@@ -64,7 +65,7 @@ impl Detection {
 /// Whether a node's kubelet runs native sidecars. A version that cannot be read counts as
 /// too old, as in istiod.
 pub fn supports_native_sidecars(node: &Value) -> bool {
-    node.pointer("/status/nodeInfo/kubeletVersion")
+    json_path::at(node, &["status", "nodeInfo", "kubeletVersion"])
         .and_then(Value::as_str)
         .and_then(kubelet_minor)
         .is_some_and(|minor| minor >= MIN_KUBELET_MINOR)

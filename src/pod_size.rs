@@ -4,6 +4,7 @@
 //! given. 10,000 containers with Istio's templates come close to that on a busy node; 1,000
 //! take a tenth of it, and no real pod comes near either.
 
+use crate::json_path;
 use serde_json::Value;
 
 /// Containers and init containers together that the policy injects at most.
@@ -12,7 +13,7 @@ pub const MAX_CONTAINERS: usize = 1_000;
 /// Refuses a pod with more containers than the policy answers for within the deadline.
 pub fn check(pod: &Value) -> Result<(), String> {
     let count = |field: &str| {
-        pod.pointer(&format!("/spec/{field}"))
+        json_path::at(pod, &["spec", field])
             .and_then(Value::as_array)
             .map_or(0, Vec::len)
     };
