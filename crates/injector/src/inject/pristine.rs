@@ -1,6 +1,7 @@
 //! A pod the API server sends is already in Go's typed form: its typed copy equals it but for
-//! `metadata.managedFields` (left out) and a namespace taken from the request. With those two
-//! set aside, the received pod serves as the typed pod itself: read by the render, and the
+//! `metadata.managedFields` (left out), the `creationTimestamp: null` of API servers before
+//! Kubernetes 1.34 (Go's encoder now leaves it out) and a namespace taken from the request.
+//! With those set aside, the received pod serves as the typed pod itself: read by the render, and the
 //! diff base, patched in place ([`patch::apply_changes_to_itself`]). The typed copy is then
 //! free to be the first merge's base rather than copied again (profiled: that copy and its
 //! first-touch pages were a tenth of an injection).
@@ -9,13 +10,14 @@ use super::patch::{self, Patched};
 use serde_json::{Map, Value};
 
 const MANAGED_FIELDS: &str = "managedFields";
+const CREATION_TIMESTAMP: &str = "creationTimestamp";
 const NAMESPACE: &str = "namespace";
 
 /// What was set aside to make the received pod equal its typed form.
 #[derive(Debug, Clone)]
 pub(crate) struct SetAside {
-    /// `metadata.managedFields` and its position.
-    managed_fields: Option<(usize, Value)>,
+    /// Members of `metadata` the typed form leaves out, with their positions, in order.
+    members: Vec<(usize, String, Value)>,
     /// Whether `metadata.namespace` was added (from the request).
     added_namespace: bool,
 }
@@ -25,12 +27,21 @@ pub(crate) struct SetAside {
 pub(crate) fn adopt(raw: &mut Value, typed: &Value) -> Option<SetAside> {
     let typed_metadata = typed.get("metadata")?.as_object()?;
     let metadata = raw.get_mut("metadata")?.as_object_mut()?;
-    let managed_fields = metadata
-        .keys()
-        .position(|key| key == MANAGED_FIELDS)
-        .and_then(|index| Some((index, metadata.shift_remove(MANAGED_FIELDS)?)));
+    let left_out: Vec<(usize, String)> = metadata
+        .iter()
+        .enumerate()
+        .filter(|(_, (key, value))| left_out_of_typed(key, value))
+        .map(|(index, (key, _))| (index, key.clone()))
+        .collect();
+    let members = left_out
+        .into_iter()
+        .filter_map(|(index, key)| {
+            let value = metadata.shift_remove(&key)?;
+            Some((index, key, value))
+        })
+        .collect();
     let mut aside = SetAside {
-        managed_fields,
+        members,
         added_namespace: false,
     };
     if !metadata.contains_key(NAMESPACE)
@@ -84,14 +95,17 @@ impl SetAside {
     /// received pod gives: the diff leaves the set-aside members alone and appends to
     /// `metadata` without removing from it, so their positions hold.
     fn restores_after_patching(&self, typed: &Value, result: &Value) -> bool {
-        if self.managed_fields.is_none() && !self.added_namespace {
+        if self.members.is_empty() && !self.added_namespace {
             return true;
         }
         let (Some(before), Some(after)) = (metadata(typed), metadata(result)) else {
             return false;
         };
         before.keys().all(|key| after.contains_key(key))
-            && !(self.managed_fields.is_some() && after.contains_key(MANAGED_FIELDS))
+            && !self
+                .members
+                .iter()
+                .any(|(_, key, _)| after.contains_key(key))
             && !(self.added_namespace && before.get(NAMESPACE) != after.get(NAMESPACE))
     }
 
@@ -103,10 +117,20 @@ impl SetAside {
         if self.added_namespace {
             metadata.shift_remove(NAMESPACE);
         }
-        if let Some((index, value)) = self.managed_fields {
+        for (index, key, value) in self.members {
             let index = index.min(metadata.len());
-            metadata.shift_insert(index, MANAGED_FIELDS.to_string(), value);
+            metadata.shift_insert(index, key, value);
         }
+    }
+}
+
+/// Whether the typed form leaves out this member of the received `metadata`, where the diff
+/// never reaches it.
+fn left_out_of_typed(key: &str, value: &Value) -> bool {
+    match key {
+        MANAGED_FIELDS => true,
+        CREATION_TIMESTAMP => value.is_null(),
+        _ => false,
     }
 }
 

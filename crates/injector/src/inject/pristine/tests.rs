@@ -23,13 +23,23 @@ fn metadata_mut(pod: &mut Value) -> &mut Map<String, Value> {
     }
 }
 
-/// `pod` as the API server would send it: `managedFields` at `index` of its metadata.
-fn with_managed_fields(pod: &Value, index: usize, managed_fields: Value) -> Value {
+/// `pod` with `key` at `index` of its metadata.
+fn with_member(pod: &Value, index: usize, key: &str, value: Value) -> Value {
     let mut pod = pod.clone();
     let metadata = metadata_mut(&mut pod);
     let index = index.min(metadata.len());
-    metadata.shift_insert(index, MANAGED_FIELDS.into(), managed_fields);
+    metadata.shift_insert(index, key.into(), value);
     pod
+}
+
+/// `pod` as the API server would send it: `managedFields` at `index` of its metadata.
+fn with_managed_fields(pod: &Value, index: usize, managed_fields: Value) -> Value {
+    with_member(pod, index, MANAGED_FIELDS, managed_fields)
+}
+
+/// `pod` as an API server before Kubernetes 1.34 would send it.
+fn with_null_creation_timestamp(pod: &Value) -> Value {
+    with_member(pod, 1, CREATION_TIMESTAMP, Value::Null)
 }
 
 fn without_namespace(pod: &Value) -> Value {
@@ -75,6 +85,12 @@ fn managed_fields_and_the_request_namespace_are_set_aside_and_put_back() {
         with_managed_fields(&typed, 2, Value::Null),
         without_namespace(&typed),
         with_managed_fields(&without_namespace(&typed), 1, managed.clone()),
+        with_null_creation_timestamp(&with_managed_fields(&typed, 9, managed.clone())),
+        with_managed_fields(
+            &with_null_creation_timestamp(&without_namespace(&typed)),
+            0,
+            managed.clone(),
+        ),
     ] {
         let mut raw = received.clone();
         let Some(set_aside) = adopt(&mut raw, &typed) else {
@@ -126,7 +142,11 @@ fn a_pod_not_in_its_typed_form_is_left_as_it_was() {
 fn results_that_touch_what_was_set_aside_are_patched_as_before() {
     let typed = hello();
     let managed = json!([{"manager": "kubectl"}]);
-    let received = with_managed_fields(&without_namespace(&typed), 1, managed);
+    let received = with_managed_fields(
+        &with_null_creation_timestamp(&without_namespace(&typed)),
+        3,
+        managed,
+    );
     let mut injected = typed.clone();
     injected["metadata"]["annotations"] = json!({"sidecar.istio.io/status": "{}"});
     let mut moved = injected.clone();
@@ -135,6 +155,8 @@ fn results_that_touch_what_was_set_aside_are_patched_as_before() {
     metadata_mut(&mut unlabelled).shift_remove("labels");
     let mut managing = injected.clone();
     managing["metadata"]["managedFields"] = json!([]);
+    let mut created = injected.clone();
+    created["metadata"][CREATION_TIMESTAMP] = json!("2026-01-01T00:00:00Z");
     let mut unnamed = injected.clone();
     metadata_mut(&mut unnamed).shift_remove("name");
     for (name, result) in [
@@ -142,6 +164,7 @@ fn results_that_touch_what_was_set_aside_are_patched_as_before() {
         ("namespace changed", moved),
         ("a metadata member removed", unlabelled),
         ("managedFields added", managing),
+        ("creationTimestamp added", created),
         ("the first member removed", unnamed),
         ("metadata removed", json!({"spec": typed["spec"]})),
         (
@@ -177,6 +200,7 @@ fn conformance_pods_are_patched_as_from_a_typed_copy() {
             with_managed_fields(&typed, 0, managed.clone()),
             with_managed_fields(&typed, 2, Value::Null),
             with_managed_fields(&without_namespace(&typed), 1, managed.clone()),
+            with_null_creation_timestamp(&with_managed_fields(&typed, 9, managed.clone())),
         ];
         for received in &received {
             assert_patched_alike(&name, received, &typed, &result);
@@ -206,7 +230,7 @@ fn inject(pod: &Value, namespace: &str) -> Value {
 }
 
 #[test]
-fn a_typed_pod_keeps_its_managed_fields_where_they_were() {
+fn a_typed_pod_keeps_what_its_typed_form_leaves_out_where_it_was() {
     let typed = hello();
     let plain = inject(&typed, "shop");
     assert!(plain["metadata"].get(MANAGED_FIELDS).is_none());
@@ -224,6 +248,8 @@ fn a_typed_pod_keeps_its_managed_fields_where_they_were() {
             ))
         );
     }
+    let out = inject(&with_null_creation_timestamp(&typed), "shop");
+    assert_eq!(text(&out), text(&with_null_creation_timestamp(&plain)));
 }
 
 #[test]
