@@ -1,10 +1,10 @@
 //! A pod the API server sends is already in Go's typed form: its typed copy equals it but for
 //! `metadata.managedFields` (left out), the `creationTimestamp: null` of API servers before
 //! Kubernetes 1.34 (Go's encoder now leaves it out) and a namespace taken from the request.
-//! With those set aside, the received pod serves as the typed pod itself: read by the render, and the
-//! diff base, patched in place ([`patch::apply_changes_to_itself`]). The typed copy is then
-//! free to be the first merge's base rather than copied again (profiled: that copy and its
-//! first-touch pages were a tenth of an injection).
+//! With those set aside, the received pod serves as the typed pod itself: read by the render,
+//! and the diff base, patched in place ([`patch::apply_changes_to_itself`]). The typed copy is
+//! then free to be the first merge's base rather than copied again (profiled: that copy and
+//! its first-touch pages were a tenth of an injection).
 
 use super::patch::{self, Patched};
 use serde_json::{Map, Value};
@@ -70,8 +70,6 @@ impl SetAside {
             self.clone().restore(&mut received);
             patch::apply_changes(received, &raw, result.clone())
         };
-        #[cfg(debug_assertions)]
-        let what = self.clone();
         let patched = if self.restores_after_patching(&raw, &result) {
             let mut patched = patch::apply_changes_to_itself(raw, result);
             self.restore(&mut patched.pod);
@@ -86,7 +84,7 @@ impl SetAside {
         assert_eq!(
             (serde_json::to_string(&patched.pod).ok(), patched.changed),
             (serde_json::to_string(&expected.pod).ok(), expected.changed),
-            "patching the received pod from itself ({what:?})"
+            "patching the received pod from itself"
         );
         patched
     }
