@@ -26,6 +26,7 @@
 
 pub mod image;
 pub mod patch;
+mod pristine;
 pub mod select;
 pub mod strip;
 mod template_pod;
@@ -161,6 +162,14 @@ struct Rendered {
     template_pod: Value,
     /// The proxy envs: the entry point's plus cluster id and network.
     proxy_envs: BTreeMap<String, String>,
+}
+
+/// Where the pod in its typed form (Go's `corev1.Pod`) is held.
+enum TypedPod {
+    /// The received pod is its own typed form, with these members set aside.
+    Received(pristine::SetAside),
+    /// A typed copy of the received pod.
+    Copy(Value),
 }
 
 /// The per-pod inputs of rendering, read before it.
@@ -346,28 +355,44 @@ impl Injector {
         };
         let warnings = precondition_warnings(&pod);
 
-        // `pod` stays as received (Istio's `req.pod`): the diff base and the source of user
-        // overrides. `merged` accumulates the templates.
+        // The typed pod stays as received (Istio's `req.pod`): the diff base and the source
+        // of user overrides; the templates are merged into a copy. When the received pod is
+        // its own typed form, it is the typed pod, and the typed copy is the merge base.
+        let mut raw = raw.into_owned();
+        let (typed, base) = match pristine::adopt(&mut raw, &pod) {
+            Some(set_aside) => (TypedPod::Received(set_aside), pod),
+            None => {
+                let base = pod.clone();
+                (TypedPod::Copy(pod), base)
+            }
+        };
+        let pod = match &typed {
+            TypedPod::Received(_) => &raw,
+            TypedPod::Copy(pod) => pod,
+        };
         let empty = Map::new();
-        validate::validate_annotations(containers::annotations(&pod).unwrap_or(&empty))?;
-        let stored_overrides = overrides::parse_annotation(&pod)?;
+        validate::validate_annotations(containers::annotations(pod).unwrap_or(&empty))?;
+        let stored_overrides = overrides::parse_annotation(pod)?;
         let Rendered {
             merged,
             template_pod,
             proxy_envs,
-        } = self.run_templates(&RenderInput {
-            pod: &pod,
-            stored_overrides: &stored_overrides,
-            proxy_config: &proxy_config,
-            deploy_meta: &deploy_meta,
-            proxy_uid,
-            proxy_gid,
-        })?;
+        } = self.run_templates(
+            &RenderInput {
+                pod,
+                stored_overrides: &stored_overrides,
+                proxy_config: &proxy_config,
+                deploy_meta: &deploy_meta,
+                proxy_uid,
+                proxy_gid,
+            },
+            base,
+        )?;
 
         let tproxy = proxy_config.interception_mode() == InterceptionMode::Tproxy;
         let mut merged = overrides::reapply_overwritten_containers(
             merged,
-            &pod,
+            pod,
             &stored_overrides,
             &template_pod,
             tproxy,
@@ -389,7 +414,10 @@ impl Injector {
         let merged = typed::normalize_post_processed(merged)
             .map_err(|e| InjectError::PostProcess(format!("injected pod is invalid: {e}")))?;
 
-        let patched = patch::apply_changes(raw.into_owned(), &pod, merged);
+        let patched = match typed {
+            TypedPod::Received(set_aside) => set_aside.apply(raw, merged),
+            TypedPod::Copy(typed) => patch::apply_changes(raw, &typed, merged),
+        };
         Ok(Injected {
             pod: patched.pod,
             warnings,
@@ -440,7 +468,9 @@ impl Injector {
     /// then holds two `istio-proxy`, reordering keeps the last (the stub) and the native
     /// sidecar loses its image, args, env and probes. We leave it in place; the templates merge
     /// into both copies as on first injection.
-    fn run_templates(&self, input: &RenderInput<'_>) -> Result<Rendered, InjectError> {
+    ///
+    /// `base` is the first merge's base, a typed pod equal to `input.pod`.
+    fn run_templates(&self, input: &RenderInput<'_>, base: Value) -> Result<Rendered, InjectError> {
         let &RenderInput {
             pod,
             stored_overrides,
@@ -506,7 +536,7 @@ impl Injector {
                 listed(&previous.containers) && listed(&previous.init_containers)
             });
 
-        let mut merged: Option<Value> = None;
+        let mut merged = base;
         let mut template_pod = Value::Object(Map::new());
         for name in &selected {
             if !self.renderer.has_template(name) {
@@ -529,8 +559,7 @@ impl Injector {
                 None => typed::merge_template(std::mem::take(&mut template_pod), rendered.clone())?,
             };
 
-            let current = merged.as_ref().unwrap_or(pod);
-            let native = match containers::annotation(current, NATIVE_SIDECAR_ANNOTATION) {
+            let native = match containers::annotation(&merged, NATIVE_SIDECAR_ANNOTATION) {
                 Some("true") => true,
                 Some("false") => false,
                 _ => self.options.native_sidecars,
@@ -546,13 +575,12 @@ impl Injector {
                 )
                 .is_some()
                 && containers::find(
-                    containers::list(current, containers::CONTAINERS),
+                    containers::list(&merged, containers::CONTAINERS),
                     containers::PROXY,
                 )
                 .is_some();
-            // The previous template's result is merged into, not copied; the received pod
-            // stays as it is (the diff base).
-            let mut base = merged.take().unwrap_or_else(|| pod.clone());
+            // The previous template's result is merged into, not copied.
+            let mut base = std::mem::take(&mut merged);
             let result = if move_proxy {
                 // The move changes the base beyond what the overlay reaches.
                 move_proxy_to_init_containers(&mut base);
@@ -561,7 +589,7 @@ impl Injector {
                 typed::merge_overlay_typed(base, rendered)
             };
             match result {
-                Ok(pod) => merged = Some(pod),
+                Ok(pod) => merged = pod,
                 Err(error) => {
                     if shortcut {
                         // Istio builds the template pod first: its error is the one reported.
@@ -573,10 +601,6 @@ impl Injector {
                 }
             }
         }
-        let merged = match merged {
-            Some(merged) => merged,
-            None => pod.clone(),
-        };
         Ok(Rendered {
             merged,
             template_pod,
