@@ -328,7 +328,41 @@ pub fn from_json(value: &Value) -> Result<Quantity, QuantityError> {
 
 /// [`from_json`] followed by `String()`: the JSON string Go writes back for this value.
 pub fn canonicalize_json(value: &Value) -> Result<String, QuantityError> {
+    if let Value::String(s) = value
+        && written_canonically(s)
+    {
+        return Ok(s.clone());
+    }
     Ok(from_json(value)?.to_string())
+}
+
+/// Whether `s` is a quantity that `String()` prints as `s` itself, told from the text alone for
+/// the forms resources are usually written in (`100m`, `128Mi`, `2`); `false` only means
+/// "parse it". Every quantity of every pod is canonicalized on each typed pass, and parsing
+/// and printing them was most of that pass's cost for a container.
+pub fn written_canonically(s: &str) -> bool {
+    let split = s
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
+    let (digits, suffix) = s.split_at(split);
+    // No leading zero (nor `0` itself, kept by another rule).
+    if !digits.bytes().next().is_some_and(|b| b != b'0') {
+        return false;
+    }
+    match suffix {
+        // apimachinery's int64 path keeps decimal text with a multiple-of-three scale that does
+        // not end in `000` (which a larger suffix would absorb).
+        "" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E" => {
+            digits.len() <= 18 && !digits.ends_with("000")
+        }
+        // Binary values print with the largest exact power of 1024: the written one unless the
+        // number is a multiple of 1024. Larger suffixes or numbers leave the int64 path.
+        "Ki" | "Mi" | "Gi" => {
+            digits.len() <= 5 && digits.parse::<u32>().is_ok_and(|v| v % 1024 != 0)
+        }
+        _ => false,
+    }
 }
 
 /// The text of a JSON number as Go would have received it. serde_json keeps integers exact;
@@ -750,6 +784,37 @@ mod tests {
         }
         assert_eq!(parse("-1").map(|q| q.is_negative()), Ok(true));
         assert!((parse("1500m").map(|q| q.as_f64()).unwrap_or(0.0) - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn usual_resource_text_is_known_canonical() {
+        for s in ["100m", "128Mi", "2", "1536Mi", "1500m", "10Gi", "500k"] {
+            assert!(written_canonically(s), "{s}");
+            assert_eq!(canonicalize(s).as_deref(), Ok(s));
+        }
+        for s in [
+            "2000m", "1024Mi", "0", "0100m", "1000", "1.5", " 1m", "+1m", "8Ei", "",
+        ] {
+            assert!(!written_canonically(s), "{s}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// The shortcut only ever answers what parsing and printing would.
+        #[test]
+        fn written_canonically_agrees_with_parsing(
+            s in "[0-9]{0,20}(|n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|e3|i|K|\\.5)",
+            other in ".{0,12}",
+        ) {
+            for s in [s, other] {
+                if written_canonically(&s) {
+                    prop_assert_eq!(canonicalize(&s), Ok(s.clone()));
+                    prop_assert_eq!(canonicalize_json(&Value::String(s.clone())), Ok(s.clone()));
+                }
+            }
+        }
     }
 
     proptest! {

@@ -658,6 +658,10 @@ mod owned {
             | (Kind::IntOrString, value @ Value::String(_))
             | (Kind::Time, value @ Value::String(_)) => Ok(value),
             (Kind::Raw, value) if !mode.sort_raw => Ok(value),
+            // Kept rather than copied when it is its canonical form already.
+            (Kind::Quantity, Value::String(s)) if quantity::written_canonically(&s) => {
+                Ok(Value::String(s))
+            }
             (kind, value) => super::kind_value(kind, &value, mode, path),
         }
     }
