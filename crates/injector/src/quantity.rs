@@ -347,7 +347,7 @@ pub fn written_canonically(s: &str) -> bool {
         .unwrap_or(s.len());
     let (digits, suffix) = s.split_at(split);
     // No leading zero (nor `0` itself, kept by another rule).
-    if !digits.bytes().next().is_some_and(|b| b != b'0') {
+    if digits.bytes().next().is_none_or(|b| b == b'0') {
         return false;
     }
     match suffix {
