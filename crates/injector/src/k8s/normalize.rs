@@ -458,8 +458,12 @@ mod owned {
             let mut omitted = false;
             for (i, (key, value)) in map.iter_mut().enumerate() {
                 if let Some(field) = fields.field(i, key) {
-                    let here = Path::Key(path, field.json);
-                    *value = kind_value(field.kind, std::mem::take(value), mode, &here)?;
+                    // Most values are strings and booleans of their field's type, which stay
+                    // as they are: no call, no move.
+                    if !kept_as_is(field.kind, value, mode) {
+                        let here = Path::Key(path, field.json);
+                        *value = kind_value(field.kind, std::mem::take(value), mode, &here)?;
+                    }
                     omitted |= field.omits(value);
                 }
             }
@@ -613,6 +617,22 @@ mod owned {
                 Ok(())
             }
             _ => super::struct_field(field, None, out, mode, path),
+        }
+    }
+
+    /// Whether [`kind_value`] returns `value` unchanged, told without moving it.
+    fn kept_as_is(kind: Kind, value: &Value, mode: Mode) -> bool {
+        match (kind, value) {
+            (Kind::String | Kind::IntOrString | Kind::Time, Value::String(_))
+            | (Kind::Bool, Value::Bool(_)) => true,
+            (Kind::Raw, _) => !mode.sort_raw,
+            // An integer in range is written back as the same integer (a float is not).
+            (Kind::Int32 | Kind::IntOrString, Value::Number(n)) => {
+                n.as_i64().is_some_and(|i| i32::try_from(i).is_ok())
+            }
+            (Kind::Int64, Value::Number(n)) => n.as_i64().is_some(),
+            (Kind::Quantity, Value::String(s)) => quantity::written_canonically(s),
+            _ => false,
         }
     }
 
