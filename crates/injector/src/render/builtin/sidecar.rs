@@ -14,6 +14,7 @@ use crate::config::InterceptionMode;
 use crate::error::InjectError;
 use crate::render::istio_funcs;
 use serde_json::{Map, Value, json};
+use std::cell::Cell;
 
 /// The template's top-level variables and the values several sections share.
 struct Decisions {
@@ -28,6 +29,9 @@ struct Decisions {
     status_port: String,
     /// `excludeInboundPort <status port> <excludeInboundPorts>`.
     exclude_inbound: String,
+    /// Both containers' `resources`, the same text: built for the init container, copied for
+    /// the proxy.
+    resources: Cell<Option<Value>>,
 }
 
 impl Decisions {
@@ -74,7 +78,23 @@ impl Decisions {
             cni: ctx.value_truthy("pilot.cni.enabled")?,
             status_port,
             exclude_inbound,
+            resources: Cell::new(None),
         })
+    }
+
+    /// The init container's `resources`, kept for the proxy's.
+    fn init_resources(&self, ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+        let resources = parts::resources(ctx)?;
+        self.resources.set(Some(resources.clone()));
+        Ok(resources)
+    }
+
+    /// The proxy's `resources`: the init container's, or built when it has none.
+    fn proxy_resources(&self, ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+        match self.resources.take() {
+            Some(resources) => Ok(resources),
+            None => parts::resources(ctx),
+        }
     }
 }
 
@@ -298,7 +318,7 @@ fn init_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
         parts::proxy_metadata_envs(ctx, &mut envs)?;
         Some(envs)
     };
-    let resources = parts::resources(ctx)?;
+    let resources = d.init_resources(ctx)?;
     let security_context = init_security_context(ctx, d)?;
     let mut c = Map::with_capacity(7);
     c.insert("name".to_string(), text(name));
@@ -502,7 +522,7 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
         ]));
     }
     let security_context = proxy_security_context(ctx, d)?;
-    let resources = parts::resources(ctx)?;
+    let resources = d.proxy_resources(ctx)?;
     let volume_mounts = volume_mounts(ctx)?;
 
     let mut c = Map::with_capacity(14);
