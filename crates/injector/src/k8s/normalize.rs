@@ -654,24 +654,16 @@ mod owned {
                 Ok(Value::Array(items))
             }
             (Kind::Map(elem), Value::Object(mut map)) => {
-                if map.keys().is_sorted() {
-                    for (key, item) in map.iter_mut() {
-                        let here = Path::Key(path, key);
-                        *item = element(elem, std::mem::take(item), mode, &here)?;
-                    }
-                    return Ok(Value::Object(map));
+                // Go writes map keys sorted: sorted in place, which reuses the stored hashes
+                // instead of hashing every key again into a new map.
+                if !map.keys().is_sorted() {
+                    map.sort_keys();
                 }
-                // Go writes map keys sorted.
-                let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-                if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
-                    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                for (key, item) in map.iter_mut() {
+                    let here = Path::Key(path, key);
+                    *item = element(elem, std::mem::take(item), mode, &here)?;
                 }
-                let mut out = Map::with_capacity(entries.len());
-                for (key, item) in entries {
-                    let normalized = element(elem, item, mode, &Path::Key(path, &key))?;
-                    out.insert(key, normalized);
-                }
-                Ok(Value::Object(out))
+                Ok(Value::Object(map))
             }
             (Kind::String, value @ Value::String(_))
             | (Kind::Bool, value @ Value::Bool(_))

@@ -23,14 +23,12 @@ pub(crate) fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
 }
 
 /// A JSON string.
-/// A map's entries in Go's order for maps (sorted keys), moved only when they are not.
-pub(crate) fn sorted_keys(map: Map<String, Value>) -> Value {
-    if map.keys().is_sorted() {
-        return Value::Object(map);
+/// A map's entries in Go's order for maps (sorted keys), sorted only when they are not.
+pub(crate) fn sorted_keys(mut map: Map<String, Value>) -> Value {
+    if !map.keys().is_sorted() {
+        map.sort_keys();
     }
-    let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Value::Object(entries.into_iter().collect())
+    Value::Object(map)
 }
 
 pub(crate) fn text(s: &str) -> Value {
