@@ -23,6 +23,7 @@
 //! Known divergence: exponents within a few digits of ±2^31, where Go's 32-bit exponent
 //! arithmetic overflows, are computed exactly here.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -328,7 +329,74 @@ pub fn from_json(value: &Value) -> Result<Quantity, QuantityError> {
 
 /// [`from_json`] followed by `String()`: the JSON string Go writes back for this value.
 pub fn canonicalize_json(value: &Value) -> Result<String, QuantityError> {
+    if let Value::String(s) = value
+        && let Some(text) = canonical_text(s)
+    {
+        return Ok(text.into_owned());
+    }
     Ok(from_json(value)?.to_string())
+}
+
+/// Whether `s` is a quantity that `String()` prints as `s` itself (see [`canonical_text`]);
+/// `false` only means "parse it".
+pub fn written_canonically(s: &str) -> bool {
+    matches!(canonical_text(s), Some(Cow::Borrowed(_)))
+}
+
+/// `String()` of the quantity `s`, worked out from the text for the forms resources are
+/// usually written in: digits without a leading zero and an SI or `Ki`/`Mi`/`Gi` suffix
+/// (`100m`, `2000m` → `2`, `1024Mi` → `1Gi`). `None`: anything else, to be parsed. Every
+/// quantity of every pod is canonicalized on each typed pass, and parsing and printing them
+/// was most of that pass's cost for a container.
+pub fn canonical_text(s: &str) -> Option<Cow<'_, str>> {
+    let split = s
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
+    let (digits, suffix) = s.split_at(split);
+    // No leading zero (nor `0` itself, kept by another rule).
+    if digits.bytes().next().is_none_or(|b| b == b'0') {
+        return None;
+    }
+    const BINARY: [&str; 7] = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+    if let Some(mut power) = BINARY[1..4].iter().position(|b| *b == suffix) {
+        // Printed with the largest exact power of 1024 (apimachinery's int64 path, which
+        // larger suffixes or numbers leave).
+        if digits.len() > 5 {
+            return None;
+        }
+        let mut value: u32 = digits.parse().ok()?;
+        if !value.is_multiple_of(1024) {
+            return Some(Cow::Borrowed(s));
+        }
+        power += 1;
+        while value >= 1024 && value.is_multiple_of(1024) {
+            value /= 1024;
+            power += 1;
+        }
+        return Some(Cow::Owned(format!("{value}{}", BINARY.get(power)?)));
+    }
+    // Decimal: trailing zeros go into the exponent, down to a multiple of three.
+    let (_, mut exponent, Format::DecimalSI) = interpret_suffix(suffix)? else {
+        return None;
+    };
+    if digits.len() > 18 {
+        return None;
+    }
+    let mut kept = digits;
+    while let Some(shorter) = kept.strip_suffix("000") {
+        kept = shorter;
+        exponent += 3;
+    }
+    // Beyond `E` Go writes an exponent: parsed.
+    let suffix = decimal_si_suffix(i64::from(exponent))?;
+    if kept.len() == digits.len() {
+        return Some(Cow::Borrowed(s));
+    }
+    let mut out = String::with_capacity(kept.len() + suffix.len());
+    out.push_str(kept);
+    out.push_str(suffix);
+    Some(Cow::Owned(out))
 }
 
 /// The text of a JSON number as Go would have received it. serde_json keeps integers exact;
@@ -750,6 +818,50 @@ mod tests {
         }
         assert_eq!(parse("-1").map(|q| q.is_negative()), Ok(true));
         assert!((parse("1500m").map(|q| q.as_f64()).unwrap_or(0.0) - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn usual_resource_text_is_known_canonical() {
+        for s in ["100m", "128Mi", "2", "1536Mi", "1500m", "10Gi", "500k"] {
+            assert!(written_canonically(s), "{s}");
+            assert_eq!(canonicalize(s).as_deref(), Ok(s));
+        }
+        for (s, want) in [
+            ("2000m", "2"),
+            ("1024Mi", "1Gi"),
+            ("1000", "1k"),
+            ("1500000m", "1500"),
+        ] {
+            assert_eq!(canonical_text(s).as_deref(), Some(want), "{s}");
+            assert_eq!(canonicalize(s).as_deref(), Ok(want));
+        }
+        assert_eq!(canonical_text("1000E"), None);
+        for s in [
+            "2000m", "1024Mi", "0", "0100m", "1000", "1.5", " 1m", "+1m", "8Ei", "",
+        ] {
+            assert!(!written_canonically(s), "{s}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// The shortcut only ever answers what parsing and printing would.
+        #[test]
+        fn canonical_text_agrees_with_parsing(
+            s in "[0-9]{0,20}(|n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|e3|i|K|\\.5)",
+            zeros in "[1-9][0-9]{0,4}(000|0){0,8}(|n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti)",
+            (times, binary) in (1u32..200, "(|Ki|Mi|Gi|Ti|m|k)"),
+            other in ".{0,12}",
+        ) {
+            let multiple = format!("{}{binary}", times * 1024);
+            for s in [s, zeros, multiple, other] {
+                if let Some(text) = canonical_text(&s) {
+                    prop_assert_eq!(canonicalize(&s), Ok(text.to_string()));
+                    prop_assert_eq!(written_canonically(&s), text == s);
+                }
+            }
+        }
     }
 
     proptest! {

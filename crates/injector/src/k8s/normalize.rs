@@ -458,8 +458,12 @@ mod owned {
             let mut omitted = false;
             for (i, (key, value)) in map.iter_mut().enumerate() {
                 if let Some(field) = fields.field(i, key) {
-                    let here = Path::Key(path, field.json);
-                    *value = kind_value(field.kind, std::mem::take(value), mode, &here)?;
+                    // Most values are strings and booleans of their field's type, which stay
+                    // as they are: no call, no move.
+                    if !kept_as_is(field.kind, value, mode) {
+                        let here = Path::Key(path, field.json);
+                        *value = kind_value(field.kind, std::mem::take(value), mode, &here)?;
+                    }
                     omitted |= field.omits(value);
                 }
             }
@@ -616,6 +620,22 @@ mod owned {
         }
     }
 
+    /// Whether [`kind_value`] returns `value` unchanged, told without moving it.
+    fn kept_as_is(kind: Kind, value: &Value, mode: Mode) -> bool {
+        match (kind, value) {
+            (Kind::String | Kind::IntOrString | Kind::Time, Value::String(_))
+            | (Kind::Bool, Value::Bool(_)) => true,
+            (Kind::Raw, _) => !mode.sort_raw,
+            // An integer in range is written back as the same integer (a float is not).
+            (Kind::Int32 | Kind::IntOrString, Value::Number(n)) => {
+                n.as_i64().is_some_and(|i| i32::try_from(i).is_ok())
+            }
+            (Kind::Int64, Value::Number(n)) => n.as_i64().is_some(),
+            (Kind::Quantity, Value::String(s)) => quantity::written_canonically(s),
+            _ => false,
+        }
+    }
+
     pub(super) fn kind_value(
         kind: Kind,
         value: Value,
@@ -634,30 +654,26 @@ mod owned {
                 Ok(Value::Array(items))
             }
             (Kind::Map(elem), Value::Object(mut map)) => {
-                if map.keys().is_sorted() {
-                    for (key, item) in map.iter_mut() {
-                        let here = Path::Key(path, key);
-                        *item = element(elem, std::mem::take(item), mode, &here)?;
-                    }
-                    return Ok(Value::Object(map));
+                // Go writes map keys sorted: sorted in place, which reuses the stored hashes
+                // instead of hashing every key again into a new map.
+                if !map.keys().is_sorted() {
+                    map.sort_keys();
                 }
-                // Go writes map keys sorted.
-                let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-                if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
-                    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                for (key, item) in map.iter_mut() {
+                    let here = Path::Key(path, key);
+                    *item = element(elem, std::mem::take(item), mode, &here)?;
                 }
-                let mut out = Map::with_capacity(entries.len());
-                for (key, item) in entries {
-                    let normalized = element(elem, item, mode, &Path::Key(path, &key))?;
-                    out.insert(key, normalized);
-                }
-                Ok(Value::Object(out))
+                Ok(Value::Object(map))
             }
             (Kind::String, value @ Value::String(_))
             | (Kind::Bool, value @ Value::Bool(_))
             | (Kind::IntOrString, value @ Value::String(_))
             | (Kind::Time, value @ Value::String(_)) => Ok(value),
             (Kind::Raw, value) if !mode.sort_raw => Ok(value),
+            // Kept rather than copied when it is its canonical form already.
+            (Kind::Quantity, Value::String(s)) if quantity::written_canonically(&s) => {
+                Ok(Value::String(s))
+            }
             (kind, value) => super::kind_value(kind, &value, mode, path),
         }
     }

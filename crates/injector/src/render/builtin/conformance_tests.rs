@@ -325,7 +325,16 @@ fn check_pod(
         if !Builtin.has_template(name) {
             return Err(format!("template {name} is not built in"));
         }
-        overlays.push(Builtin.render(name, &data).map_err(|e| e.to_string())?);
+        let overlay = Builtin.render(name, &data).map_err(|e| e.to_string())?;
+        // The stock `sidecar` template is built typed (the gateway and gRPC ones are not yet).
+        let untyped = match name {
+            "sidecar" => super::typed_check::untyped_places(&pod, &overlay),
+            _ => Vec::new(),
+        };
+        if !untyped.is_empty() {
+            return Err(format!("{name} not rendered typed: {}", untyped.join("; ")));
+        }
+        overlays.push(overlay);
     }
 
     let mut proxy_envs = Map::new();

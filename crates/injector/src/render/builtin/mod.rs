@@ -25,6 +25,8 @@ pub(crate) mod yamltext;
 mod conformance_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod typed_check;
 
 use super::{Renderer, TemplateData};
 use crate::error::InjectError;

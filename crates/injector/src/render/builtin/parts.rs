@@ -23,6 +23,14 @@ pub(crate) fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
 }
 
 /// A JSON string.
+/// A map's entries in Go's order for maps (sorted keys), sorted only when they are not.
+pub(crate) fn sorted_keys(mut map: Map<String, Value>) -> Value {
+    if !map.keys().is_sorted() {
+        map.sort_keys();
+    }
+    Value::Object(map)
+}
+
 pub(crate) fn text(s: &str) -> Value {
     Value::String(s.to_owned())
 }
@@ -389,11 +397,12 @@ pub(crate) fn resources(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
             }
             Some(Value::Object(m))
         };
-        if let Some(requests) = pair(PROXY_CPU, PROXY_MEMORY) {
-            out.insert("requests".to_string(), requests);
-        }
+        // Go's field order: limits, then requests.
         if let Some(limits) = pair(PROXY_CPU_LIMIT, PROXY_MEMORY_LIMIT) {
             out.insert("limits".to_string(), limits);
+        }
+        if let Some(requests) = pair(PROXY_CPU, PROXY_MEMORY) {
+            out.insert("requests".to_string(), requests);
         }
         return Ok(Value::Object(out));
     }
@@ -428,12 +437,12 @@ pub(crate) fn podinfo_volume() -> Value {
 pub(crate) fn token_volume(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     let aud = ctx.value_print("global.sds.token.aud")?;
     let token = obj([
-        ("path", text("istio-token")),
-        ("expirationSeconds", Value::from(43200)),
         (
             "audience",
             ctx.plain("volume istio-token audience", &aud, Want::Str)?,
         ),
+        ("expirationSeconds", Value::from(43200)),
+        ("path", text("istio-token")),
     ]);
     let sources = vec![obj([("serviceAccountToken", token)])];
     Ok(obj([
@@ -507,7 +516,7 @@ pub(crate) fn istio_certs_volume(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     };
     Ok(json!({
         "name": "istio-certs",
-        "secret": {"optional": true, "secretName": secret},
+        "secret": {"secretName": secret, "optional": true},
     }))
 }
 
@@ -519,7 +528,7 @@ pub(crate) fn bootstrap_volume(ctx: &Ctx<'_>) -> Option<Value> {
 
 pub(crate) fn bootstrap_mount(ctx: &Ctx<'_>) -> Option<Value> {
     ctx.isset(BOOTSTRAP_OVERRIDE).then(
-        || json!({"mountPath": "/etc/istio/custom-bootstrap", "name": "custom-bootstrap-volume"}),
+        || json!({"name": "custom-bootstrap-volume", "mountPath": "/etc/istio/custom-bootstrap"}),
     )
 }
 

@@ -14,6 +14,7 @@ use crate::config::InterceptionMode;
 use crate::error::InjectError;
 use crate::render::istio_funcs;
 use serde_json::{Map, Value, json};
+use std::cell::Cell;
 
 /// The template's top-level variables and the values several sections share.
 struct Decisions {
@@ -28,6 +29,9 @@ struct Decisions {
     status_port: String,
     /// `excludeInboundPort <status port> <excludeInboundPorts>`.
     exclude_inbound: String,
+    /// Both containers' `resources`, the same text: built for the init container, copied for
+    /// the proxy.
+    resources: Cell<Option<Value>>,
 }
 
 impl Decisions {
@@ -74,7 +78,23 @@ impl Decisions {
             cni: ctx.value_truthy("pilot.cni.enabled")?,
             status_port,
             exclude_inbound,
+            resources: Cell::new(None),
         })
+    }
+
+    /// The init container's `resources`, kept for the proxy's.
+    fn init_resources(&self, ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+        let resources = parts::resources(ctx)?;
+        self.resources.set(Some(resources.clone()));
+        Ok(resources)
+    }
+
+    /// The proxy's `resources`: the init container's, or built when it has none.
+    fn proxy_resources(&self, ctx: &Ctx<'_>) -> Result<Value, InjectError> {
+        match self.resources.take() {
+            Some(resources) => Ok(resources),
+            None => parts::resources(ctx),
+        }
     }
 }
 
@@ -82,7 +102,6 @@ pub(crate) fn render(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     let d = Decisions::new(ctx)?;
     let metadata = metadata(ctx, &d)?;
 
-    let mut spec = Map::new();
     // Interception NONE has no iptables init container. Without a native sidecar the
     // template then writes `initContainers: []`, which the merge leaves alone.
     let mut init_containers = Vec::new();
@@ -90,15 +109,22 @@ pub(crate) fn render(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
         init_containers.push(init_container(ctx, &d)?);
     }
     let proxy = proxy_container(ctx, &d)?;
-    if d.native {
+    let containers = if d.native {
         init_containers.push(proxy);
-        spec.insert("initContainers".to_string(), Value::Array(init_containers));
+        None
     } else {
-        spec.insert("initContainers".to_string(), Value::Array(init_containers));
-        spec.insert("containers".to_string(), Value::Array(vec![proxy]));
+        Some(vec![proxy])
+    };
+    let volumes = volumes(ctx)?;
+    let secrets = parts::image_pull_secrets(ctx)?;
+    // Evaluated in the template's order, built in Go's field order.
+    let mut spec = Map::with_capacity(4);
+    spec.insert("volumes".to_string(), Value::Array(volumes));
+    spec.insert("initContainers".to_string(), Value::Array(init_containers));
+    if let Some(containers) = containers {
+        spec.insert("containers".to_string(), Value::Array(containers));
     }
-    spec.insert("volumes".to_string(), Value::Array(volumes(ctx)?));
-    if let Some(secrets) = parts::image_pull_secrets(ctx)? {
+    if let Some(secrets) = secrets {
         spec.insert("imagePullSecrets".to_string(), secrets);
     }
     Ok(obj([("metadata", metadata), ("spec", Value::Object(spec))]))
@@ -152,8 +178,8 @@ fn metadata(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
         cni_annotations(ctx, d, &mut annotations)?;
     }
     Ok(obj([
-        ("labels", Value::Object(labels)),
-        ("annotations", Value::Object(annotations)),
+        ("labels", parts::sorted_keys(labels)),
+        ("annotations", parts::sorted_keys(annotations)),
     ]))
 }
 
@@ -166,16 +192,20 @@ pub(crate) fn default_container_annotations(
     let Some(first) = ctx.app_containers.first() else {
         return Ok(());
     };
-    for key in [
-        annotation::DEFAULT_LOGS_CONTAINER,
-        annotation::DEFAULT_CONTAINER,
-    ] {
-        if !ctx.isset(key) {
-            annotations.insert(
-                key.to_string(),
-                ctx.dq(format_args!("annotation {key}"), first)?,
-            );
+    let value = |key: &str| -> Result<Option<Value>, InjectError> {
+        if ctx.isset(key) {
+            return Ok(None);
         }
+        ctx.dq(format_args!("annotation {key}"), first).map(Some)
+    };
+    // Evaluated in the template's order, inserted in Go's (sorted map keys).
+    let logs = value(annotation::DEFAULT_LOGS_CONTAINER)?;
+    let container = value(annotation::DEFAULT_CONTAINER)?;
+    if let Some(container) = container {
+        annotations.insert(annotation::DEFAULT_CONTAINER.to_string(), container);
+    }
+    if let Some(logs) = logs {
+        annotations.insert(annotation::DEFAULT_LOGS_CONTAINER.to_string(), logs);
     }
     Ok(())
 }
@@ -266,37 +296,42 @@ fn outbound_ports_set(ctx: &Ctx<'_>, annotation: &str, path: &str) -> Result<boo
     Ok(!equal)
 }
 
+/// Evaluated in the template's order, built in Go's field order (see [`proxy_container`]).
 fn init_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
-    let mut c = Map::new();
     let name = if d.cni {
         "istio-validation"
     } else {
         "istio-init"
     };
-    c.insert("name".to_string(), text(name));
-    c.insert(
-        "image".to_string(),
-        parts::image(
-            ctx,
-            format_args!("{name} image"),
-            "global.proxy_init.image",
-            ctx.data.proxy_init_image,
-        )?,
-    );
-    c.insert("args".to_string(), Value::Array(init_args(ctx, d)?));
-    if let Some(policy) = parts::image_pull_policy(ctx)? {
-        c.insert("imagePullPolicy".to_string(), policy);
-    }
-    if !ctx.proxy_metadata.is_empty() {
+    let image = parts::image(
+        ctx,
+        format_args!("{name} image"),
+        "global.proxy_init.image",
+        ctx.data.proxy_init_image,
+    )?;
+    let args = init_args(ctx, d)?;
+    let pull_policy = parts::image_pull_policy(ctx)?;
+    let env = if ctx.proxy_metadata.is_empty() {
+        None
+    } else {
         let mut envs = Vec::with_capacity(ctx.proxy_metadata.len());
         parts::proxy_metadata_envs(ctx, &mut envs)?;
-        c.insert("env".to_string(), Value::Array(envs));
+        Some(envs)
+    };
+    let resources = d.init_resources(ctx)?;
+    let security_context = init_security_context(ctx, d)?;
+    let mut c = Map::with_capacity(7);
+    c.insert("name".to_string(), text(name));
+    c.insert("image".to_string(), image);
+    c.insert("args".to_string(), Value::Array(args));
+    if let Some(env) = env {
+        c.insert("env".to_string(), Value::Array(env));
     }
-    c.insert("resources".to_string(), parts::resources(ctx)?);
-    c.insert(
-        "securityContext".to_string(),
-        init_security_context(ctx, d)?,
-    );
+    c.insert("resources".to_string(), resources);
+    if let Some(policy) = pull_policy {
+        c.insert("imagePullPolicy".to_string(), policy);
+    }
+    c.insert("securityContext".to_string(), security_context);
     Ok(Value::Object(c))
 }
 
@@ -395,18 +430,11 @@ fn privileged(ctx: &Ctx<'_>, field: &str) -> Result<Value, InjectError> {
     ctx.plain(field, &text, Want::Bool)
 }
 
+/// Evaluated in the template's order, built in Go's field order (see [`proxy_container`]).
 fn init_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
-    let mut sc = Map::new();
-    sc.insert(
-        "allowPrivilegeEscalation".to_string(),
-        privileged(ctx, "istio-init securityContext.allowPrivilegeEscalation")?,
-    );
-    sc.insert(
-        "privileged".to_string(),
-        privileged(ctx, "istio-init securityContext.privileged")?,
-    );
-    if d.cni {
-        sc.insert("capabilities".to_string(), obj([("drop", texts(["ALL"]))]));
+    let allow_escalation = privileged(ctx, "istio-init securityContext.allowPrivilegeEscalation")?;
+    let privileged = privileged(ctx, "istio-init securityContext.privileged")?;
+    let (capabilities, user, group, non_root, read_only) = if d.cni {
         let (uid, gid) = if d.tproxy {
             (Value::from(1337), Value::from(1337))
         } else {
@@ -415,23 +443,22 @@ fn init_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectEr
                 parts::proxy_id(ctx.data.proxy_gid),
             )
         };
-        sc.insert("readOnlyRootFilesystem".to_string(), Value::Bool(true));
-        sc.insert("runAsGroup".to_string(), gid);
-        sc.insert("runAsUser".to_string(), uid);
-        sc.insert("runAsNonRoot".to_string(), Value::Bool(true));
+        (obj([("drop", texts(["ALL"]))]), uid, gid, true, true)
     } else {
-        sc.insert(
-            "capabilities".to_string(),
-            obj([
-                ("add", texts(["NET_ADMIN", "NET_RAW"])),
-                ("drop", texts(["ALL"])),
-            ]),
-        );
-        sc.insert("readOnlyRootFilesystem".to_string(), Value::Bool(false));
-        sc.insert("runAsGroup".to_string(), Value::from(0));
-        sc.insert("runAsNonRoot".to_string(), Value::Bool(false));
-        sc.insert("runAsUser".to_string(), Value::from(0));
-    }
+        let capabilities = obj([
+            ("add", texts(["NET_ADMIN", "NET_RAW"])),
+            ("drop", texts(["ALL"])),
+        ]);
+        (capabilities, Value::from(0), Value::from(0), false, false)
+    };
+    let mut sc = Map::with_capacity(8);
+    sc.insert("capabilities".to_string(), capabilities);
+    sc.insert("privileged".to_string(), privileged);
+    sc.insert("runAsUser".to_string(), user);
+    sc.insert("runAsGroup".to_string(), group);
+    sc.insert("runAsNonRoot".to_string(), Value::Bool(non_root));
+    sc.insert("readOnlyRootFilesystem".to_string(), Value::Bool(read_only));
+    sc.insert("allowPrivilegeEscalation".to_string(), allow_escalation);
     if let Some(profile) = parts::seccomp_profile(ctx)? {
         sc.insert("seccompProfile".to_string(), profile);
     }
@@ -495,7 +522,7 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
         ]));
     }
     let security_context = proxy_security_context(ctx, d)?;
-    let resources = parts::resources(ctx)?;
+    let resources = d.proxy_resources(ctx)?;
     let volume_mounts = volume_mounts(ctx)?;
 
     let mut c = Map::with_capacity(14);
@@ -752,8 +779,8 @@ fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     if parts::gke_workload_certs(ctx)? {
         mounts.push(json!({
             "name": "gke-workload-certificate",
-            "mountPath": "/var/run/secrets/workload-spiffe-credentials",
             "readOnly": true,
+            "mountPath": "/var/run/secrets/workload-spiffe-credentials",
         }));
     } else {
         mounts.push(mount(
@@ -772,7 +799,7 @@ fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     mounts.push(mount("istio-envoy", "/etc/istio/proxy"));
     mounts.push(mount("istio-token", "/var/run/secrets/tokens"));
     if ctx.value_truthy("global.mountMtlsCerts")? {
-        mounts.push(json!({"name": "istio-certs", "mountPath": "/etc/certs/", "readOnly": true}));
+        mounts.push(json!({"name": "istio-certs", "readOnly": true, "mountPath": "/etc/certs/"}));
     }
     mounts.push(mount("istio-podinfo", "/etc/istio/pod"));
     if lightstep_certs(ctx)? {
@@ -789,9 +816,9 @@ fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
             Want::Str,
         )?;
         mounts.push(obj([
-            ("mountPath", path),
             ("name", text("lightstep-certs")),
             ("readOnly", Value::Bool(true)),
+            ("mountPath", path),
         ]));
     }
     mounts.extend(parts::user_entries(ctx, annotation::USER_VOLUME_MOUNT)?);
@@ -830,8 +857,8 @@ fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
         volumes.push(v);
     }
     volumes.push(obj([
-        ("emptyDir", obj([("medium", text("Memory"))])),
         ("name", text("istio-envoy")),
+        ("emptyDir", obj([("medium", text("Memory"))])),
     ]));
     volumes.push(obj([
         ("name", text("istio-data")),
@@ -861,7 +888,7 @@ fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     if lightstep_certs(ctx)? {
         volumes.push(json!({
             "name": "lightstep-certs",
-            "secret": {"optional": true, "secretName": "lightstep.cacert"},
+            "secret": {"secretName": "lightstep.cacert", "optional": true},
         }));
     }
     Ok(volumes)

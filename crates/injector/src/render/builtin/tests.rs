@@ -71,9 +71,14 @@ impl Setup {
         Builtin.render(template, &data)
     }
 
+    /// The `sidecar` render, which must come out typed (see `typed_check`).
     fn sidecar(&self, pod: &Value) -> Value {
-        self.render("sidecar", pod)
-            .unwrap_or_else(|e| panic!("render failed: {e}"))
+        let render = self
+            .render("sidecar", pod)
+            .unwrap_or_else(|e| panic!("render failed: {e}"));
+        let untyped = super::typed_check::untyped_places(pod, &render);
+        assert!(untyped.is_empty(), "not rendered typed: {untyped:#?}");
+        render
     }
 }
 
