@@ -17,6 +17,7 @@
 # table gives the median over rounds of p50, p99 and req/s, and the ratios to the no-op
 # (latency) and to the peer (throughput). With BASELINE_WASM set, that build's rows
 # (`baseline-istio-…`) are served and measured alongside, in the same rounds.
+# REQUEST=<file> sends another AdmissionRequest (default examples/requests/pod-create.json).
 #
 # Binaries: $POLICY_SERVER or policy-server on PATH or ../shared/bin/policy-server; wrk on PATH;
 # the peer at $PEER_POLICY or ../shared/bin/pod-privileged-policy-1.0.8.wasm. Whatever is
@@ -34,6 +35,8 @@ round_seconds="${ROUND_SECONDS:-4}"
 connections="${CONNECTIONS:-2}"
 port="${PORT:-3300}"
 conformance="${ISTIO_CONFORMANCE_DIR:-$shared/istio-conformance}"
+# The sample Pod CREATE, its object in Go's field order as an API server encodes it.
+request="$(realpath -m "${REQUEST:-$root/examples/requests/pod-create.json}")"
 
 # shellcheck source=policy-server.bash
 source "$here/policy-server.bash"
@@ -114,7 +117,7 @@ echo "bench-policy-server: live-ConfigMap mode needs a Kubernetes API server; sk
 
 # A typical Pod CREATE, as an AdmissionReview.
 jq '{apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: .}' \
-  "$root/examples/requests/pod-create.json" >"$work/review.json"
+  "$request" >"$work/review.json"
 
 cat >"$work/post.lua" <<EOF
 wrk.method = "POST"
