@@ -59,14 +59,6 @@ enum State {
     Comment,
     RightDelim,
     InsideAction,
-    Space,
-    Identifier,
-    Field,
-    Variable,
-    Char,
-    Number,
-    Quote,
-    RawQuote,
     Done,
 }
 
@@ -274,14 +266,6 @@ impl<'a> Lexer<'a> {
                 State::Comment => self.lex_comment(),
                 State::RightDelim => self.lex_right_delim(),
                 State::InsideAction => self.lex_inside_action(),
-                State::Space => self.lex_space(),
-                State::Identifier => self.lex_identifier(),
-                State::Field => self.lex_field_or_variable(ItemType::Field),
-                State::Variable => self.lex_variable(),
-                State::Char => self.lex_char(),
-                State::Number => self.lex_number(),
-                State::Quote => self.lex_quote(),
-                State::RawQuote => self.lex_raw_quote(),
             };
             if let Some(item) = produced {
                 return item;
@@ -403,10 +387,10 @@ impl<'a> Lexer<'a> {
             return Some(self.errorf("unclosed action".into()));
         };
         let item = match r {
+            // Each state below is entered directly rather than through `next_item`'s loop.
             c if is_space(c) => {
                 self.backup();
-                self.state = State::Space;
-                return None;
+                return self.lex_space();
             }
             '=' => self.emit(ItemType::Assign),
             ':' => {
@@ -416,22 +400,10 @@ impl<'a> Lexer<'a> {
                 self.emit(ItemType::Declare)
             }
             '|' => self.emit(ItemType::Pipe),
-            '"' => {
-                self.state = State::Quote;
-                return None;
-            }
-            '`' => {
-                self.state = State::RawQuote;
-                return None;
-            }
-            '$' => {
-                self.state = State::Variable;
-                return None;
-            }
-            '\'' => {
-                self.state = State::Char;
-                return None;
-            }
+            '"' => return self.lex_quote(),
+            '`' => return self.lex_raw_quote(),
+            '$' => return self.lex_variable(),
+            '\'' => return self.lex_char(),
             // Look ahead for ".field"; "." followed by a digit (or at the end) is a number.
             '.' if self
                 .input
@@ -439,18 +411,15 @@ impl<'a> Lexer<'a> {
                 .get(self.pos)
                 .is_some_and(|b| !b.is_ascii_digit()) =>
             {
-                self.state = State::Field;
-                return None;
+                return self.lex_field_or_variable(ItemType::Field);
             }
             '.' | '+' | '-' | '0'..='9' => {
                 self.backup();
-                self.state = State::Number;
-                return None;
+                return self.lex_number();
             }
             c if is_alphanumeric(c) => {
                 self.backup();
-                self.state = State::Identifier;
-                return None;
+                return self.lex_identifier();
             }
             '(' => {
                 self.paren_depth += 1;
@@ -476,14 +445,19 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_space(&mut self) -> Option<Item> {
+        let bytes = self.input.as_bytes();
         let mut num_spaces = 0;
-        while let Some(c) = self.peek() {
-            if !is_space(c) {
+        while let Some(&b) = bytes.get(self.pos) {
+            if !matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
                 break;
             }
-            self.next();
+            self.pos += 1;
+            if b == b'\n' {
+                self.line += 1;
+            }
             num_spaces += 1;
         }
+        self.width = usize::from(num_spaces > 0);
         // A space may begin a trim-marked right delimiter (" -}}"): leave it for that.
         let before = self
             .input
@@ -653,19 +627,37 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_quote(&mut self) -> Option<Item> {
+        // By bytes: the three that matter are ASCII, and no byte of a longer UTF-8 sequence
+        // equals an ASCII one.
+        let bytes = self.input.as_bytes();
         loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    Some(c) if c != '\n' => {}
-                    _ => return Some(self.errorf("unterminated quoted string".into())),
-                },
-                None | Some('\n') => {
+            let run = bytes.get(self.pos..).unwrap_or_default();
+            let skip = run
+                .iter()
+                .position(|&b| matches!(b, b'"' | b'\\' | b'\n'))
+                .unwrap_or(run.len());
+            self.pos += skip;
+            match bytes.get(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    match self.next() {
+                        Some(c) if c != '\n' => {}
+                        _ => return Some(self.errorf("unterminated quoted string".into())),
+                    }
+                }
+                Some(_) => {
+                    self.pos += 1;
+                    self.line += 1;
                     return Some(self.errorf("unterminated quoted string".into()));
                 }
-                Some('"') => break,
-                Some(_) => {}
+                None => return Some(self.errorf("unterminated quoted string".into())),
             }
         }
+        self.width = 1;
         self.state = State::InsideAction;
         Some(self.emit(ItemType::String))
     }
