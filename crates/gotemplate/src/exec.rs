@@ -12,6 +12,7 @@ use crate::error::{Error, ErrorKind};
 use crate::gofmt;
 use crate::node::{
     Arg, Branch, Command, List, Names, Node, Number, Pipe, Render, Span, TemplateCall, Tree,
+    split_name,
 };
 use crate::template::{Function, MissingKey, Templates};
 use crate::value::{FuncError, Value};
@@ -87,7 +88,7 @@ fn is_hex_int(s: &str) -> bool {
 impl<'t> State<'t, '_> {
     fn src(&self) -> &'t str {
         let tree: &'t Tree = self.tree;
-        &tree.source
+        tree.source.as_str()
     }
 
     fn text(&self, span: Span) -> &'t str {
@@ -562,11 +563,16 @@ impl<'t> State<'t, '_> {
         rest: &'t [Arg],
         fin: Option<Value>,
     ) -> R<Value> {
-        let (init, last) = idents.split_last(self.src());
-        for name in init.into_iter().flat_map(|init| init.split('.')) {
-            receiver = self.eval_field(dot, name, node, &[], None, receiver)?;
+        let mut names = idents.0.text(self.src());
+        loop {
+            match split_name(names) {
+                (name, Some(after)) => {
+                    receiver = self.eval_field(dot, name, node, &[], None, receiver)?;
+                    names = after;
+                }
+                (last, None) => return self.eval_field(dot, last, node, rest, fin, receiver),
+            }
         }
-        self.eval_field(dot, last, node, rest, fin, receiver)
     }
 
     fn eval_field(

@@ -103,22 +103,25 @@ fn has_right_trim_marker(s: &str) -> bool {
     b.len() >= 2 && is_space(b[0] as char) && b[1] == b'-'
 }
 
+/// The keyword `word` is, if it is one. Every identifier of a template is looked up: the first
+/// bytes pick the one keyword it can be, so a word is compared at most once.
 fn keyword(word: &str) -> Option<ItemType> {
-    Some(match word {
-        "." => ItemType::Dot,
-        "block" => ItemType::Block,
-        "break" => ItemType::Break,
-        "continue" => ItemType::Continue,
-        "define" => ItemType::Define,
-        "else" => ItemType::Else,
-        "end" => ItemType::End,
-        "if" => ItemType::If,
-        "range" => ItemType::Range,
-        "nil" => ItemType::Nil,
-        "template" => ItemType::Template,
-        "with" => ItemType::With,
+    let (text, typ) = match word.as_bytes() {
+        [b'.'] => return Some(ItemType::Dot),
+        [b'b', b'l', ..] => ("block", ItemType::Block),
+        [b'b', b'r', ..] => ("break", ItemType::Break),
+        [b'c', ..] => ("continue", ItemType::Continue),
+        [b'd', ..] => ("define", ItemType::Define),
+        [b'e', b'l', ..] => ("else", ItemType::Else),
+        [b'e', b'n', ..] => ("end", ItemType::End),
+        [b'i', b'f'] => return Some(ItemType::If),
+        [b'r', ..] => ("range", ItemType::Range),
+        [b'n', ..] => ("nil", ItemType::Nil),
+        [b't', b'e', ..] => ("template", ItemType::Template),
+        [b'w', ..] => ("with", ItemType::With),
         _ => return None,
-    })
+    };
+    (word == text).then_some(typ)
 }
 
 /// Go's `%#U` rendering of a rune, used in lexer error texts.
@@ -508,8 +511,11 @@ impl<'a> Lexer<'a> {
                 .iter()
                 .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
                 .count();
+            if bytes.get(self.pos).is_none_or(u8::is_ascii) {
+                break;
+            }
             match self.rest().chars().next() {
-                Some(c) if !c.is_ascii() && is_alphanumeric(c) => self.pos += c.len_utf8(),
+                Some(c) if is_alphanumeric(c) => self.pos += c.len_utf8(),
                 _ => break,
             }
         }
@@ -544,14 +550,14 @@ impl<'a> Lexer<'a> {
         Some(self.emit(typ))
     }
 
-    fn at_terminator(&mut self) -> bool {
-        match self.peek() {
-            None => true,
-            Some(c) if is_space(c) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
+    fn at_terminator(&self) -> bool {
+        // The terminators are ASCII, and a byte beyond ASCII starts no terminator.
+        matches!(
+            self.input.as_bytes().get(self.pos),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n' | b'.' | b',' | b'|' | b':' | b')' | b'(')
             // A character starting the right delimiter ends the word too.
-            Some(c) => RIGHT_DELIM.starts_with(c),
-        }
+            | Some(b'}')
+        )
     }
 
     fn lex_char(&mut self) -> Option<Item> {
@@ -686,12 +692,11 @@ fn trim_marked_right_delim(rest: &[u8]) -> (bool, bool) {
     }
 }
 
-/// Where `{{` starts in `text`. A search for the byte `{` (memchr) and a look at the next one
-/// beats a substring search, whose set-up would be paid for every run of text.
+/// Where `{{` starts in `text`: a search for the byte `{` and a look at the next one.
 fn find_left_delim(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(found) = text.get(from..)?.find('{') {
+    while let Some(found) = find_byte(bytes.get(from..)?, b'{') {
         let at = from + found;
         if bytes.get(at + 1) == Some(&b'{') {
             return Some(at);
@@ -699,6 +704,25 @@ fn find_left_delim(text: &str) -> Option<usize> {
         from = at + 1;
     }
     None
+}
+
+/// The first `byte` in `bytes`, eight bytes at a time. Runs of template text are mostly short:
+/// `memchr`'s alignment set-up cost more than the search (wasm has no SIMD to pay it back).
+fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (i, word) in words.iter().enumerate() {
+        let x = u64::from_le_bytes(*word) ^ (ONES * u64::from(byte));
+        // The lowest set high bit marks the first zero byte of `x` (a borrow only ever
+        // carries past a zero byte, into the bytes above it).
+        let zero = x.wrapping_sub(ONES) & !x & HIGH;
+        if zero != 0 {
+            return Some(i * 8 + (zero.trailing_zeros() / 8) as usize);
+        }
+    }
+    let at = tail.iter().position(|&b| b == byte)?;
+    Some(words.len() * 8 + at)
 }
 
 /// The line feeds in `s`, counted eight bytes at a time: every run of template text is
@@ -720,7 +744,7 @@ pub(crate) fn count_newlines(s: &str) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{Lexer, count_newlines, is_alphanumeric};
+    use super::{Lexer, count_newlines, find_byte, is_alphanumeric};
 
     proptest::proptest! {
         #[test]
@@ -738,6 +762,20 @@ mod tests {
                 .map_or(text.len(), |(i, _)| from + i);
             proptest::prop_assert_eq!(lexer.pos, expected);
             proptest::prop_assert_eq!(lexer.line, 1);
+        }
+
+        #[test]
+        fn a_byte_is_found_where_a_byte_by_byte_search_finds_it(
+            text in proptest::collection::vec(proptest::prop_oneof![
+                proptest::prelude::Just(b'{'),
+                proptest::prelude::Just(b'{' ^ 0x80),
+                proptest::prelude::Just(b'{' - 1),
+                proptest::prelude::Just(0u8),
+                proptest::prelude::any::<u8>(),
+            ], 0..40),
+        ) {
+            let expected = text.iter().position(|&b| b == b'{');
+            proptest::prop_assert_eq!(find_byte(&text, b'{'), expected);
         }
 
         #[test]

@@ -6,6 +6,7 @@
 //! does, for the `at <...>` context of exec errors.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// A byte range of the template source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +27,8 @@ pub(crate) struct Tree {
     pub name: Rc<str>,
     /// The name of the top-level template of the parse, used in error locations.
     pub parse_name: Rc<str>,
-    pub source: Rc<str>,
+    /// Shared with the caller where it gave the text as an `Arc` (no copy of it).
+    pub source: Arc<String>,
     pub root: List,
 }
 
@@ -126,20 +128,10 @@ pub(crate) enum Arg {
 pub(crate) struct Names(pub Span);
 
 impl Names {
-    /// The text of the names before the last one (`None` if there is only one), and the last.
-    pub fn split_last(self, src: &str) -> (Option<&str>, &str) {
-        let text = self.0.text(src);
-        match text.rsplit_once('.') {
-            Some((init, last)) => (Some(init), last),
-            None => (None, text),
-        }
-    }
-
     /// The first name, and the names after it if there are any.
     pub fn split_first(self, src: &str) -> (&str, Option<Names>) {
-        let text = self.0.text(src);
-        match text.split_once('.') {
-            Some((first, _)) => {
+        match split_name(self.0.text(src)) {
+            (first, Some(_)) => {
                 let start = self.0.start + first.len() as u32 + 1;
                 (
                     first,
@@ -149,8 +141,18 @@ impl Names {
                     })),
                 )
             }
-            None => (text, None),
+            (first, None) => (first, None),
         }
+    }
+}
+
+/// `text` up to its first dot, and what follows that dot if there is one. By bytes: names are
+/// short, and a search routine's set-up (`memchr`, in wasm without SIMD) costs more than the
+/// scan.
+pub(crate) fn split_name(text: &str) -> (&str, Option<&str>) {
+    match text.bytes().position(|b| b == b'.') {
+        Some(i) => (text.get(..i).unwrap_or_default(), text.get(i + 1..)),
+        None => (text, None),
     }
 }
 

@@ -2,6 +2,7 @@
 //! variable scoping, parse-time function check and error texts.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::lex::{Item, ItemType, Lexer};
@@ -48,7 +49,7 @@ struct Parser<'a> {
     depth: usize,
     max_depth: usize,
     parse_name: Rc<str>,
-    source: Rc<str>,
+    source: Arc<String>,
     /// Trees of this parse, in definition order (Go's `treeSet`).
     trees: Vec<Tree>,
     /// The nodes, commands and operands of the lists, pipelines and commands being parsed,
@@ -62,7 +63,7 @@ struct Parser<'a> {
 /// Parses `source` as template `name`; returns every tree it defines, the top-level one last.
 pub(crate) fn parse(
     name: &str,
-    source: Rc<str>,
+    source: Arc<String>,
     funcs: &Funcs,
     max_depth: usize,
 ) -> Result<Vec<Tree>, Error> {

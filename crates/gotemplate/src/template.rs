@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::exec;
@@ -282,8 +283,13 @@ impl Templates {
     /// a later parse replaces an earlier definition, and an empty definition (blank text and
     /// comments only) does not replace an existing one.
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
-        let source: Rc<str> = Rc::from(text);
-        let trees = parse::parse(name, source, &self.funcs, self.limits.max_parse_depth)?;
+        self.parse_shared(name, Arc::new(text.to_owned()))
+    }
+
+    /// `parse` of a text the caller shares: the parsed templates keep `text` itself, where
+    /// `parse` copies it (a template is tens of KB, on a fresh instance that many new pages).
+    pub fn parse_shared(&mut self, name: &str, text: Arc<String>) -> Result<(), Error> {
+        let trees = parse::parse(name, text, &self.funcs, self.limits.max_parse_depth)?;
         for tree in trees {
             // Go's `associate`: an empty definition never replaces an existing one.
             if tree.is_empty() && self.trees.contains_key(&tree.name) {
