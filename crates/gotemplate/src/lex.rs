@@ -669,7 +669,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_raw_quote(&mut self) -> Option<Item> {
-        match self.rest().find('`') {
+        match find_byte(self.rest().as_bytes(), b'`') {
             None => Some(self.errorf("unterminated raw quoted string".into())),
             Some(i) => {
                 let body = self.input.get(self.pos..self.pos + i).unwrap_or("");
