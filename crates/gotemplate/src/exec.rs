@@ -11,7 +11,8 @@ use crate::builtins::{self, Builtin, Param};
 use crate::error::{Error, ErrorKind};
 use crate::gofmt;
 use crate::node::{
-    Arg, Branch, Command, List, Node, Number, Pipe, Render, Span, TemplateCall, Tree,
+    Arg, Branch, Command, List, Names, Node, Number, Pipe, Render, Span, TemplateCall, Tree,
+    split_name,
 };
 use crate::template::{Function, MissingKey, Templates};
 use crate::value::{FuncError, Value};
@@ -87,7 +88,7 @@ fn is_hex_int(s: &str) -> bool {
 impl<'t> State<'t, '_> {
     fn src(&self) -> &'t str {
         let tree: &'t Tree = self.tree;
-        &tree.source
+        tree.source.as_str()
     }
 
     fn text(&self, span: Span) -> &'t str {
@@ -473,7 +474,7 @@ impl<'t> State<'t, '_> {
             Arg::Dot(_) => Ok(dot.clone()),
             Arg::Nil(_) => self.fail("nil is not a command".into()),
             Arg::Number(n) => self.ideal_constant(first, n),
-            Arg::String { value, .. } => Ok(value.clone()),
+            Arg::String { value, .. } => Ok(Value::String(value.clone())),
             _ => {
                 let s = self.render(At::Arg(first));
                 self.fail(format!("can't evaluate command {}", gofmt::quote(&s)))
@@ -511,7 +512,7 @@ impl<'t> State<'t, '_> {
         let Arg::Field { idents, .. } = field else {
             return self.fail("internal error: not a field".into());
         };
-        self.eval_field_chain(dot, dot.clone(), field, idents, rest, fin)
+        self.eval_field_chain(dot, dot.clone(), field, *idents, rest, fin)
     }
 
     fn eval_chain_node(
@@ -525,15 +526,12 @@ impl<'t> State<'t, '_> {
         let Arg::Chain { node, fields, .. } = chain else {
             return self.fail("internal error: not a chain".into());
         };
-        if fields.is_empty() {
-            return self.fail("internal error: no fields in evalChainNode".into());
-        }
         if let Arg::Nil(_) = node.as_ref() {
             let s = self.render(At::Arg(chain));
             return self.fail(format!("indirection through explicit nil in {s}"));
         }
         let receiver = self.eval_arg(dot, Param::Raw, node)?;
-        self.eval_field_chain(dot, receiver, chain, fields, rest, fin)
+        self.eval_field_chain(dot, receiver, chain, *fields, rest, fin)
     }
 
     fn eval_variable_node(
@@ -547,15 +545,12 @@ impl<'t> State<'t, '_> {
         let Arg::Variable { idents, .. } = var else {
             return self.fail("internal error: not a variable".into());
         };
-        let Some(first) = idents.first() else {
-            return self.fail("internal error: empty variable".into());
-        };
-        let value = self.var_value(self.text(*first))?;
-        let fields: &'t [Span] = idents.get(1..).unwrap_or(&[]);
-        if fields.is_empty() {
+        let (name, fields) = idents.split_first(self.src());
+        let value = self.var_value(name)?;
+        let Some(fields) = fields else {
             self.not_a_function(var, rest, &fin)?;
             return Ok(value);
-        }
+        };
         self.eval_field_chain(dot, value, var, fields, rest, fin)
     }
 
@@ -564,29 +559,31 @@ impl<'t> State<'t, '_> {
         dot: &Value,
         mut receiver: Value,
         node: &'t Arg,
-        idents: &'t [Span],
+        idents: Names,
         rest: &'t [Arg],
         fin: Option<Value>,
     ) -> R<Value> {
-        let Some((last, init)) = idents.split_last() else {
-            return Ok(receiver);
-        };
-        for id in init {
-            receiver = self.eval_field(dot, *id, node, &[], None, receiver)?;
+        let mut names = idents.0.text(self.src());
+        loop {
+            match split_name(names) {
+                (name, Some(after)) => {
+                    receiver = self.eval_field(dot, name, node, &[], None, receiver)?;
+                    names = after;
+                }
+                (last, None) => return self.eval_field(dot, last, node, rest, fin, receiver),
+            }
         }
-        self.eval_field(dot, *last, node, rest, fin, receiver)
     }
 
     fn eval_field(
         &mut self,
         dot: &Value,
-        name: Span,
+        name: &'t str,
         node: &'t Arg,
         rest: &'t [Arg],
         fin: Option<Value>,
         receiver: Value,
     ) -> R<Value> {
-        let name = self.text(name);
         let has_args = !rest.is_empty() || fin.is_some();
         match &receiver {
             Value::NoValue => {
@@ -848,7 +845,7 @@ impl<'t> State<'t, '_> {
                 }
                 return self.ideal_constant(n, num);
             }
-            Arg::String { value, .. } => return Ok(value.clone()),
+            Arg::String { value, .. } => return Ok(Value::String(value.clone())),
         };
         self.validate(v, p)
     }

@@ -59,14 +59,6 @@ enum State {
     Comment,
     RightDelim,
     InsideAction,
-    Space,
-    Identifier,
-    Field,
-    Variable,
-    Char,
-    Number,
-    Quote,
-    RawQuote,
     Done,
 }
 
@@ -111,22 +103,25 @@ fn has_right_trim_marker(s: &str) -> bool {
     b.len() >= 2 && is_space(b[0] as char) && b[1] == b'-'
 }
 
+/// The keyword `word` is, if it is one. Every identifier of a template is looked up: the first
+/// bytes pick the one keyword it can be, so a word is compared at most once.
 fn keyword(word: &str) -> Option<ItemType> {
-    Some(match word {
-        "." => ItemType::Dot,
-        "block" => ItemType::Block,
-        "break" => ItemType::Break,
-        "continue" => ItemType::Continue,
-        "define" => ItemType::Define,
-        "else" => ItemType::Else,
-        "end" => ItemType::End,
-        "if" => ItemType::If,
-        "range" => ItemType::Range,
-        "nil" => ItemType::Nil,
-        "template" => ItemType::Template,
-        "with" => ItemType::With,
+    let (text, typ) = match word.as_bytes() {
+        [b'.'] => return Some(ItemType::Dot),
+        [b'b', b'l', ..] => ("block", ItemType::Block),
+        [b'b', b'r', ..] => ("break", ItemType::Break),
+        [b'c', ..] => ("continue", ItemType::Continue),
+        [b'd', ..] => ("define", ItemType::Define),
+        [b'e', b'l', ..] => ("else", ItemType::Else),
+        [b'e', b'n', ..] => ("end", ItemType::End),
+        [b'i', b'f'] => return Some(ItemType::If),
+        [b'r', ..] => ("range", ItemType::Range),
+        [b'n', ..] => ("nil", ItemType::Nil),
+        [b't', b'e', ..] => ("template", ItemType::Template),
+        [b'w', ..] => ("with", ItemType::With),
         _ => return None,
-    })
+    };
+    (word == text).then_some(typ)
 }
 
 /// Go's `%#U` rendering of a rune, used in lexer error texts.
@@ -274,14 +269,6 @@ impl<'a> Lexer<'a> {
                 State::Comment => self.lex_comment(),
                 State::RightDelim => self.lex_right_delim(),
                 State::InsideAction => self.lex_inside_action(),
-                State::Space => self.lex_space(),
-                State::Identifier => self.lex_identifier(),
-                State::Field => self.lex_field_or_variable(ItemType::Field),
-                State::Variable => self.lex_variable(),
-                State::Char => self.lex_char(),
-                State::Number => self.lex_number(),
-                State::Quote => self.lex_quote(),
-                State::RawQuote => self.lex_raw_quote(),
             };
             if let Some(item) = produced {
                 return item;
@@ -403,10 +390,10 @@ impl<'a> Lexer<'a> {
             return Some(self.errorf("unclosed action".into()));
         };
         let item = match r {
+            // Each state below is entered directly rather than through `next_item`'s loop.
             c if is_space(c) => {
                 self.backup();
-                self.state = State::Space;
-                return None;
+                return self.lex_space();
             }
             '=' => self.emit(ItemType::Assign),
             ':' => {
@@ -416,22 +403,10 @@ impl<'a> Lexer<'a> {
                 self.emit(ItemType::Declare)
             }
             '|' => self.emit(ItemType::Pipe),
-            '"' => {
-                self.state = State::Quote;
-                return None;
-            }
-            '`' => {
-                self.state = State::RawQuote;
-                return None;
-            }
-            '$' => {
-                self.state = State::Variable;
-                return None;
-            }
-            '\'' => {
-                self.state = State::Char;
-                return None;
-            }
+            '"' => return self.lex_quote(),
+            '`' => return self.lex_raw_quote(),
+            '$' => return self.lex_variable(),
+            '\'' => return self.lex_char(),
             // Look ahead for ".field"; "." followed by a digit (or at the end) is a number.
             '.' if self
                 .input
@@ -439,18 +414,15 @@ impl<'a> Lexer<'a> {
                 .get(self.pos)
                 .is_some_and(|b| !b.is_ascii_digit()) =>
             {
-                self.state = State::Field;
-                return None;
+                return self.lex_field_or_variable(ItemType::Field);
             }
             '.' | '+' | '-' | '0'..='9' => {
                 self.backup();
-                self.state = State::Number;
-                return None;
+                return self.lex_number();
             }
             c if is_alphanumeric(c) => {
                 self.backup();
-                self.state = State::Identifier;
-                return None;
+                return self.lex_identifier();
             }
             '(' => {
                 self.paren_depth += 1;
@@ -476,14 +448,19 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_space(&mut self) -> Option<Item> {
+        let bytes = self.input.as_bytes();
         let mut num_spaces = 0;
-        while let Some(c) = self.peek() {
-            if !is_space(c) {
+        while let Some(&b) = bytes.get(self.pos) {
+            if !matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
                 break;
             }
-            self.next();
+            self.pos += 1;
+            if b == b'\n' {
+                self.line += 1;
+            }
             num_spaces += 1;
         }
+        self.width = usize::from(num_spaces > 0);
         // A space may begin a trim-marked right delimiter (" -}}"): leave it for that.
         let before = self
             .input
@@ -534,8 +511,11 @@ impl<'a> Lexer<'a> {
                 .iter()
                 .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
                 .count();
+            if bytes.get(self.pos).is_none_or(u8::is_ascii) {
+                break;
+            }
             match self.rest().chars().next() {
-                Some(c) if !c.is_ascii() && is_alphanumeric(c) => self.pos += c.len_utf8(),
+                Some(c) if is_alphanumeric(c) => self.pos += c.len_utf8(),
                 _ => break,
             }
         }
@@ -570,14 +550,14 @@ impl<'a> Lexer<'a> {
         Some(self.emit(typ))
     }
 
-    fn at_terminator(&mut self) -> bool {
-        match self.peek() {
-            None => true,
-            Some(c) if is_space(c) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
+    fn at_terminator(&self) -> bool {
+        // The terminators are ASCII, and a byte beyond ASCII starts no terminator.
+        matches!(
+            self.input.as_bytes().get(self.pos),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n' | b'.' | b',' | b'|' | b':' | b')' | b'(')
             // A character starting the right delimiter ends the word too.
-            Some(c) => RIGHT_DELIM.starts_with(c),
-        }
+            | Some(b'}')
+        )
     }
 
     fn lex_char(&mut self) -> Option<Item> {
@@ -653,25 +633,43 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_quote(&mut self) -> Option<Item> {
+        // By bytes: the three that matter are ASCII, and no byte of a longer UTF-8 sequence
+        // equals an ASCII one.
+        let bytes = self.input.as_bytes();
         loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    Some(c) if c != '\n' => {}
-                    _ => return Some(self.errorf("unterminated quoted string".into())),
-                },
-                None | Some('\n') => {
+            let run = bytes.get(self.pos..).unwrap_or_default();
+            let skip = run
+                .iter()
+                .position(|&b| matches!(b, b'"' | b'\\' | b'\n'))
+                .unwrap_or(run.len());
+            self.pos += skip;
+            match bytes.get(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    match self.next() {
+                        Some(c) if c != '\n' => {}
+                        _ => return Some(self.errorf("unterminated quoted string".into())),
+                    }
+                }
+                Some(_) => {
+                    self.pos += 1;
+                    self.line += 1;
                     return Some(self.errorf("unterminated quoted string".into()));
                 }
-                Some('"') => break,
-                Some(_) => {}
+                None => return Some(self.errorf("unterminated quoted string".into())),
             }
         }
+        self.width = 1;
         self.state = State::InsideAction;
         Some(self.emit(ItemType::String))
     }
 
     fn lex_raw_quote(&mut self) -> Option<Item> {
-        match self.rest().find('`') {
+        match find_byte(self.rest().as_bytes(), b'`') {
             None => Some(self.errorf("unterminated raw quoted string".into())),
             Some(i) => {
                 let body = self.input.get(self.pos..self.pos + i).unwrap_or("");
@@ -694,12 +692,11 @@ fn trim_marked_right_delim(rest: &[u8]) -> (bool, bool) {
     }
 }
 
-/// Where `{{` starts in `text`. A search for the byte `{` (memchr) and a look at the next one
-/// beats a substring search, whose set-up would be paid for every run of text.
+/// Where `{{` starts in `text`: a search for the byte `{` and a look at the next one.
 fn find_left_delim(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(found) = text.get(from..)?.find('{') {
+    while let Some(found) = find_byte(bytes.get(from..)?, b'{') {
         let at = from + found;
         if bytes.get(at + 1) == Some(&b'{') {
             return Some(at);
@@ -707,6 +704,25 @@ fn find_left_delim(text: &str) -> Option<usize> {
         from = at + 1;
     }
     None
+}
+
+/// The first `byte` in `bytes`, eight bytes at a time. Runs of template text are mostly short:
+/// `memchr`'s alignment set-up cost more than the search (wasm has no SIMD to pay it back).
+fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (i, word) in words.iter().enumerate() {
+        let x = u64::from_le_bytes(*word) ^ (ONES * u64::from(byte));
+        // The lowest set high bit marks the first zero byte of `x` (a borrow only ever
+        // carries past a zero byte, into the bytes above it).
+        let zero = x.wrapping_sub(ONES) & !x & HIGH;
+        if zero != 0 {
+            return Some(i * 8 + (zero.trailing_zeros() / 8) as usize);
+        }
+    }
+    let at = tail.iter().position(|&b| b == byte)?;
+    Some(words.len() * 8 + at)
 }
 
 /// The line feeds in `s`, counted eight bytes at a time: every run of template text is
@@ -728,7 +744,7 @@ pub(crate) fn count_newlines(s: &str) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{Lexer, count_newlines, is_alphanumeric};
+    use super::{Lexer, count_newlines, find_byte, is_alphanumeric};
 
     proptest::proptest! {
         #[test]
@@ -746,6 +762,20 @@ mod tests {
                 .map_or(text.len(), |(i, _)| from + i);
             proptest::prop_assert_eq!(lexer.pos, expected);
             proptest::prop_assert_eq!(lexer.line, 1);
+        }
+
+        #[test]
+        fn a_byte_is_found_where_a_byte_by_byte_search_finds_it(
+            text in proptest::collection::vec(proptest::prop_oneof![
+                proptest::prelude::Just(b'{'),
+                proptest::prelude::Just(b'{' ^ 0x80),
+                proptest::prelude::Just(b'{' - 1),
+                proptest::prelude::Just(0u8),
+                proptest::prelude::any::<u8>(),
+            ], 0..40),
+        ) {
+            let expected = text.iter().position(|&b| b == b'{');
+            proptest::prop_assert_eq!(find_byte(&text, b'{'), expected);
         }
 
         #[test]

@@ -6,8 +6,7 @@
 //! does, for the `at <...>` context of exec errors.
 
 use std::rc::Rc;
-
-use crate::value::Value;
+use std::sync::Arc;
 
 /// A byte range of the template source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +27,8 @@ pub(crate) struct Tree {
     pub name: Rc<str>,
     /// The name of the top-level template of the parse, used in error locations.
     pub parse_name: Rc<str>,
-    pub source: Rc<str>,
+    /// Shared with the caller where it gave the text as an `Arc` (no copy of it).
+    pub source: Arc<String>,
     pub root: List,
 }
 
@@ -43,7 +43,7 @@ impl Tree {
 }
 
 pub(crate) struct List {
-    pub nodes: Vec<Node>,
+    pub nodes: Box<[Node]>,
 }
 
 pub(crate) enum Node {
@@ -75,32 +75,32 @@ pub(crate) struct Pipe {
     pub is_assign: bool,
     /// Declared or assigned variables (spans of `$name`).
     pub decl: Vec<Span>,
-    pub cmds: Vec<Command>,
+    pub cmds: Box<[Command]>,
 }
 
 pub(crate) struct Command {
     pub pos: u32,
     /// Never empty: the parser rejects empty commands.
-    pub args: Vec<Arg>,
+    pub args: Box<[Arg]>,
 }
 
 /// An operand: Go's field, variable, chain, identifier, literal and parenthesised pipeline nodes.
 pub(crate) enum Arg {
-    /// `.A.B`: the field names without dots.
+    /// `.A.B`: the names, dot-separated, without the leading dot ([`Names`]).
     Field {
         pos: u32,
-        idents: Vec<Span>,
+        idents: Names,
     },
-    /// `$x.A.B`: the variable name (with `$`) then the field names.
+    /// `$x.A.B`: the variable name (with `$`) then the field names, dot-separated.
     Variable {
         pos: u32,
-        idents: Vec<Span>,
+        idents: Names,
     },
-    /// `(pipe).A.B` or `func.A`.
+    /// `(pipe).A.B` or `func.A`: the field names, dot-separated, without the leading dot.
     Chain {
         pos: u32,
         node: Box<Arg>,
-        fields: Vec<Span>,
+        fields: Names,
     },
     Identifier {
         pos: u32,
@@ -114,9 +114,46 @@ pub(crate) enum Arg {
     String {
         pos: u32,
         quoted: Span,
-        value: Value,
+        value: Rc<str>,
     },
     Pipe(Box<Pipe>),
+}
+
+/// The names of a field chain (`A.B.C` of `.A.B.C`, `$x.A` of `$x.A`): Go lexes each `.Name`
+/// as an item, but a chain's items always follow one another without a gap (a space would
+/// end the operand), so one span of the source holds them all, split at the dots when read.
+/// Names never contain a dot. This spares the parse a list per operand, most of a template's
+/// operands being fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Names(pub Span);
+
+impl Names {
+    /// The first name, and the names after it if there are any.
+    pub fn split_first(self, src: &str) -> (&str, Option<Names>) {
+        match split_name(self.0.text(src)) {
+            (first, Some(_)) => {
+                let start = self.0.start + first.len() as u32 + 1;
+                (
+                    first,
+                    Some(Names(Span {
+                        start,
+                        end: self.0.end,
+                    })),
+                )
+            }
+            (first, None) => (first, None),
+        }
+    }
+}
+
+/// `text` up to its first dot, and what follows that dot if there is one. By bytes: names are
+/// short, and a search routine's set-up (`memchr`, in wasm without SIMD) costs more than the
+/// scan.
+pub(crate) fn split_name(text: &str) -> (&str, Option<&str>) {
+    match text.bytes().position(|b| b == b'.') {
+        Some(i) => (text.get(..i).unwrap_or_default(), text.get(i + 1..)),
+        None => (text, None),
+    }
 }
 
 /// A numeric literal, held under every Go type that can represent it (Go's `NumberNode`).
@@ -156,19 +193,10 @@ impl Render<'_> {
     pub fn arg(&self, arg: &Arg, out: &mut String) {
         match arg {
             Arg::Field { idents, .. } => {
-                for id in idents {
-                    out.push('.');
-                    out.push_str(id.text(self.src));
-                }
+                out.push('.');
+                out.push_str(idents.0.text(self.src));
             }
-            Arg::Variable { idents, .. } => {
-                for (i, id) in idents.iter().enumerate() {
-                    if i > 0 {
-                        out.push('.');
-                    }
-                    out.push_str(id.text(self.src));
-                }
-            }
+            Arg::Variable { idents, .. } => out.push_str(idents.0.text(self.src)),
             Arg::Chain { node, fields, .. } => {
                 if let Arg::Pipe(p) = node.as_ref() {
                     out.push('(');
@@ -177,10 +205,8 @@ impl Render<'_> {
                 } else {
                     self.arg(node, out);
                 }
-                for f in fields {
-                    out.push('.');
-                    out.push_str(f.text(self.src));
-                }
+                out.push('.');
+                out.push_str(fields.0.text(self.src));
             }
             Arg::Identifier { name, .. } => out.push_str(name.text(self.src)),
             Arg::Dot(_) => out.push('.'),

@@ -2,13 +2,15 @@
 //! variable scoping, parse-time function check and error texts.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::lex::{Item, ItemType, Lexer};
 use crate::literal;
-use crate::node::{Arg, Branch, Command, List, Node, Number, Pipe, Span, TemplateCall, Tree};
+use crate::node::{
+    Arg, Branch, Command, List, Names, Node, Number, Pipe, Span, TemplateCall, Tree,
+};
 use crate::template::Funcs;
-use crate::value::Value;
 
 /// Names of Go's builtin functions (the parse-time function check accepts them).
 pub(crate) const BUILTINS: &[&str] = &[
@@ -47,15 +49,21 @@ struct Parser<'a> {
     depth: usize,
     max_depth: usize,
     parse_name: Rc<str>,
-    source: Rc<str>,
+    source: Arc<String>,
     /// Trees of this parse, in definition order (Go's `treeSet`).
     trees: Vec<Tree>,
+    /// The nodes, commands and operands of the lists, pipelines and commands being parsed,
+    /// innermost last: each is moved out into a slice of its final size when it ends (a
+    /// nested one ends first), instead of every list growing its own vector.
+    nodes: Vec<Node>,
+    cmds: Vec<Command>,
+    args: Vec<Arg>,
 }
 
 /// Parses `source` as template `name`; returns every tree it defines, the top-level one last.
 pub(crate) fn parse(
     name: &str,
-    source: Rc<str>,
+    source: Arc<String>,
     funcs: &Funcs,
     max_depth: usize,
 ) -> Result<Vec<Tree>, Error> {
@@ -83,6 +91,9 @@ pub(crate) fn parse(
         parse_name: parse_name.clone(),
         source: source.clone(),
         trees: Vec::new(),
+        nodes: Vec::new(),
+        cmds: Vec::new(),
+        args: Vec::new(),
     };
     match p.parse_top() {
         Ok(root) => {
@@ -271,7 +282,7 @@ impl<'a> Parser<'a> {
     // Grammar.
 
     fn parse_top(&mut self) -> PResult<List> {
-        let mut root = List { nodes: Vec::new() };
+        let mark = self.nodes.len();
         while self.peek().typ != ItemType::Eof {
             if self.peek().typ == ItemType::LeftDelim {
                 let delim = self.next();
@@ -282,12 +293,18 @@ impl<'a> Parser<'a> {
                 self.backup2(delim);
             }
             match self.text_or_action()? {
-                Parsed::Node(n) => root.nodes.push(n),
+                Parsed::Node(n) => self.nodes.push(n),
                 Parsed::End => return self.errorf("unexpected {{end}}".into()),
                 Parsed::Else => return self.errorf("unexpected {{else}}".into()),
             }
         }
-        Ok(root)
+        Ok(self.list_from(mark))
+    }
+
+    fn list_from(&mut self, mark: usize) -> List {
+        List {
+            nodes: self.nodes.drain(mark..).collect(),
+        }
     }
 
     /// Runs `f` as a separate template body: fresh variables (`$` only), no enclosing range.
@@ -330,11 +347,11 @@ impl<'a> Parser<'a> {
 
     fn item_list(&mut self) -> PResult<(List, Parsed)> {
         self.peek_non_space();
-        let mut list = List { nodes: Vec::new() };
+        let mark = self.nodes.len();
         while self.peek_non_space().typ != ItemType::Eof {
             match self.text_or_action()? {
-                Parsed::Node(n) => list.nodes.push(n),
-                end => return Ok((list, end)),
+                Parsed::Node(n) => self.nodes.push(n),
+                end => return Ok((self.list_from(mark), end)),
             }
         }
         self.errorf("unexpected EOF".into())
@@ -442,13 +459,13 @@ impl<'a> Parser<'a> {
                     self.next();
                     let inner = self.branch_control("if")?;
                     else_list = Some(List {
-                        nodes: vec![Node::If(inner)],
+                        nodes: Box::new([Node::If(inner)]),
                     });
                 } else if context == "with" && pending == ItemType::With {
                     self.next();
                     let inner = self.branch_control("with")?;
                     else_list = Some(List {
-                        nodes: vec![Node::With(inner)],
+                        nodes: Box::new([Node::With(inner)]),
                     });
                 } else {
                     let (l, end) = self.item_list()?;
@@ -527,7 +544,7 @@ impl<'a> Parser<'a> {
             pos: token.pos,
             is_assign: false,
             decl: Vec::new(),
-            cmds: Vec::new(),
+            cmds: Box::default(),
         };
         loop {
             let v = self.peek_non_space();
@@ -566,11 +583,13 @@ impl<'a> Parser<'a> {
             }
             break;
         }
+        let mark = self.cmds.len();
         loop {
             let token = self.next_non_space();
             match token.typ {
                 t if t == end => {
-                    self.check_pipeline(&pipe, context)?;
+                    self.check_pipeline(mark, context)?;
+                    pipe.cmds = self.cmds.drain(mark..).collect();
                     return Ok(pipe);
                 }
                 ItemType::Bool
@@ -587,8 +606,8 @@ impl<'a> Parser<'a> {
                 | ItemType::LeftParen => {
                     self.backup();
                     let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
-                    if pipe.cmds.len() > MAX_PIPELINE_CMDS {
+                    self.cmds.push(cmd);
+                    if self.cmds.len() - mark > MAX_PIPELINE_CMDS {
                         return self.errorf("pipeline too long".into());
                     }
                 }
@@ -597,11 +616,13 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> PResult<()> {
-        if pipe.cmds.is_empty() {
+    /// Checks the pipeline whose commands are those from `mark` on.
+    fn check_pipeline(&self, mark: usize, context: &str) -> PResult<()> {
+        let cmds = self.cmds.get(mark..).unwrap_or_default();
+        if cmds.is_empty() {
             return self.errorf(format!("missing value for {context}"));
         }
-        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
+        for (i, c) in cmds.iter().enumerate().skip(1) {
             if matches!(
                 c.args.first(),
                 Some(
@@ -618,14 +639,12 @@ impl<'a> Parser<'a> {
     }
 
     fn command(&mut self) -> PResult<Command> {
-        let mut cmd = Command {
-            pos: self.peek_non_space().pos,
-            args: Vec::new(),
-        };
+        let pos = self.peek_non_space().pos;
+        let mark = self.args.len();
         loop {
             self.peek_non_space();
             if let Some(operand) = self.operand()? {
-                cmd.args.push(operand);
+                self.args.push(operand);
             }
             let token = self.next();
             match token.typ {
@@ -636,10 +655,13 @@ impl<'a> Parser<'a> {
             }
             break;
         }
-        if cmd.args.is_empty() {
+        if self.args.len() == mark {
             return self.errorf("empty command".into());
         }
-        Ok(cmd)
+        Ok(Command {
+            pos,
+            args: self.args.drain(mark..).collect(),
+        })
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
@@ -651,25 +673,18 @@ impl<'a> Parser<'a> {
         }
         let chain_pos = self.peek().pos;
         Ok(Some(match node {
-            // `.A.B.C` and `$x.A.B` (most operands of a template): the names go straight into
-            // the term's list.
-            Arg::Field { mut idents, .. } => {
-                self.chain_fields(&mut idents);
-                Arg::Field {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
-            Arg::Variable { mut idents, .. } => {
-                self.chain_fields(&mut idents);
-                Arg::Variable {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
+            // `.A.B.C` and `$x.A.B` (most operands of a template): the names extend the term's.
+            Arg::Field { idents, .. } => Arg::Field {
+                pos: chain_pos,
+                idents: self.chain_fields(idents.0),
+            },
+            Arg::Variable { idents, .. } => Arg::Variable {
+                pos: chain_pos,
+                idents: self.chain_fields(idents.0),
+            },
             Arg::Bool(..) | Arg::String { .. } | Arg::Number(_) | Arg::Nil(_) | Arg::Dot(_) => {
                 // Go reports the error after reading the fields.
-                self.chain_fields(&mut Vec::new());
+                self.chain_fields(Span { start: 0, end: 0 });
                 let mut s = String::new();
                 crate::node::Render { src: self.src }.arg(&node, &mut s);
                 return self.errorf(format!(
@@ -678,8 +693,11 @@ impl<'a> Parser<'a> {
                 ));
             }
             other => {
-                let mut fields = Vec::new();
-                self.chain_fields(&mut fields);
+                let first = self.peek();
+                let fields = self.chain_fields(Span {
+                    start: first.pos + 1,
+                    end: first.pos + 1,
+                });
                 Arg::Chain {
                     pos: chain_pos,
                     node: Box::new(other),
@@ -689,15 +707,17 @@ impl<'a> Parser<'a> {
         }))
     }
 
-    /// Reads the `.Name` items that follow a term onto `fields`, without their dots.
-    fn chain_fields(&mut self, fields: &mut Vec<Span>) {
+    /// Reads the `.Name` items that follow a term, extending `names` (their span) over them.
+    /// The items are contiguous: any gap between them would have been a space item.
+    fn chain_fields(&mut self, names: Span) -> Names {
+        let mut end = names.end;
         while self.peek().typ == ItemType::Field {
-            let f = self.next();
-            fields.push(Span {
-                start: f.pos + 1,
-                end: f.end,
-            });
+            end = self.next().end;
         }
+        Names(Span {
+            start: names.start,
+            end,
+        })
     }
 
     fn term(&mut self) -> PResult<Option<Arg>> {
@@ -727,12 +747,12 @@ impl<'a> Parser<'a> {
                 }
                 Arg::Variable {
                     pos,
-                    idents: names(span(&token)),
+                    idents: Names(span(&token)),
                 }
             }
             ItemType::Field => Arg::Field {
                 pos,
-                idents: names(Span {
+                idents: Names(Span {
                     start: token.pos + 1,
                     end: token.end,
                 }),
@@ -769,7 +789,7 @@ impl<'a> Parser<'a> {
                 Ok(s) => Arg::String {
                     pos,
                     quoted: span(&token),
-                    value: Value::from(&*s),
+                    value: Rc::from(&*s),
                 },
                 Err(e) => return self.errorf(e),
             },
@@ -780,14 +800,6 @@ impl<'a> Parser<'a> {
         };
         Ok(Some(arg))
     }
-}
-
-/// The names of a field or variable term, starting with `first`: room for the fields a chain
-/// adds (`.Values.global.proxy.image`) without growing the list.
-fn names(first: Span) -> Vec<Span> {
-    let mut names = Vec::with_capacity(4);
-    names.push(first);
-    names
 }
 
 fn describe_end(p: &Parsed) -> &'static str {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::exec;
@@ -20,11 +21,15 @@ type FuncImpl = dyn Fn(&[Value]) -> Result<Value, FuncError>;
 /// `any` parameters, so functions see `Value::Nil` where the template had no value.
 /// The arity is checked before the call, with Go's error texts.
 #[derive(Clone)]
-pub struct Function {
-    f: Rc<FuncImpl>,
+pub struct Function(Rc<Definition<FuncImpl>>);
+
+/// A function's arity and Go type with its code, in one allocation: a `Function` is one
+/// pointer, so `Value` (which can hold one) is no larger than its other variants.
+struct Definition<F: ?Sized> {
     min_args: usize,
     max_args: Option<usize>,
     type_name: TypeName,
+    f: F,
 }
 
 /// A function's Go type, as `%T` and error texts print it. The usual signatures are constants:
@@ -76,12 +81,12 @@ impl Function {
 
     /// A function taking exactly `n` arguments.
     pub fn fixed(n: usize, f: impl Fn(&[Value]) -> Result<Value, FuncError> + 'static) -> Self {
-        Function {
-            f: Rc::new(f),
+        Function(Rc::new(Definition {
             min_args: n,
             max_args: Some(n),
             type_name: signature(n, false),
-        }
+            f,
+        }))
     }
 
     /// A function taking at least `min` arguments.
@@ -89,35 +94,46 @@ impl Function {
         min: usize,
         f: impl Fn(&[Value]) -> Result<Value, FuncError> + 'static,
     ) -> Self {
-        Function {
-            f: Rc::new(f),
+        Function(Rc::new(Definition {
             min_args: min,
             max_args: None,
             type_name: signature(min, true),
-        }
+            f,
+        }))
     }
 
     /// Overrides the Go type name shown in error texts and by `%T`.
     pub fn with_type_name(mut self, name: &str) -> Self {
-        self.type_name = TypeName::Owned(Rc::from(name));
-        self
+        let type_name = TypeName::Owned(Rc::from(name));
+        if let Some(definition) = Rc::get_mut(&mut self.0) {
+            definition.type_name = type_name;
+            return self;
+        }
+        // Shared: a new definition that calls this one.
+        let (min_args, max_args) = (self.0.min_args, self.0.max_args);
+        Function(Rc::new(Definition {
+            min_args,
+            max_args,
+            type_name,
+            f: move |args: &[Value]| self.call(args),
+        }))
     }
 
     pub fn type_name(&self) -> &str {
-        self.type_name.as_str()
+        self.0.type_name.as_str()
     }
 
     pub fn min_args(&self) -> usize {
-        self.min_args
+        self.0.min_args
     }
 
     /// `None` for a variadic function.
     pub fn max_args(&self) -> Option<usize> {
-        self.max_args
+        self.0.max_args
     }
 
     pub fn call(&self, args: &[Value]) -> Result<Value, FuncError> {
-        (self.f)(args)
+        (self.0.f)(args)
     }
 }
 
@@ -131,7 +147,7 @@ fn params(n: usize, variadic: bool) -> String {
 
 impl fmt::Debug for Function {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.type_name.as_str())
+        f.write_str(self.type_name())
     }
 }
 
@@ -282,8 +298,13 @@ impl Templates {
     /// a later parse replaces an earlier definition, and an empty definition (blank text and
     /// comments only) does not replace an existing one.
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
-        let source: Rc<str> = Rc::from(text);
-        let trees = parse::parse(name, source, &self.funcs, self.limits.max_parse_depth)?;
+        self.parse_shared(name, Arc::new(text.to_owned()))
+    }
+
+    /// `parse` of a text the caller shares: the parsed templates keep `text` itself, where
+    /// `parse` copies it (a template is tens of KB, on a fresh instance that many new pages).
+    pub fn parse_shared(&mut self, name: &str, text: Arc<String>) -> Result<(), Error> {
+        let trees = parse::parse(name, text, &self.funcs, self.limits.max_parse_depth)?;
         for tree in trees {
             // Go's `associate`: an empty definition never replaces an existing one.
             if tree.is_empty() && self.trees.contains_key(&tree.name) {
@@ -325,7 +346,25 @@ impl Templates {
 
 #[cfg(test)]
 mod tests {
-    use super::{params, signature};
+    use super::{Function, params, signature};
+    use crate::value::Value;
+
+    #[test]
+    fn a_shared_function_renamed_leaves_the_other_copy_as_it_was() {
+        let f = Function::fixed(1, |args| Ok(args[0].clone()));
+        let copy = f.clone();
+        let renamed = f.with_type_name("func(string) string");
+        assert_eq!(renamed.type_name(), "func(string) string");
+        assert_eq!(copy.type_name(), "func(interface {}) interface {}");
+        assert_eq!((renamed.min_args(), renamed.max_args()), (1, Some(1)));
+        let out = renamed.call(&[Value::from("x")]).unwrap();
+        assert_eq!(out.to_string(), "x");
+        let alone = Function::variadic(2, |_| Ok(Value::Nil)).with_type_name("func(...int)");
+        assert_eq!(
+            (alone.type_name(), alone.max_args()),
+            ("func(...int)", None)
+        );
+    }
 
     #[test]
     fn known_signatures_read_as_the_formatted_ones() {

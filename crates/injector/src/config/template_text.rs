@@ -15,7 +15,7 @@ use super::block_templates::{self, Scalar};
 pub struct TemplateText(Arc<Inner>);
 
 struct Inner {
-    text: OnceLock<String>,
+    text: OnceLock<Arc<String>>,
     /// The config text the template is a literal scalar of, when it has not been cut out.
     block: Option<(Arc<String>, Scalar)>,
 }
@@ -30,9 +30,18 @@ impl TemplateText {
     }
 
     pub fn as_str(&self) -> &str {
+        self.text()
+    }
+
+    /// The text, shared rather than copied (the template parser keeps it).
+    pub fn shared(&self) -> Arc<String> {
+        self.text().clone()
+    }
+
+    fn text(&self) -> &Arc<String> {
         self.0.text.get_or_init(|| match &self.0.block {
-            Some((config, scalar)) => block_templates::cut(config, *scalar),
-            None => String::new(),
+            Some((config, scalar)) => Arc::new(block_templates::cut(config, *scalar)),
+            None => Arc::default(),
         })
     }
 }
@@ -40,7 +49,7 @@ impl TemplateText {
 impl From<String> for TemplateText {
     fn from(text: String) -> TemplateText {
         TemplateText(Arc::new(Inner {
-            text: OnceLock::from(text),
+            text: OnceLock::from(Arc::new(text)),
             block: None,
         }))
     }

@@ -79,9 +79,9 @@ impl std::fmt::Debug for Templates {
 /// Parses one template with the function table. The error names the template
 /// (`injectorConfig.templates.<name>`), and its message the line and column
 /// (`template: <name>:<line>:<column>: …`, the column 0-based as Go counts it).
-fn parse_one(name: &str, text: &str) -> Result<gotemplate::Templates, ConfigError> {
+fn parse_one(name: &str, text: &TemplateText) -> Result<gotemplate::Templates, ConfigError> {
     let mut set = BASE.with(Clone::clone);
-    set.parse(name, text).map_err(|e| {
+    set.parse_shared(name, text.shared()).map_err(|e| {
         ConfigError::new(
             format!("{TEMPLATES_FIELD}.{name}"),
             format!(
