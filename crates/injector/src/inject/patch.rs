@@ -476,11 +476,9 @@ mod tests {
 
     #[test]
     fn conformance_pods_patched_from_themselves_are_patched_as_from_a_copy() {
-        let pairs = crate::k8s::testing::conformance_pod_pairs();
-        if pairs.is_empty() {
-            eprintln!("SKIP: istio-conformance goldens not found");
+        let Some(pairs) = crate::k8s::testing::conformance_pod_pairs_or_skip() else {
             return;
-        }
+        };
         for (name, pod, injected) in pairs {
             for (raw, result) in [(&pod, &injected), (&injected, &pod), (&injected, &injected)] {
                 let ours = apply_changes_to_itself(raw.clone(), result.clone());

@@ -87,6 +87,16 @@ pub(crate) fn conformance_pod_pairs() -> Vec<(String, Value, Value)> {
     pairs
 }
 
+/// [`conformance_pod_pairs`], or `None` after saying the test is skipped (no data set).
+pub(crate) fn conformance_pod_pairs_or_skip() -> Option<Vec<(String, Value, Value)>> {
+    let pairs = conformance_pod_pairs();
+    if pairs.is_empty() {
+        eprintln!("SKIP: istio-conformance goldens not found");
+        return None;
+    }
+    Some(pairs)
+}
+
 /// Keys that reach into the Pod schema, mixed with a few unknown ones.
 const KEYS: &[&str] = &[
     "metadata",

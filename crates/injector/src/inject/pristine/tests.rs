@@ -2,7 +2,7 @@ use super::*;
 use crate::config::{InjectorConfig, MeshConfig, Values};
 use crate::inject::typed;
 use crate::inject::{Injector, Options, PodContext};
-use crate::k8s::testing::conformance_pod_pairs;
+use crate::k8s::testing::conformance_pod_pairs_or_skip;
 use serde_json::json;
 
 fn typed_pod(pod: &Value) -> Value {
@@ -178,11 +178,9 @@ fn results_that_touch_what_was_set_aside_are_patched_as_before() {
 
 #[test]
 fn conformance_pods_are_patched_as_from_a_typed_copy() {
-    let pairs = conformance_pod_pairs();
-    if pairs.is_empty() {
-        eprintln!("SKIP: istio-conformance goldens not found");
+    let Some(pairs) = conformance_pod_pairs_or_skip() else {
         return;
-    }
+    };
     let managed = json!([{"manager": "kube-controller-manager", "operation": "Update"}]);
     for (name, pod, injected) in pairs {
         let (Ok(mut typed), Ok(result)) =

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 use super::names_only;
 use crate::error::InjectError;
 use crate::inject::typed;
-use crate::k8s::testing::{arb_json, conformance_pod_pairs};
+use crate::k8s::testing::{arb_json, conformance_pod_pairs_or_skip};
 use crate::postprocess::status::InjectionStatus;
 
 /// What injection reads of a template pod and of the merge: the names (as the status
@@ -54,11 +54,9 @@ fn compare(pod: &Value, rendered: &Value) -> Option<(Outcome, Outcome)> {
 
 #[test]
 fn conformance_pods_and_renders() {
-    let pairs = conformance_pod_pairs();
-    if pairs.is_empty() {
-        eprintln!("SKIP: istio-conformance goldens not found");
+    let Some(pairs) = conformance_pod_pairs_or_skip() else {
         return;
-    }
+    };
     let mut shortcuts = 0;
     for (name, pod, output) in &pairs {
         // The injected pod stands for a render: it holds the injected containers and

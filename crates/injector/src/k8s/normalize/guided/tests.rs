@@ -2,7 +2,7 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::{MergeGuide, normalize_merged};
-use crate::k8s::testing::{arb_json, conformance_pod_pairs};
+use crate::k8s::testing::{arb_json, conformance_pod_pairs_or_skip};
 use crate::k8s::{NormalizeOptions, POD, SchemaError, normalize_owned};
 use crate::merge::strategic_merge_owned;
 
@@ -39,11 +39,9 @@ fn compare(
 
 #[test]
 fn conformance_pods_merged_with_injected_ones() {
-    let pairs = conformance_pod_pairs();
-    if pairs.is_empty() {
-        eprintln!("SKIP: istio-conformance goldens not found");
+    let Some(pairs) = conformance_pod_pairs_or_skip() else {
         return;
-    }
+    };
     let mut compared = 0;
     for (name, pod, patch) in &pairs {
         for (base, overlay) in [(pod, patch), (patch, pod), (pod, pod)] {
