@@ -85,8 +85,8 @@ pub(crate) fn agent_log_level_arg(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
 
 /// `--stsPort=…` and `--log_as_json`, when the values ask for them.
 pub(crate) fn sts_and_json_args(ctx: &Ctx<'_>, args: &mut Vec<Value>) -> Result<(), InjectError> {
-    if ctx.value_truthy("global.sts.servicePort")? {
-        let port = ctx.value_print("global.sts.servicePort")?;
+    if let Some(port) = ctx.found_truthy("global.sts.servicePort")? {
+        let port = port.print();
         let arg = concat(&["--stsPort=", &port]);
         args.push(ctx.plain("istio-proxy args --stsPort", &arg, Want::Str)?);
     }
@@ -140,8 +140,8 @@ pub(crate) fn cert_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), Inje
         "PILOT_CERT_PROVIDER",
         ctx.plain("env PILOT_CERT_PROVIDER", &provider, Want::Str)?,
     ));
-    let ca_addr = if ctx.value_truthy("global.caAddress")? {
-        ctx.value_print("global.caAddress")?
+    let ca_addr = if let Some(address) = ctx.found_truthy("global.caAddress")? {
+        address.print()
     } else {
         let (dash, revision) = if ctx.value_eq("revision", "")? {
             ("", Cow::Borrowed(""))
@@ -266,8 +266,8 @@ pub(crate) fn cluster_id_env(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
 
 /// `ISTIO_META_NETWORK` when `global.network` is set.
 pub(crate) fn network_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
-    if ctx.value_truthy("global.network")? {
-        let network = ctx.value_print("global.network")?;
+    if let Some(network) = ctx.found_truthy("global.network")? {
+        let network = network.print();
         envs.push(env(
             annotation::NETWORK_ENV,
             ctx.dq("env ISTIO_META_NETWORK", &network)?,
@@ -330,8 +330,8 @@ pub(crate) fn mesh_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), Inje
     } else {
         Some(Cow::Borrowed(mesh_trust_domain))
     };
-    if ctx.value_truthy("global.meshID")? {
-        let mesh_id = ctx.value_print("global.meshID")?;
+    if let Some(mesh_id) = ctx.found_truthy("global.meshID")? {
+        let mesh_id = mesh_id.print();
         envs.push(env(
             "ISTIO_META_MESH_ID",
             ctx.dq("env ISTIO_META_MESH_ID", &mesh_id)?,
@@ -368,11 +368,10 @@ pub(crate) fn proxy_metadata_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Resul
 
 /// `imagePullPolicy: "<global.imagePullPolicy>"` when set.
 pub(crate) fn image_pull_policy(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectError> {
-    if !ctx.value_truthy("global.imagePullPolicy")? {
+    let Some(policy) = ctx.found_truthy("global.imagePullPolicy")? else {
         return Ok(None);
-    }
-    let policy = ctx.value_print("global.imagePullPolicy")?;
-    ctx.dq("imagePullPolicy", &policy).map(Some)
+    };
+    ctx.dq("imagePullPolicy", &policy.print()).map(Some)
 }
 
 /// The `resources` template: any of the four proxy resource annotations replaces the values'

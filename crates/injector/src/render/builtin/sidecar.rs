@@ -14,7 +14,7 @@ use crate::config::InterceptionMode;
 use crate::error::InjectError;
 use crate::render::istio_funcs;
 use serde_json::{Map, Value, json};
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 
 /// The template's top-level variables and the values several sections share.
 struct Decisions {
@@ -32,6 +32,26 @@ struct Decisions {
     /// Both containers' `resources`, the same text: built for the init container, copied for
     /// the proxy.
     resources: Cell<Option<Value>>,
+    /// Tests and values the template evaluates more than once, kept from their first
+    /// evaluation (which, failing, ends the render where the template would).
+    privileged: OnceCell<Value>,
+    istiod_certs: Cell<Option<bool>>,
+    gke_workload_certs: Cell<Option<bool>>,
+    mount_mtls_certs: Cell<Option<bool>>,
+    lightstep_certs: Cell<Option<bool>>,
+}
+
+/// `cell`'s value, or `eval`'s, kept in `cell` when it succeeds.
+fn once(
+    cell: &Cell<Option<bool>>,
+    eval: impl FnOnce() -> Result<bool, InjectError>,
+) -> Result<bool, InjectError> {
+    if let Some(known) = cell.get() {
+        return Ok(known);
+    }
+    let value = eval()?;
+    cell.set(Some(value));
+    Ok(value)
 }
 
 impl Decisions {
@@ -79,7 +99,41 @@ impl Decisions {
             status_port,
             exclude_inbound,
             resources: Cell::new(None),
+            privileged: OnceCell::new(),
+            istiod_certs: Cell::new(None),
+            gke_workload_certs: Cell::new(None),
+            mount_mtls_certs: Cell::new(None),
+            lightstep_certs: Cell::new(None),
         })
+    }
+
+    /// `privileged`/`allowPrivilegeEscalation`: `{{ .Values.global.proxy.privileged }}`
+    /// unquoted, the same text in four fields.
+    fn privileged(&self, ctx: &Ctx<'_>, field: &str) -> Result<Value, InjectError> {
+        if let Some(known) = self.privileged.get() {
+            return Ok(known.clone());
+        }
+        let text = ctx.value_print("global.proxy.privileged")?;
+        let value = ctx.plain(field, &text, Want::Bool)?;
+        Ok(self.privileged.get_or_init(|| value).clone())
+    }
+
+    fn istiod_certs(&self, ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+        once(&self.istiod_certs, || parts::istiod_certs(ctx))
+    }
+
+    fn gke_workload_certs(&self, ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+        once(&self.gke_workload_certs, || parts::gke_workload_certs(ctx))
+    }
+
+    fn mount_mtls_certs(&self, ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+        once(&self.mount_mtls_certs, || {
+            ctx.value_truthy("global.mountMtlsCerts")
+        })
+    }
+
+    fn lightstep_certs(&self, ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+        once(&self.lightstep_certs, || lightstep_certs(ctx))
     }
 
     /// The init container's `resources`, kept for the proxy's.
@@ -115,7 +169,7 @@ pub(crate) fn render(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     } else {
         Some(vec![proxy])
     };
-    let volumes = volumes(ctx)?;
+    let volumes = volumes(ctx, &d)?;
     let secrets = parts::image_pull_secrets(ctx)?;
     // Evaluated in the template's order, built in Go's field order.
     let mut spec = Map::with_capacity(4);
@@ -424,16 +478,11 @@ fn init_args(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
     Ok(args)
 }
 
-/// `privileged`/`allowPrivilegeEscalation`: `{{ .Values.global.proxy.privileged }}` unquoted.
-fn privileged(ctx: &Ctx<'_>, field: &str) -> Result<Value, InjectError> {
-    let text = ctx.value_print("global.proxy.privileged")?;
-    ctx.plain(field, &text, Want::Bool)
-}
-
 /// Evaluated in the template's order, built in Go's field order (see [`proxy_container`]).
 fn init_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
-    let allow_escalation = privileged(ctx, "istio-init securityContext.allowPrivilegeEscalation")?;
-    let privileged = privileged(ctx, "istio-init securityContext.privileged")?;
+    let allow_escalation =
+        d.privileged(ctx, "istio-init securityContext.allowPrivilegeEscalation")?;
+    let privileged = d.privileged(ctx, "istio-init securityContext.privileged")?;
     let (capabilities, user, group, non_root, read_only) = if d.cni {
         let (uid, gid) = if d.tproxy {
             (Value::from(1337), Value::from(1337))
@@ -523,7 +572,7 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     }
     let security_context = proxy_security_context(ctx, d)?;
     let resources = d.proxy_resources(ctx)?;
-    let volume_mounts = volume_mounts(ctx)?;
+    let volume_mounts = volume_mounts(ctx, d)?;
 
     let mut c = Map::with_capacity(14);
     let mut set = |key: &str, value: Value| {
@@ -572,8 +621,8 @@ fn proxy_args(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
         agent,
     ];
     parts::sts_and_json_args(ctx, &mut args)?;
-    if ctx.value_truthy("global.proxy.outlierLogPath")? {
-        let path = ctx.value_print("global.proxy.outlierLogPath")?;
+    if let Some(path) = ctx.found_truthy("global.proxy.outlierLogPath")? {
+        let path = path.print();
         let arg = concat(&["--outlierLogPath=", &path]);
         args.push(ctx.plain("istio-proxy args --outlierLogPath", &arg, Want::Str)?);
     }
@@ -719,7 +768,7 @@ fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectE
         sc.insert("allowPrivilegeEscalation".to_string(), Value::Bool(true));
     } else {
         let allow_escalation =
-            privileged(ctx, "istio-proxy securityContext.allowPrivilegeEscalation")?;
+            d.privileged(ctx, "istio-proxy securityContext.allowPrivilegeEscalation")?;
         let mut capabilities = Map::with_capacity(2);
         if d.tproxy || d.cap_net_bind_service {
             let mut add = Vec::new();
@@ -735,7 +784,7 @@ fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectE
         sc.insert("capabilities".to_string(), Value::Object(capabilities));
         sc.insert(
             "privileged".to_string(),
-            privileged(ctx, "istio-proxy securityContext.privileged")?,
+            d.privileged(ctx, "istio-proxy securityContext.privileged")?,
         );
         let (user, group, non_root) = if d.tproxy || d.cap_net_bind_service {
             (Value::from(0), Value::from(1337), false)
@@ -770,13 +819,13 @@ fn ready_check() -> Value {
     ])
 }
 
-fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
+fn volume_mounts(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
     let mut mounts = Vec::with_capacity(12);
     mounts.extend([
         mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
         mount("credential-socket", "/var/run/secrets/credential-uds"),
     ]);
-    if parts::gke_workload_certs(ctx)? {
+    if d.gke_workload_certs(ctx)? {
         mounts.push(json!({
             "name": "gke-workload-certificate",
             "readOnly": true,
@@ -788,7 +837,7 @@ fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
             "/var/run/secrets/workload-spiffe-credentials",
         ));
     }
-    if parts::istiod_certs(ctx)? {
+    if d.istiod_certs(ctx)? {
         mounts.push(mount("istiod-ca-cert", "/var/run/secrets/istio"));
         mounts.push(mount("istio-ca-crl", "/var/run/secrets/istio/crl"));
     }
@@ -798,11 +847,11 @@ fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     }
     mounts.push(mount("istio-envoy", "/etc/istio/proxy"));
     mounts.push(mount("istio-token", "/var/run/secrets/tokens"));
-    if ctx.value_truthy("global.mountMtlsCerts")? {
+    if d.mount_mtls_certs(ctx)? {
         mounts.push(json!({"name": "istio-certs", "readOnly": true, "mountPath": "/etc/certs/"}));
     }
     mounts.push(mount("istio-podinfo", "/etc/istio/pod"));
-    if lightstep_certs(ctx)? {
+    if d.lightstep_certs(ctx)? {
         let ca = ctx
             .data
             .proxy_config
@@ -839,13 +888,13 @@ fn lightstep_certs(ctx: &Ctx<'_>) -> Result<bool, InjectError> {
         .is_some_and(Value::is_object))
 }
 
-fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
+fn volumes(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
     // `- emptyDir:` with nothing after it is a YAML null, which the merge turns into a
     // volume with only a name.
     let empty_dir = |name: &str| obj([("emptyDir", Value::Null), ("name", text(name))]);
     let mut volumes = Vec::with_capacity(12);
     volumes.extend([empty_dir("workload-socket"), empty_dir("credential-socket")]);
-    if parts::gke_workload_certs(ctx)? {
+    if d.gke_workload_certs(ctx)? {
         volumes.push(json!({
             "name": "gke-workload-certificate",
             "csi": {"driver": "workloadcertificates.security.cloud.google.com"},
@@ -866,7 +915,7 @@ fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     ]));
     volumes.push(parts::podinfo_volume());
     volumes.push(parts::token_volume(ctx)?);
-    if parts::istiod_certs(ctx)? {
+    if d.istiod_certs(ctx)? {
         volumes.push(parts::istiod_ca_volume(ctx)?);
     }
     let crl_name = match ctx.found_truthy("pilot.crlConfigMapName")? {
@@ -881,11 +930,11 @@ fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
             obj([("name", crl_name), ("optional", Value::Bool(true))]),
         ),
     ]));
-    if ctx.value_truthy("global.mountMtlsCerts")? {
+    if d.mount_mtls_certs(ctx)? {
         volumes.push(parts::istio_certs_volume(ctx)?);
     }
     volumes.extend(parts::user_entries(ctx, annotation::USER_VOLUME)?);
-    if lightstep_certs(ctx)? {
+    if d.lightstep_certs(ctx)? {
         volumes.push(json!({
             "name": "lightstep-certs",
             "secret": {"secretName": "lightstep.cacert", "optional": true},
