@@ -374,7 +374,10 @@ fn init_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     };
     let resources = d.init_resources(ctx)?;
     let security_context = init_security_context(ctx, d)?;
-    let mut c = Map::with_capacity(7);
+    // At its final size: every spare entry is 64 bytes of fresh memory in wasm32, and fresh
+    // pages are host page faults.
+    let optional = usize::from(env.is_some()) + usize::from(pull_policy.is_some());
+    let mut c = Map::with_capacity(5 + optional);
     c.insert("name".to_string(), text(name));
     c.insert("image".to_string(), image);
     c.insert("args".to_string(), Value::Array(args));
@@ -403,7 +406,9 @@ fn init_args(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
     } else {
         ctx.data.proxy_uid.to_string()
     };
-    let mut args = vec![
+    // Room for the arguments a usual pod gets, so that they are not moved as they grow.
+    let mut args = Vec::with_capacity(20);
+    args.extend([
         text("istio-iptables"),
         text("-p"),
         Value::String(port_or(mesh.proxy_listen_port(), "15001")),
@@ -414,7 +419,7 @@ fn init_args(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
         text("-m"),
         ctx.dq("istio-init args -m", &d.mode)?,
         text("-i"),
-    ];
+    ]);
     let include_ranges =
         ctx.annotation_or_value(INCLUDE_OUTBOUND_IP_RANGES, "global.proxy.includeIPRanges")?;
     args.push(ctx.dq("istio-init args -i", &include_ranges)?);
@@ -574,7 +579,14 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     let resources = d.proxy_resources(ctx)?;
     let volume_mounts = volume_mounts(ctx, d)?;
 
-    let mut c = Map::with_capacity(14);
+    let optional = [
+        d.native,
+        readiness_probe.is_some(),
+        startup_probe.is_some(),
+        lifecycle.is_some(),
+        pull_policy.is_some(),
+    ];
+    let mut c = Map::with_capacity(8 + optional.into_iter().filter(|&set| set).count());
     let mut set = |key: &str, value: Value| {
         c.insert(key.to_string(), value);
     };
@@ -652,7 +664,9 @@ fn lifecycle(ctx: &Ctx<'_>, d: &Decisions) -> Result<Option<Value>, InjectError>
 }
 
 fn proxy_env(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
-    let mut envs = Vec::with_capacity(32);
+    // The env vars every proxy gets and a few optional ones, without spare room to fill fresh
+    // pages.
+    let mut envs = Vec::with_capacity(24 + ctx.proxy_metadata.len());
     parts::localhost_probe_env(ctx, &mut envs);
     parts::cert_envs(ctx, &mut envs)?;
     parts::pod_identity_envs(&mut envs);
