@@ -172,7 +172,8 @@ pub(crate) fn render(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     let volumes = volumes(ctx, &d)?;
     let secrets = parts::image_pull_secrets(ctx)?;
     // Evaluated in the template's order, built in Go's field order.
-    let mut spec = Map::with_capacity(4);
+    let mut spec =
+        Map::with_capacity(2 + usize::from(containers.is_some()) + usize::from(secrets.is_some()));
     spec.insert("volumes".to_string(), Value::Array(volumes));
     spec.insert("initContainers".to_string(), Value::Array(init_containers));
     if let Some(containers) = containers {
@@ -505,7 +506,8 @@ fn init_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectEr
         ]);
         (capabilities, Value::from(0), Value::from(0), false, false)
     };
-    let mut sc = Map::with_capacity(8);
+    // The seven fields every context has; a seccomp profile (rare) grows it.
+    let mut sc = Map::with_capacity(7);
     sc.insert("capabilities".to_string(), capabilities);
     sc.insert("privileged".to_string(), privileged);
     sc.insert("runAsUser".to_string(), user);
@@ -765,7 +767,8 @@ fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectE
         .get("IPTABLES_TRACE_LOGGING")
         .map(String::as_str)
         == Some("true");
-    let mut sc = Map::with_capacity(8);
+    // The seven fields every context has; a seccomp profile (rare) grows it.
+    let mut sc = Map::with_capacity(7);
     if trace_logging {
         sc.insert(
             "capabilities".to_string(),
@@ -834,7 +837,8 @@ fn ready_check() -> Value {
 }
 
 fn volume_mounts(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
-    let mut mounts = Vec::with_capacity(12);
+    // The usual nine; optional mounts grow it.
+    let mut mounts = Vec::with_capacity(9);
     mounts.extend([
         mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
         mount("credential-socket", "/var/run/secrets/credential-uds"),
@@ -906,7 +910,8 @@ fn volumes(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
     // `- emptyDir:` with nothing after it is a YAML null, which the merge turns into a
     // volume with only a name.
     let empty_dir = |name: &str| obj([("emptyDir", Value::Null), ("name", text(name))]);
-    let mut volumes = Vec::with_capacity(12);
+    // The usual nine; optional volumes grow it.
+    let mut volumes = Vec::with_capacity(9);
     volumes.extend([empty_dir("workload-socket"), empty_dir("credential-socket")]);
     if d.gke_workload_certs(ctx)? {
         volumes.push(json!({
