@@ -85,8 +85,8 @@ pub(crate) fn agent_log_level_arg(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
 
 /// `--stsPort=…` and `--log_as_json`, when the values ask for them.
 pub(crate) fn sts_and_json_args(ctx: &Ctx<'_>, args: &mut Vec<Value>) -> Result<(), InjectError> {
-    if ctx.value_truthy("global.sts.servicePort")? {
-        let port = ctx.value_print("global.sts.servicePort")?;
+    if let Some(port) = ctx.found_truthy("global.sts.servicePort")? {
+        let port = port.print();
         let arg = concat(&["--stsPort=", &port]);
         args.push(ctx.plain("istio-proxy args --stsPort", &arg, Want::Str)?);
     }
@@ -140,8 +140,8 @@ pub(crate) fn cert_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), Inje
         "PILOT_CERT_PROVIDER",
         ctx.plain("env PILOT_CERT_PROVIDER", &provider, Want::Str)?,
     ));
-    let ca_addr = if ctx.value_truthy("global.caAddress")? {
-        ctx.value_print("global.caAddress")?
+    let ca_addr = if let Some(address) = ctx.found_truthy("global.caAddress")? {
+        address.print()
     } else {
         let (dash, revision) = if ctx.value_eq("revision", "")? {
             ("", Cow::Borrowed(""))
@@ -197,19 +197,87 @@ pub(crate) fn pod_ports_env(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
             }
         };
         for (j, port) in ports.iter().enumerate() {
-            let json = container_port_json(port).map_err(|m| {
-                InjectError::InvalidPod(format!("spec.containers[{i}].ports[{j}]{m}"))
-            })?;
             text.push_str("\n    ");
             if !first {
                 text.push(',');
             }
-            text.push_str(&json);
             first = false;
+            if write_plain_container_port(&mut text, port) {
+                continue;
+            }
+            let json = container_port_json(port).map_err(|m| {
+                InjectError::InvalidPod(format!("spec.containers[{i}].ports[{j}]{m}"))
+            })?;
+            text.push_str(&json);
         }
     }
     text.push_str("\n]");
     Ok(env("ISTIO_META_POD_PORTS", Value::String(text)))
+}
+
+/// `ContainerPort`'s fields in Go's declaration order, and whether Go omits each when empty.
+const CONTAINER_PORT_FIELDS: [(&str, bool); 5] = [
+    ("name", true),
+    ("hostPort", true),
+    ("containerPort", false),
+    ("protocol", true),
+    ("hostIP", true),
+];
+
+/// [`container_port_json`] of a port whose fields are all `ContainerPort`'s and already of
+/// their Go types (strings, 32-bit integers), written straight into `out`, as the general
+/// path would write it, without building the typed copy. `false`, with `out` untouched, for
+/// any other port: the general path encodes or rejects it.
+fn write_plain_container_port(out: &mut String, port: &Value) -> bool {
+    let Value::Object(map) = port else {
+        return false;
+    };
+    let mut fields: [Option<&Value>; 5] = [None; 5];
+    for (key, value) in map {
+        let Some(slot) = CONTAINER_PORT_FIELDS
+            .iter()
+            .position(|(name, _)| *name == key)
+        else {
+            return false;
+        };
+        let typed = match value {
+            Value::String(_) => slot != 1 && slot != 2,
+            Value::Number(n) => {
+                (slot == 1 || slot == 2) && n.as_i64().is_some_and(|n| i32::try_from(n).is_ok())
+            }
+            _ => false,
+        };
+        if !typed {
+            return false;
+        }
+        fields[slot] = Some(value);
+    }
+    out.push('{');
+    let mut first = true;
+    for ((name, omit_empty), value) in CONTAINER_PORT_FIELDS.iter().zip(fields) {
+        let empty = match value {
+            None => true,
+            Some(Value::String(s)) => s.is_empty(),
+            Some(v) => v.as_i64() == Some(0),
+        };
+        if empty && *omit_empty {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push('"');
+        out.push_str(name);
+        out.push_str("\":");
+        match value {
+            Some(Value::String(s)) => crate::golang::json::write_string(out, s),
+            Some(v) => out.push_str(&golang::print_int(v.as_i64().unwrap_or_default())),
+            None => out.push('0'),
+        }
+    }
+    out.push('}');
+    true
 }
 
 /// `structToJSON` of a `corev1.ContainerPort`: Go's `encoding/json` (field order name,
@@ -266,8 +334,8 @@ pub(crate) fn cluster_id_env(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
 
 /// `ISTIO_META_NETWORK` when `global.network` is set.
 pub(crate) fn network_env(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), InjectError> {
-    if ctx.value_truthy("global.network")? {
-        let network = ctx.value_print("global.network")?;
+    if let Some(network) = ctx.found_truthy("global.network")? {
+        let network = network.print();
         envs.push(env(
             annotation::NETWORK_ENV,
             ctx.dq("env ISTIO_META_NETWORK", &network)?,
@@ -330,8 +398,8 @@ pub(crate) fn mesh_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Result<(), Inje
     } else {
         Some(Cow::Borrowed(mesh_trust_domain))
     };
-    if ctx.value_truthy("global.meshID")? {
-        let mesh_id = ctx.value_print("global.meshID")?;
+    if let Some(mesh_id) = ctx.found_truthy("global.meshID")? {
+        let mesh_id = mesh_id.print();
         envs.push(env(
             "ISTIO_META_MESH_ID",
             ctx.dq("env ISTIO_META_MESH_ID", &mesh_id)?,
@@ -368,11 +436,10 @@ pub(crate) fn proxy_metadata_envs(ctx: &Ctx<'_>, envs: &mut Vec<Value>) -> Resul
 
 /// `imagePullPolicy: "<global.imagePullPolicy>"` when set.
 pub(crate) fn image_pull_policy(ctx: &Ctx<'_>) -> Result<Option<Value>, InjectError> {
-    if !ctx.value_truthy("global.imagePullPolicy")? {
+    let Some(policy) = ctx.found_truthy("global.imagePullPolicy")? else {
         return Ok(None);
-    }
-    let policy = ctx.value_print("global.imagePullPolicy")?;
-    ctx.dq("imagePullPolicy", &policy).map(Some)
+    };
+    ctx.dq("imagePullPolicy", &policy.print()).map(Some)
 }
 
 /// The `resources` template: any of the four proxy resource annotations replaces the values'
@@ -605,6 +672,7 @@ pub(crate) fn proxy_id(id: i64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn container_ports_encode_like_go() {
@@ -625,5 +693,71 @@ mod tests {
         );
         assert!(container_port_json(&json!({"containerPort": "80"})).is_err());
         assert!(container_port_json(&json!("80")).is_err());
+    }
+
+    fn plain_port_json(port: &Value) -> Option<String> {
+        let mut out = String::new();
+        write_plain_container_port(&mut out, port).then_some(out)
+    }
+
+    #[test]
+    fn usual_ports_are_written_without_the_typed_copy() {
+        for port in [
+            json!({"containerPort": 80, "name": "http"}),
+            json!({"name": "dns", "containerPort": 53, "protocol": "UDP", "hostIP": "a<b"}),
+            json!({"containerPort": 8080, "hostPort": 0, "name": ""}),
+            json!({}),
+        ] {
+            let general = container_port_json(&port);
+            assert_eq!(
+                plain_port_json(&port).ok_or(()),
+                general.map_err(drop),
+                "{port}"
+            );
+        }
+        for other in [
+            json!({"containerPort": 80.0}),
+            json!({"containerPort": 1_i64 << 31}),
+            json!({"containerPort": 80, "x": 1}),
+            json!({"name": null}),
+            json!({"hostIP": 1}),
+            json!("80"),
+        ] {
+            assert_eq!(plain_port_json(&other), None, "{other}");
+        }
+    }
+
+    fn port_field_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            (-70_000i64..70_000).prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e10f64..1e10).prop_map(Value::from),
+            r#"[a-z0-9<>&\\" é\x{2028}-]{0,8}"#.prop_map(Value::from),
+            Just(json!([1])),
+            Just(json!({"a": 1})),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn plain_ports_encode_as_the_general_path_does(
+            fields in proptest::collection::vec(
+                (prop_oneof![
+                    Just("name"), Just("hostPort"), Just("containerPort"), Just("protocol"),
+                    Just("hostIP"), Just("Name"), Just("x"),
+                ], port_field_value()),
+                0..6,
+            )
+        ) {
+            let port = Value::Object(
+                fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            );
+            if let Some(fast) = plain_port_json(&port) {
+                prop_assert_eq!(Ok(fast), container_port_json(&port));
+            }
+        }
     }
 }

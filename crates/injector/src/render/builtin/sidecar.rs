@@ -14,7 +14,7 @@ use crate::config::InterceptionMode;
 use crate::error::InjectError;
 use crate::render::istio_funcs;
 use serde_json::{Map, Value, json};
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 
 /// The template's top-level variables and the values several sections share.
 struct Decisions {
@@ -32,6 +32,26 @@ struct Decisions {
     /// Both containers' `resources`, the same text: built for the init container, copied for
     /// the proxy.
     resources: Cell<Option<Value>>,
+    /// Tests and values the template evaluates more than once, kept from their first
+    /// evaluation (which, failing, ends the render where the template would).
+    privileged: OnceCell<Value>,
+    istiod_certs: Cell<Option<bool>>,
+    gke_workload_certs: Cell<Option<bool>>,
+    mount_mtls_certs: Cell<Option<bool>>,
+    lightstep_certs: Cell<Option<bool>>,
+}
+
+/// `cell`'s value, or `eval`'s, kept in `cell` when it succeeds.
+fn once(
+    cell: &Cell<Option<bool>>,
+    eval: impl FnOnce() -> Result<bool, InjectError>,
+) -> Result<bool, InjectError> {
+    if let Some(known) = cell.get() {
+        return Ok(known);
+    }
+    let value = eval()?;
+    cell.set(Some(value));
+    Ok(value)
 }
 
 impl Decisions {
@@ -79,7 +99,41 @@ impl Decisions {
             status_port,
             exclude_inbound,
             resources: Cell::new(None),
+            privileged: OnceCell::new(),
+            istiod_certs: Cell::new(None),
+            gke_workload_certs: Cell::new(None),
+            mount_mtls_certs: Cell::new(None),
+            lightstep_certs: Cell::new(None),
         })
+    }
+
+    /// `privileged`/`allowPrivilegeEscalation`: `{{ .Values.global.proxy.privileged }}`
+    /// unquoted, the same text in four fields.
+    fn privileged(&self, ctx: &Ctx<'_>, field: &str) -> Result<Value, InjectError> {
+        if let Some(known) = self.privileged.get() {
+            return Ok(known.clone());
+        }
+        let text = ctx.value_print("global.proxy.privileged")?;
+        let value = ctx.plain(field, &text, Want::Bool)?;
+        Ok(self.privileged.get_or_init(|| value).clone())
+    }
+
+    fn istiod_certs(&self, ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+        once(&self.istiod_certs, || parts::istiod_certs(ctx))
+    }
+
+    fn gke_workload_certs(&self, ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+        once(&self.gke_workload_certs, || parts::gke_workload_certs(ctx))
+    }
+
+    fn mount_mtls_certs(&self, ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+        once(&self.mount_mtls_certs, || {
+            ctx.value_truthy("global.mountMtlsCerts")
+        })
+    }
+
+    fn lightstep_certs(&self, ctx: &Ctx<'_>) -> Result<bool, InjectError> {
+        once(&self.lightstep_certs, || lightstep_certs(ctx))
     }
 
     /// The init container's `resources`, kept for the proxy's.
@@ -115,10 +169,11 @@ pub(crate) fn render(ctx: &Ctx<'_>) -> Result<Value, InjectError> {
     } else {
         Some(vec![proxy])
     };
-    let volumes = volumes(ctx)?;
+    let volumes = volumes(ctx, &d)?;
     let secrets = parts::image_pull_secrets(ctx)?;
     // Evaluated in the template's order, built in Go's field order.
-    let mut spec = Map::with_capacity(4);
+    let mut spec =
+        Map::with_capacity(2 + usize::from(containers.is_some()) + usize::from(secrets.is_some()));
     spec.insert("volumes".to_string(), Value::Array(volumes));
     spec.insert("initContainers".to_string(), Value::Array(init_containers));
     if let Some(containers) = containers {
@@ -320,7 +375,10 @@ fn init_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     };
     let resources = d.init_resources(ctx)?;
     let security_context = init_security_context(ctx, d)?;
-    let mut c = Map::with_capacity(7);
+    // At its final size: every spare entry is 64 bytes of fresh memory in wasm32, and fresh
+    // pages are host page faults.
+    let optional = usize::from(env.is_some()) + usize::from(pull_policy.is_some());
+    let mut c = Map::with_capacity(5 + optional);
     c.insert("name".to_string(), text(name));
     c.insert("image".to_string(), image);
     c.insert("args".to_string(), Value::Array(args));
@@ -349,7 +407,9 @@ fn init_args(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
     } else {
         ctx.data.proxy_uid.to_string()
     };
-    let mut args = vec![
+    // Room for the arguments a usual pod gets, so that they are not moved as they grow.
+    let mut args = Vec::with_capacity(20);
+    args.extend([
         text("istio-iptables"),
         text("-p"),
         Value::String(port_or(mesh.proxy_listen_port(), "15001")),
@@ -360,7 +420,7 @@ fn init_args(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
         text("-m"),
         ctx.dq("istio-init args -m", &d.mode)?,
         text("-i"),
-    ];
+    ]);
     let include_ranges =
         ctx.annotation_or_value(INCLUDE_OUTBOUND_IP_RANGES, "global.proxy.includeIPRanges")?;
     args.push(ctx.dq("istio-init args -i", &include_ranges)?);
@@ -424,16 +484,11 @@ fn init_args(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
     Ok(args)
 }
 
-/// `privileged`/`allowPrivilegeEscalation`: `{{ .Values.global.proxy.privileged }}` unquoted.
-fn privileged(ctx: &Ctx<'_>, field: &str) -> Result<Value, InjectError> {
-    let text = ctx.value_print("global.proxy.privileged")?;
-    ctx.plain(field, &text, Want::Bool)
-}
-
 /// Evaluated in the template's order, built in Go's field order (see [`proxy_container`]).
 fn init_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
-    let allow_escalation = privileged(ctx, "istio-init securityContext.allowPrivilegeEscalation")?;
-    let privileged = privileged(ctx, "istio-init securityContext.privileged")?;
+    let allow_escalation =
+        d.privileged(ctx, "istio-init securityContext.allowPrivilegeEscalation")?;
+    let privileged = d.privileged(ctx, "istio-init securityContext.privileged")?;
     let (capabilities, user, group, non_root, read_only) = if d.cni {
         let (uid, gid) = if d.tproxy {
             (Value::from(1337), Value::from(1337))
@@ -451,7 +506,8 @@ fn init_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectEr
         ]);
         (capabilities, Value::from(0), Value::from(0), false, false)
     };
-    let mut sc = Map::with_capacity(8);
+    // The seven fields every context has; a seccomp profile (rare) grows it.
+    let mut sc = Map::with_capacity(7);
     sc.insert("capabilities".to_string(), capabilities);
     sc.insert("privileged".to_string(), privileged);
     sc.insert("runAsUser".to_string(), user);
@@ -523,9 +579,16 @@ fn proxy_container(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectError> {
     }
     let security_context = proxy_security_context(ctx, d)?;
     let resources = d.proxy_resources(ctx)?;
-    let volume_mounts = volume_mounts(ctx)?;
+    let volume_mounts = volume_mounts(ctx, d)?;
 
-    let mut c = Map::with_capacity(14);
+    let optional = [
+        d.native,
+        readiness_probe.is_some(),
+        startup_probe.is_some(),
+        lifecycle.is_some(),
+        pull_policy.is_some(),
+    ];
+    let mut c = Map::with_capacity(8 + optional.into_iter().filter(|&set| set).count());
     let mut set = |key: &str, value: Value| {
         c.insert(key.to_string(), value);
     };
@@ -572,8 +635,8 @@ fn proxy_args(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
         agent,
     ];
     parts::sts_and_json_args(ctx, &mut args)?;
-    if ctx.value_truthy("global.proxy.outlierLogPath")? {
-        let path = ctx.value_print("global.proxy.outlierLogPath")?;
+    if let Some(path) = ctx.found_truthy("global.proxy.outlierLogPath")? {
+        let path = path.print();
         let arg = concat(&["--outlierLogPath=", &path]);
         args.push(ctx.plain("istio-proxy args --outlierLogPath", &arg, Want::Str)?);
     }
@@ -603,7 +666,9 @@ fn lifecycle(ctx: &Ctx<'_>, d: &Decisions) -> Result<Option<Value>, InjectError>
 }
 
 fn proxy_env(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
-    let mut envs = Vec::with_capacity(32);
+    // The env vars every proxy gets and a few optional ones, without spare room to fill fresh
+    // pages.
+    let mut envs = Vec::with_capacity(24 + ctx.proxy_metadata.len());
     parts::localhost_probe_env(ctx, &mut envs);
     parts::cert_envs(ctx, &mut envs)?;
     parts::pod_identity_envs(&mut envs);
@@ -702,7 +767,8 @@ fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectE
         .get("IPTABLES_TRACE_LOGGING")
         .map(String::as_str)
         == Some("true");
-    let mut sc = Map::with_capacity(8);
+    // The seven fields every context has; a seccomp profile (rare) grows it.
+    let mut sc = Map::with_capacity(7);
     if trace_logging {
         sc.insert(
             "capabilities".to_string(),
@@ -719,7 +785,7 @@ fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectE
         sc.insert("allowPrivilegeEscalation".to_string(), Value::Bool(true));
     } else {
         let allow_escalation =
-            privileged(ctx, "istio-proxy securityContext.allowPrivilegeEscalation")?;
+            d.privileged(ctx, "istio-proxy securityContext.allowPrivilegeEscalation")?;
         let mut capabilities = Map::with_capacity(2);
         if d.tproxy || d.cap_net_bind_service {
             let mut add = Vec::new();
@@ -735,7 +801,7 @@ fn proxy_security_context(ctx: &Ctx<'_>, d: &Decisions) -> Result<Value, InjectE
         sc.insert("capabilities".to_string(), Value::Object(capabilities));
         sc.insert(
             "privileged".to_string(),
-            privileged(ctx, "istio-proxy securityContext.privileged")?,
+            d.privileged(ctx, "istio-proxy securityContext.privileged")?,
         );
         let (user, group, non_root) = if d.tproxy || d.cap_net_bind_service {
             (Value::from(0), Value::from(1337), false)
@@ -770,13 +836,14 @@ fn ready_check() -> Value {
     ])
 }
 
-fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
-    let mut mounts = Vec::with_capacity(12);
+fn volume_mounts(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
+    // The usual nine; optional mounts grow it.
+    let mut mounts = Vec::with_capacity(9);
     mounts.extend([
         mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
         mount("credential-socket", "/var/run/secrets/credential-uds"),
     ]);
-    if parts::gke_workload_certs(ctx)? {
+    if d.gke_workload_certs(ctx)? {
         mounts.push(json!({
             "name": "gke-workload-certificate",
             "readOnly": true,
@@ -788,7 +855,7 @@ fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
             "/var/run/secrets/workload-spiffe-credentials",
         ));
     }
-    if parts::istiod_certs(ctx)? {
+    if d.istiod_certs(ctx)? {
         mounts.push(mount("istiod-ca-cert", "/var/run/secrets/istio"));
         mounts.push(mount("istio-ca-crl", "/var/run/secrets/istio/crl"));
     }
@@ -798,11 +865,11 @@ fn volume_mounts(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     }
     mounts.push(mount("istio-envoy", "/etc/istio/proxy"));
     mounts.push(mount("istio-token", "/var/run/secrets/tokens"));
-    if ctx.value_truthy("global.mountMtlsCerts")? {
+    if d.mount_mtls_certs(ctx)? {
         mounts.push(json!({"name": "istio-certs", "readOnly": true, "mountPath": "/etc/certs/"}));
     }
     mounts.push(mount("istio-podinfo", "/etc/istio/pod"));
-    if lightstep_certs(ctx)? {
+    if d.lightstep_certs(ctx)? {
         let ca = ctx
             .data
             .proxy_config
@@ -839,13 +906,14 @@ fn lightstep_certs(ctx: &Ctx<'_>) -> Result<bool, InjectError> {
         .is_some_and(Value::is_object))
 }
 
-fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
+fn volumes(ctx: &Ctx<'_>, d: &Decisions) -> Result<Vec<Value>, InjectError> {
     // `- emptyDir:` with nothing after it is a YAML null, which the merge turns into a
     // volume with only a name.
     let empty_dir = |name: &str| obj([("emptyDir", Value::Null), ("name", text(name))]);
-    let mut volumes = Vec::with_capacity(12);
+    // The usual nine; optional volumes grow it.
+    let mut volumes = Vec::with_capacity(9);
     volumes.extend([empty_dir("workload-socket"), empty_dir("credential-socket")]);
-    if parts::gke_workload_certs(ctx)? {
+    if d.gke_workload_certs(ctx)? {
         volumes.push(json!({
             "name": "gke-workload-certificate",
             "csi": {"driver": "workloadcertificates.security.cloud.google.com"},
@@ -866,7 +934,7 @@ fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
     ]));
     volumes.push(parts::podinfo_volume());
     volumes.push(parts::token_volume(ctx)?);
-    if parts::istiod_certs(ctx)? {
+    if d.istiod_certs(ctx)? {
         volumes.push(parts::istiod_ca_volume(ctx)?);
     }
     let crl_name = match ctx.found_truthy("pilot.crlConfigMapName")? {
@@ -881,11 +949,11 @@ fn volumes(ctx: &Ctx<'_>) -> Result<Vec<Value>, InjectError> {
             obj([("name", crl_name), ("optional", Value::Bool(true))]),
         ),
     ]));
-    if ctx.value_truthy("global.mountMtlsCerts")? {
+    if d.mount_mtls_certs(ctx)? {
         volumes.push(parts::istio_certs_volume(ctx)?);
     }
     volumes.extend(parts::user_entries(ctx, annotation::USER_VOLUME)?);
-    if lightstep_certs(ctx)? {
+    if d.lightstep_certs(ctx)? {
         volumes.push(json!({
             "name": "lightstep-certs",
             "secret": {"secretName": "lightstep.cacert", "optional": true},

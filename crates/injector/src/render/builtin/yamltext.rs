@@ -54,6 +54,28 @@ fn yaml_printable(c: char) -> bool {
 
 /// The value of `text` printed as an unquoted scalar after `key: ` or `- ` in block context.
 pub(crate) fn plain(text: &str) -> Result<Value, String> {
+    // Most printed values are one word (`istiod`, `15021`, `false`, a host name or path):
+    // nothing in them can be a comment, a mapping, an indicator or a blank to trim, so they go
+    // straight to resolution without the general path's searches.
+    if is_word(text) {
+        return resolve(text);
+    }
+    plain_general(text)
+}
+
+/// Non-empty, led by a letter or digit, and made only of letters, digits and `._/-()$=`.
+fn is_word(text: &str) -> bool {
+    text.as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphanumeric)
+        && text.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'.' | b'_' | b'/' | b'-' | b'(' | b')' | b'$' | b'=')
+        })
+}
+
+/// [`plain`] of any text.
+fn plain_general(text: &str) -> Result<Value, String> {
     check_chars(text)?;
     if text.contains(['\n', '\r']) {
         return Err(format!(
@@ -151,6 +173,9 @@ fn resolve_non_keyword(s: &str) -> Result<Value, String> {
     if !(first.is_ascii_digit() || first == '+' || first == '-') {
         return Ok(Value::String(s.to_string()));
     }
+    if let Some(n) = decimal(s) {
+        return Ok(Value::from(n));
+    }
     let plain: String = s.chars().filter(|&c| c != '_').collect();
     if let Some(i) = go_parse_int(&plain) {
         return Ok(match i64::try_from(i) {
@@ -167,6 +192,18 @@ fn resolve_non_keyword(s: &str) -> Result<Value, String> {
         return float_value(f, s);
     }
     Ok(Value::String(s.to_string()))
+}
+
+/// A plain decimal integer (`0`, `15021`) short enough to fit an `i64`: what
+/// [`go_parse_int`] makes of it, without its copies. A leading `0` (octal), a sign or `_`
+/// take the general path.
+fn decimal(s: &str) -> Option<i64> {
+    let bytes = s.as_bytes();
+    let short = !bytes.is_empty() && bytes.len() <= 18;
+    if !short || (bytes.len() > 1 && bytes[0] == b'0') || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(bytes.iter().fold(0, |n, &b| n * 10 + i64::from(b - b'0')))
 }
 
 fn float_value(f: f64, text: &str) -> Result<Value, String> {
@@ -633,6 +670,23 @@ mod tests {
             prop_assert_eq!(check_chars(&s).is_ok(), s.chars().all(yaml_printable));
             if check_chars(&s).is_ok() {
                 prop_assert_eq!(double_quoted(&s), decode_double_quoted(&s));
+            }
+        }
+
+        #[test]
+        fn plain_fast_paths_agree_with_the_general_one(
+            s in "([a-zA-Z0-9._/()$=:# \t+-]|yes|no|on|off|null|true|false|0x|\\.inf){0,8}"
+        ) {
+            prop_assert_eq!(plain(&s), plain_general(&s));
+        }
+
+        #[test]
+        fn decimals_read_as_go_parses_them(text in "[0-9]{1,20}") {
+            let general = go_parse_int(&text).and_then(|i| i64::try_from(i).ok());
+            match decimal(&text) {
+                Some(fast) => prop_assert_eq!(Some(fast), general),
+                // Only what the fast path leaves to the general one.
+                None => prop_assert!(text.len() > 18 || text.starts_with('0')),
             }
         }
 
