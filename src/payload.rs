@@ -17,40 +17,81 @@ use serde_json::{Map, Number, Value};
 
 use crate::settings::Settings;
 
+mod value_reader;
+
 /// The request and its settings, or why the payload cannot be read.
 pub fn decode(payload: &[u8]) -> Result<(KubernetesAdmissionRequest, Settings), String> {
-    let Payload { request, settings } = serde_json::from_slice(payload)
-        .map_err(|e| format!("cannot decode the admission request: {e}"))?;
-    let settings = Settings::from_slice(settings.map_or(&b""[..], |raw| raw.get().as_bytes()))?;
-    let request = KubernetesAdmissionRequest {
-        kind: request.kind,
-        operation: request.operation,
-        sub_resource: request.sub_resource,
-        namespace: request.namespace,
-        object: request.object.0,
-        ..KubernetesAdmissionRequest::default()
+    let (request, settings) = match read_pod_directly(payload) {
+        Some(read) => read,
+        // Whatever the direct reader leaves, and every malformed payload, is read by
+        // serde_json alone: its answer and its error texts are the policy's.
+        None => {
+            let Payload {
+                mut request,
+                settings,
+            } = serde_json::from_slice::<Payload<SizedValue>>(payload)
+                .map_err(|e| format!("cannot decode the admission request: {e}"))?;
+            let object = std::mem::take(&mut request.object.0);
+            (request.with_object(object), settings)
+        }
     };
+    let settings = Settings::from_slice(settings.map_or(&b""[..], |raw| raw.get().as_bytes()))?;
     Ok((request, settings))
 }
 
+/// The payload with the pod borrowed as text and read by [`value_reader`], when it reads it.
+fn read_pod_directly(payload: &[u8]) -> Option<(KubernetesAdmissionRequest, Option<&RawValue>)> {
+    let Payload { request, settings } =
+        serde_json::from_slice::<Payload<RawObject>>(payload).ok()?;
+    let object = match request.object.0 {
+        Some(raw) => value_reader::read(raw.get())?,
+        None => Value::Null,
+    };
+    Some((request.with_object(object), settings))
+}
+
 #[derive(Deserialize)]
-struct Payload<'a> {
+struct Payload<'a, O> {
     #[serde(default)]
-    request: Request,
+    request: Request<O>,
     #[serde(borrow)]
     settings: Option<&'a RawValue>,
 }
 
-/// What [`crate::admission`] reads of an AdmissionRequest, spelt as the SDK accepts it.
+/// What [`crate::admission`] reads of an AdmissionRequest, spelt as the SDK accepts it; the
+/// pod as `O`.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Request {
+struct Request<O> {
     kind: GroupVersionKind,
     operation: String,
     #[serde(alias = "subResource")]
     sub_resource: String,
     namespace: String,
-    object: SizedValue,
+    object: O,
+}
+
+impl<O> Request<O> {
+    fn with_object(self, object: Value) -> KubernetesAdmissionRequest {
+        KubernetesAdmissionRequest {
+            kind: self.kind,
+            operation: self.operation,
+            sub_resource: self.sub_resource,
+            namespace: self.namespace,
+            object,
+            ..KubernetesAdmissionRequest::default()
+        }
+    }
+}
+
+/// The pod's JSON text, borrowed from the payload (`None` for a missing or null pod).
+#[derive(Default)]
+struct RawObject<'a>(Option<&'a RawValue>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawObject<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<&'a RawValue>::deserialize(deserializer).map(RawObject)
+    }
 }
 
 /// A JSON value as `serde_json` reads it (same numbers, same last-wins for a repeated key,
@@ -186,6 +227,22 @@ mod tests {
         assert_eq!(request.namespace, "demo");
         assert_eq!(request.object, payload["request"]["object"]);
         assert_eq!(settings.revision(), "canary");
+    }
+
+    #[test]
+    fn pods_the_direct_reader_leaves_are_serde_jsons_to_answer() {
+        // A lone surrogate, a float past f64, nesting past serde_json's limit: read or refused
+        // exactly as serde_json alone reads or refuses them.
+        let deep = format!("{}1{}", "[".repeat(130), "]".repeat(130));
+        let pods = [r#"{"a": "\ud800"}"#, r#"{"a": 1e400}"#, "{\"a\": 1}", &deep];
+        for pod in pods {
+            let payload = format!(r#"{{"request": {{"operation": "CREATE", "object": {pod}}}}}"#);
+            let stock = serde_json::from_slice::<Payload<SizedValue>>(payload.as_bytes())
+                .map(|p| p.request.object.0)
+                .map_err(|e| format!("cannot decode the admission request: {e}"));
+            let ours = decode(payload.as_bytes()).map(|(request, _)| request.object);
+            assert_eq!(ours, stock, "{pod}");
+        }
     }
 
     #[test]
