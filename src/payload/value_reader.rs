@@ -1,38 +1,33 @@
-//! The received pod's JSON text read straight into a [`Value`], without serde's visitor layers.
+//! JSON text read straight into a [`Value`], without serde's visitor layers.
 //!
 //! `serde_json` reads a pod key by key through `MapAccess`, checks every string's UTF-8 again
 //! and grows a fresh vector for each object and array; a fifth of `validate` went there. This
-//! reader gets text serde_json has already delimited and checked as UTF-8 (a borrowed
-//! `RawValue`), collects each level's entries on stacks shared by the whole walk, and allocates
-//! every map and array once at its final size.
+//! reader takes text already checked as UTF-8, collects each level's entries on stacks shared
+//! by the whole walk, and allocates every map and array once at its final size.
 //!
 //! It gives up (`None`) on whatever it does not read exactly as serde_json does: a caller then
 //! reads the payload with serde_json itself, so its answers and error texts are serde_json's.
-//! What it does read, it reads as serde_json would: same numbers (through serde_json's own
-//! number parser), same strings, the same last-wins for a repeated key at the first key's place.
+//! What it does read, it reads as serde_json would: same numbers (floats through serde_json's
+//! own parser), same strings, the same last-wins for a repeated key at the first key's place.
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
+
+use super::SizedValue;
 
 /// Deeper than this, serde_json is left to decide (its own limit, 128 levels in the whole
 /// payload, is then the one that applies).
 const MAX_DEPTH: usize = 100;
 
 /// The value `text` holds, or `None` when serde_json must read it.
+#[cfg(test)]
 pub fn read(text: &str) -> Option<Value> {
-    let mut reader = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        depth: 0,
-        entries: Vec::new(),
-        items: Vec::new(),
-    };
+    let mut reader = Reader::new(text);
     let value = reader.value()?;
-    reader.skip_whitespace();
-    (reader.pos == reader.bytes.len()).then_some(value)
+    reader.end()?;
+    Some(value)
 }
 
-struct Reader<'a> {
+pub struct Reader<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
@@ -43,7 +38,24 @@ struct Reader<'a> {
     items: Vec<Value>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Reader {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            depth: 0,
+            entries: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// Nothing but whitespace is left.
+    pub fn end(&mut self) -> Option<()> {
+        self.skip_whitespace();
+        (self.pos == self.bytes.len()).then_some(())
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -62,86 +74,111 @@ impl Reader<'_> {
         next
     }
 
-    fn value(&mut self) -> Option<Value> {
+    /// Reads the members of the object or array opening here (`open` is `{` or `[`), each by
+    /// `member`, with JSON's separators and the depth limit.
+    pub fn members(
+        &mut self,
+        open: u8,
+        mut member: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        let close = if open == b'{' { b'}' } else { b']' };
+        if !self.eat(open) {
+            return None;
+        }
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        if !self.eat(close) {
+            loop {
+                member(self)?;
+                if self.eat(close) {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(())
+    }
+
+    /// An object's key and the colon after it.
+    pub fn key(&mut self) -> Option<String> {
+        let key = self.string()?;
+        self.eat(b':').then_some(key)
+    }
+
+    pub fn value(&mut self) -> Option<Value> {
         self.skip_whitespace();
         match self.peek()? {
-            b'{' => self.object(),
-            b'[' => self.array(),
+            b'{' => {
+                let base = self.entries.len();
+                self.members(b'{', |r| {
+                    let entry = (r.key()?, r.value()?);
+                    r.entries.push(entry);
+                    Some(())
+                })?;
+                let mut map = serde_json::Map::with_capacity(self.entries.len() - base);
+                for (key, value) in self.entries.drain(base..) {
+                    map.insert(key, value);
+                }
+                Some(Value::Object(map))
+            }
+            b'[' => {
+                let base = self.items.len();
+                self.members(b'[', |r| {
+                    let item = r.value()?;
+                    r.items.push(item);
+                    Some(())
+                })?;
+                Some(Value::Array(self.items.drain(base..).collect()))
+            }
             b'"' => self.string().map(Value::String),
-            b't' => self.literal("true", Value::Bool(true)),
-            b'f' => self.literal("false", Value::Bool(false)),
-            b'n' => self.literal("null", Value::Null),
+            b't' => self.literal("true").map(|()| Value::Bool(true)),
+            b'f' => self.literal("false").map(|()| Value::Bool(false)),
+            b'n' => self.literal("null").map(|()| Value::Null),
             b'-' | b'0'..=b'9' => self.number().map(Value::Number),
             _ => None,
         }
     }
 
-    fn literal(&mut self, word: &str, value: Value) -> Option<Value> {
+    /// Checks the value here as [`Reader::value`] would read it, builds nothing, and returns
+    /// its text (from its first byte to its last, as serde_json's `RawValue` has it).
+    pub fn skip(&mut self) -> Option<&'a str> {
+        self.skip_whitespace();
+        let start = self.pos;
+        match self.peek()? {
+            b'{' => self.members(b'{', |r| {
+                r.skip_string()?;
+                if !r.eat(b':') {
+                    return None;
+                }
+                r.skip().map(drop)
+            })?,
+            b'[' => self.members(b'[', |r| r.skip().map(drop))?,
+            b'"' => self.skip_string()?,
+            b't' => self.literal("true")?,
+            b'f' => self.literal("false")?,
+            b'n' => self.literal("null")?,
+            b'-' | b'0'..=b'9' => self.number().map(drop)?,
+            _ => return None,
+        }
+        Some(&self.text[start..self.pos])
+    }
+
+    fn literal(&mut self, word: &str) -> Option<()> {
         let end = self.pos + word.len();
-        (self.bytes.get(self.pos..end)? == word.as_bytes()).then(|| {
-            self.pos = end;
-            value
-        })
+        (self.bytes.get(self.pos..end)? == word.as_bytes()).then(|| self.pos = end)
     }
 
-    fn enter(&mut self) -> Option<()> {
-        self.depth += 1;
-        self.pos += 1;
-        (self.depth <= MAX_DEPTH).then_some(())
-    }
-
-    fn object(&mut self) -> Option<Value> {
-        self.enter()?;
-        let base = self.entries.len();
-        if !self.eat(b'}') {
-            loop {
-                self.skip_whitespace();
-                if self.peek()? != b'"' {
-                    return None;
-                }
-                let key = self.string()?;
-                if !self.eat(b':') {
-                    return None;
-                }
-                let value = self.value()?;
-                self.entries.push((key, value));
-                if self.eat(b'}') {
-                    break;
-                }
-                if !self.eat(b',') {
-                    return None;
-                }
-            }
+    /// The string starting here (after whitespace).
+    pub fn string(&mut self) -> Option<String> {
+        self.skip_whitespace();
+        if self.peek()? != b'"' {
+            return None;
         }
-        self.depth -= 1;
-        let mut map = Map::with_capacity(self.entries.len() - base);
-        for (key, value) in self.entries.drain(base..) {
-            map.insert(key, value);
-        }
-        Some(Value::Object(map))
-    }
-
-    fn array(&mut self) -> Option<Value> {
-        self.enter()?;
-        let base = self.items.len();
-        if !self.eat(b']') {
-            loop {
-                let item = self.value()?;
-                self.items.push(item);
-                if self.eat(b']') {
-                    break;
-                }
-                if !self.eat(b',') {
-                    return None;
-                }
-            }
-        }
-        self.depth -= 1;
-        Some(Value::Array(self.items.drain(base..).collect()))
-    }
-
-    /// The string starting at the opening quote under `pos`.
-    fn string(&mut self) -> Option<String> {
         self.pos += 1;
         let start = self.pos;
         let run = self.plain_run();
@@ -169,17 +206,52 @@ impl Reader<'_> {
         }
     }
 
+    fn skip_string(&mut self) -> Option<()> {
+        self.skip_whitespace();
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.pos += 1;
+        loop {
+            self.plain_run();
+            match self.peek()? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    self.escape()?;
+                }
+                _ => return None,
+            }
+        }
+    }
+
     /// Advances over bytes that stand for themselves in a string, returning how many. It stops
     /// only at ASCII bytes, so both ends of the run are character boundaries.
     fn plain_run(&mut self) -> usize {
         let start = self.pos;
-        let rest = &self.bytes[start..];
-        let len = rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            .unwrap_or(rest.len());
-        self.pos += len;
-        len
+        let mut end = start;
+        // Eight bytes at a time while none of them can end the run (Istio's templates in the
+        // settings are 100 KB of string).
+        while let Some(word) = self.bytes.get(end..end + 8) {
+            let Ok(word) = <[u8; 8]>::try_from(word) else {
+                break;
+            };
+            if may_end_a_run(u64::from_le_bytes(word)) {
+                break;
+            }
+            end += 8;
+        }
+        while let Some(&byte) = self.bytes.get(end) {
+            if byte == b'"' || byte == b'\\' || byte < 0x20 {
+                break;
+            }
+            end += 1;
+        }
+        self.pos = end;
+        end - start
     }
 
     /// The character an escape stands for, `pos` just past its backslash. Lone surrogates are
@@ -270,7 +342,14 @@ impl Reader<'_> {
                 }
             }
         }
-        token.parse::<Number>().ok()
+        // serde_json's own reader, already in the module for the payloads this one leaves.
+        match serde_json::from_slice::<SizedValue>(token.as_bytes())
+            .ok()?
+            .0
+        {
+            Value::Number(number) => Some(number),
+            _ => None,
+        }
     }
 
     fn digits(&mut self) -> usize {
@@ -280,6 +359,17 @@ impl Reader<'_> {
         }
         self.pos - start
     }
+}
+
+/// Whether any byte of `word` is a quote, a backslash or a control character (exactly: the
+/// borrows of the subtractions can mark a wrong byte, never a word without one).
+fn may_end_a_run(word: u64) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    (below(word, 0x20) | below(quote, 1) | below(backslash, 1)) & HIGH != 0
 }
 
 #[cfg(test)]
@@ -377,6 +467,7 @@ mod tests {
             any::<f64>().prop_map(Value::from),
             any::<String>().prop_map(Value::String),
             "[a-c\"\\\\/\\x00-\\x1fé😀]{0,6}".prop_map(Value::String),
+            "[a-z]{0,20}[\"\\\\\\x00-\\x1f\\x7fé]?[a-z]{0,20}".prop_map(Value::String),
         ];
         leaf.prop_recursive(5, 48, 6, |inner| {
             prop_oneof![
@@ -388,6 +479,12 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn a_word_may_end_a_run_exactly_when_a_byte_does(word in any::<[u8; 8]>()) {
+            let any = word.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            prop_assert_eq!(may_end_a_run(u64::from_le_bytes(word)), any);
+        }
+
         /// Every JSON text serde_json writes, compact or pretty, reads back as serde_json reads it.
         #[test]
         fn reads_every_written_value(value in any_json()) {
