@@ -311,18 +311,22 @@ mod tests {
     #[test]
     fn reads_what_serde_json_reads() {
         let texts = [
-            r#"{"b": 1, "a": [1, -2, 3.5, 1e300, null, true, "x\u2028\"y"], "c": {}}"#,
+            r#"{"b": 1, "a": [1, -2, 3.5, 1e300, null, true, false, "x\u2028\"y"], "c": {}}"#,
             r#"{"k": 1, "j": 2, "k": 3}"#,
             r#"[[], [{}], {"": ""}, 18446744073709551615, -9223372036854775808]"#,
+            r#"[18446744073709551616, -9223372036854775809, -0, 0, -0.0, 1E5, 1e-5, 2.5E+3]"#,
+            r#""esc \b\f\n\r\t\/\\ \ud83d\ude00 \u00e9 é""#,
+            " \t\n\r{ \"a\" : [ 1 , 2 ] } \n",
             r#""just a string""#,
             "0.1",
         ];
         for text in texts {
             let stock: Value = serde_json::from_str(text).unwrap();
-            let ours = sized(text);
-            assert_eq!(ours, stock, "{text}");
-            // Same key order, too: the pod's keys travel in the order they came.
-            assert_eq!(ours.to_string(), stock.to_string(), "{text}");
+            // Same key order and float signs, too: the pod's keys travel in the order they came.
+            for ours in [sized(text), value_reader::read(text).unwrap()] {
+                assert_eq!(ours, stock, "{text}");
+                assert_eq!(ours.to_string(), stock.to_string(), "{text}");
+            }
         }
     }
 
