@@ -19,6 +19,8 @@ use crate::settings::Settings;
 
 mod value_reader;
 
+pub(crate) use value_reader::may_end_a_run;
+
 use value_reader::Reader;
 
 /// The request and its settings, or why the payload cannot be read.

@@ -363,7 +363,7 @@ impl<'a> Reader<'a> {
 
 /// Whether any byte of `word` is a quote, a backslash or a control character (exactly: the
 /// borrows of the subtractions can mark a wrong byte, never a word without one).
-fn may_end_a_run(word: u64) -> bool {
+pub(crate) fn may_end_a_run(word: u64) -> bool {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = ONES << 7;
     let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word;
