@@ -3,8 +3,6 @@
 //! escape table; the answer is mostly the pod's strings, which this scans eight bytes at a
 //! time and copies a run at a time.
 
-use std::collections::HashMap;
-
 use kubewarden_policy_sdk::response::ValidationResponse;
 use serde_json::Value;
 
@@ -31,7 +29,10 @@ pub fn write(out: &mut Vec<u8>, response: &ValidationResponse) -> serde_json::Re
     }
     out.extend_from_slice(b",\"audit_annotations\":");
     match &response.audit_annotations {
-        Some(annotations) => string_map(out, annotations),
+        Some(annotations) => object(out, annotations, |out, text: &String| {
+            string(out, text);
+            Ok(())
+        })?,
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"warnings\":");
@@ -69,34 +70,28 @@ fn value(out: &mut Vec<u8>, v: &Value) -> serde_json::Result<()> {
             }
             out.push(b']');
         }
-        Value::Object(map) => {
-            out.push(b'{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                string(out, key);
-                out.push(b':');
-                value(out, item)?;
-            }
-            out.push(b'}');
-        }
+        Value::Object(map) => object(out, map, value)?,
     }
     Ok(())
 }
 
 /// In the map's own iteration order, as serde_json walks it.
-fn string_map(out: &mut Vec<u8>, map: &HashMap<String, String>) {
+fn object<'a, V: 'a>(
+    out: &mut Vec<u8>,
+    entries: impl IntoIterator<Item = (&'a String, &'a V)>,
+    item: fn(&mut Vec<u8>, &V) -> serde_json::Result<()>,
+) -> serde_json::Result<()> {
     out.push(b'{');
-    for (i, (key, item)) in map.iter().enumerate() {
+    for (i, (key, v)) in entries.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         string(out, key);
         out.push(b':');
-        string(out, item);
+        item(out, v)?;
     }
     out.push(b'}');
+    Ok(())
 }
 
 /// A JSON string with serde_json's escapes: the short forms for `"`, `\` and five controls,
@@ -148,6 +143,8 @@ fn string(out: &mut Vec<u8>, s: &str) {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
