@@ -15,6 +15,7 @@ pub mod native_sidecars;
 mod payload;
 pub mod pod_size;
 pub mod proxy_config;
+mod response_json;
 pub mod settings;
 #[cfg(any(all(target_arch = "wasm32", not(target_feature = "atomics")), test))]
 mod size_classes;
@@ -60,7 +61,7 @@ pub fn validate(payload: &[u8]) -> guest::CallResult {
     // The answer holds the pod (the request's, plus the sidecar's few KiB): sized once rather
     // than doubled from 128 bytes, each doubling a fresh block on fresh pages.
     let mut answer = Vec::with_capacity(payload.len() + RESPONSE_HEADROOM);
-    serde_json::to_writer(&mut answer, &response)?;
+    response_json::write(&mut answer, &response)?;
     Ok(answer)
 }
 

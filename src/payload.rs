@@ -17,40 +17,133 @@ use serde_json::{Map, Number, Value};
 
 use crate::settings::Settings;
 
+mod value_reader;
+
+pub(crate) use value_reader::may_end_a_run;
+
+use value_reader::Reader;
+
 /// The request and its settings, or why the payload cannot be read.
 pub fn decode(payload: &[u8]) -> Result<(KubernetesAdmissionRequest, Settings), String> {
-    let Payload { request, settings } = serde_json::from_slice(payload)
-        .map_err(|e| format!("cannot decode the admission request: {e}"))?;
-    let settings = Settings::from_slice(settings.map_or(&b""[..], |raw| raw.get().as_bytes()))?;
-    let request = KubernetesAdmissionRequest {
-        kind: request.kind,
-        operation: request.operation,
-        sub_resource: request.sub_resource,
-        namespace: request.namespace,
-        object: request.object.0,
-        ..KubernetesAdmissionRequest::default()
+    let (request, settings) = match read_directly(payload) {
+        Some(read) => read,
+        // Whatever the direct reader leaves, and every malformed payload, is read by
+        // serde_json alone: its answer and its error texts are the policy's.
+        None => {
+            let Payload { request, settings } = serde_json::from_slice(payload)
+                .map_err(|e| format!("cannot decode the admission request: {e}"))?;
+            (request.with_object(|o| o.0), settings.map(RawValue::get))
+        }
     };
+    let settings = Settings::from_slice(settings.map_or(&b""[..], str::as_bytes))?;
     Ok((request, settings))
+}
+
+/// The payload read by [`value_reader`] alone, or `None` when any of it needs serde_json.
+fn read_directly(payload: &[u8]) -> Option<(KubernetesAdmissionRequest, Option<&str>)> {
+    let mut reader = Reader::new(std::str::from_utf8(payload).ok()?);
+    let (mut request, mut settings) = (None, None);
+    reader.members(b'{', |r| {
+        match r.key()?.as_str() {
+            // A repeated field is an error to serde, whose text the fallback gives.
+            "request" if request.is_none() => request = Some(read_request(r)?),
+            "settings" if settings.is_none() => settings = Some(r.skip()?),
+            "request" | "settings" => return None,
+            _ => _ = r.skip()?,
+        }
+        Some(())
+    })?;
+    reader.end()?;
+    let request = request.unwrap_or_default();
+    Some((
+        request.with_object(|o| o),
+        settings.filter(|&raw| raw != "null"),
+    ))
+}
+
+/// The fields of [`Request`], as serde reads them (the pod whole, the rest skipped).
+fn read_request(r: &mut Reader) -> Option<Request<Value>> {
+    let mut request = Request::<Value>::default();
+    let mut seen = 0u8;
+    r.members(b'{', |r| {
+        let key = r.key()?;
+        let field = match key.as_str() {
+            "kind" => 1,
+            "operation" => 2,
+            "subResource" | "sub_resource" => 4,
+            "namespace" => 8,
+            "object" => 16,
+            _ => return r.skip().map(drop),
+        };
+        if seen & field != 0 {
+            return None;
+        }
+        seen |= field;
+        match field {
+            1 => request.kind = read_kind(r)?,
+            2 => request.operation = r.string()?,
+            4 => request.sub_resource = r.string()?,
+            8 => request.namespace = r.string()?,
+            _ => request.object = r.value()?,
+        }
+        Some(())
+    })?;
+    Some(request)
+}
+
+fn read_kind(r: &mut Reader) -> Option<GroupVersionKind> {
+    let mut kind = GroupVersionKind::default();
+    let mut seen = 0u8;
+    r.members(b'{', |r| {
+        let key = r.key()?;
+        let (field, bit) = match key.as_str() {
+            "group" => (&mut kind.group, 1),
+            "version" => (&mut kind.version, 2),
+            "kind" => (&mut kind.kind, 4),
+            _ => return r.skip().map(drop),
+        };
+        if seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        *field = r.string()?;
+        Some(())
+    })?;
+    Some(kind)
 }
 
 #[derive(Deserialize)]
 struct Payload<'a> {
     #[serde(default)]
-    request: Request,
+    request: Request<SizedValue>,
     #[serde(borrow)]
     settings: Option<&'a RawValue>,
 }
 
-/// What [`crate::admission`] reads of an AdmissionRequest, spelt as the SDK accepts it.
+/// What [`crate::admission`] reads of an AdmissionRequest, spelt as the SDK accepts it; the
+/// pod as `O`.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Request {
+struct Request<O> {
     kind: GroupVersionKind,
     operation: String,
     #[serde(alias = "subResource")]
     sub_resource: String,
     namespace: String,
-    object: SizedValue,
+    object: O,
+}
+
+impl<O> Request<O> {
+    fn with_object(self, object: impl FnOnce(O) -> Value) -> KubernetesAdmissionRequest {
+        KubernetesAdmissionRequest {
+            kind: self.kind,
+            operation: self.operation,
+            sub_resource: self.sub_resource,
+            namespace: self.namespace,
+            object: object(self.object),
+            ..KubernetesAdmissionRequest::default()
+        }
+    }
 }
 
 /// A JSON value as `serde_json` reads it (same numbers, same last-wins for a repeated key,
@@ -134,7 +227,84 @@ impl<'de> Visitor<'de> for SizedVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// What a decision reads of a decoded payload, comparable.
+    fn fields(request: KubernetesAdmissionRequest, settings: Option<&str>) -> [Value; 7] {
+        [
+            json!(request.kind.group),
+            json!(request.kind.version),
+            json!(request.kind.kind),
+            json!(request.operation),
+            json!(request.sub_resource),
+            json!(request.namespace),
+            json!([request.object, settings]),
+        ]
+    }
+
+    /// Payloads near the shape of an AdmissionReview's: the fields a decision reads, others,
+    /// repeated ones, wrong types, spelt in JSON by hand.
+    fn payload_text() -> impl Strategy<Value = String> {
+        let scalar = prop_oneof![
+            Just("null".to_owned()),
+            Just("\"CREATE\"".to_owned()),
+            Just("\"a\\u0062\\n\"".to_owned()),
+            Just("7".to_owned()),
+            Just("-1.5e3".to_owned()),
+            Just("[1, \"x\", {}]".to_owned()),
+            Just(r#"{"group": "", "version": "v1", "kind": "Pod", "x": [null]}"#.to_owned()),
+            Just(r#"{"kind": "Pod", "kind": "Pod"}"#.to_owned()),
+            Just(r#"["", "v1", "Pod"]"#.to_owned()),
+            Just(
+                r#"{"metadata": {"name": "web"}, "spec": {"containers": [{"name": "a"}]}}"#
+                    .to_owned()
+            ),
+        ];
+        let key = prop_oneof![
+            Just("kind"),
+            Just("operation"),
+            Just("subResource"),
+            Just("sub_resource"),
+            Just("namespace"),
+            Just("object"),
+            Just("uid"),
+            Just("userInfo"),
+            Just("\\u006bind"),
+        ];
+        let request = prop::collection::vec((key, scalar.clone()), 0..7).prop_map(|fields| {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("\"{k}\": {v}"))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        });
+        let top = prop_oneof![
+            request.prop_map(|r| ("request", r)),
+            scalar.clone().prop_map(|v| ("request", v)),
+            scalar.clone().prop_map(|v| ("settings", v)),
+            scalar.prop_map(|v| ("other", v)),
+        ];
+        (prop::collection::vec(top, 0..4), any::<bool>()).prop_map(|(fields, spaced)| {
+            let sep = if spaced { " ,\n " } else { "," };
+            let fields: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            format!("{{{}}}", fields.join(sep))
+        })
+    }
+
+    proptest! {
+        /// The direct reader answers only where serde_json does, and with serde_json's answer.
+        #[test]
+        fn reads_a_payload_as_serde_json_does(text in payload_text()) {
+            let stock = serde_json::from_slice::<Payload>(text.as_bytes())
+                .map(|Payload { request, settings }| {
+                    fields(request.with_object(|o| o.0), settings.map(RawValue::get))
+                });
+            if let Some((request, settings)) = read_directly(text.as_bytes()) {
+                prop_assert_eq!(Ok(fields(request, settings)), stock.map_err(drop), "{}", text);
+            }
+        }
+    }
 
     fn sized(text: &str) -> Value {
         serde_json::from_str::<SizedValue>(text).unwrap().0
@@ -143,18 +313,22 @@ mod tests {
     #[test]
     fn reads_what_serde_json_reads() {
         let texts = [
-            r#"{"b": 1, "a": [1, -2, 3.5, 1e300, null, true, "x\u2028\"y"], "c": {}}"#,
+            r#"{"b": 1, "a": [1, -2, 3.5, 1e300, null, true, false, "x\u2028\"y"], "c": {}}"#,
             r#"{"k": 1, "j": 2, "k": 3}"#,
             r#"[[], [{}], {"": ""}, 18446744073709551615, -9223372036854775808]"#,
+            r#"[18446744073709551616, -9223372036854775809, -0, 0, -0.0, 1E5, 1e-5, 2.5E+3]"#,
+            r#""esc \b\f\n\r\t\/\\ \ud83d\ude00 \u00e9 é""#,
+            " \t\n\r{ \"a\" : [ 1 , 2 ] } \n",
             r#""just a string""#,
             "0.1",
         ];
         for text in texts {
             let stock: Value = serde_json::from_str(text).unwrap();
-            let ours = sized(text);
-            assert_eq!(ours, stock, "{text}");
-            // Same key order, too: the pod's keys travel in the order they came.
-            assert_eq!(ours.to_string(), stock.to_string(), "{text}");
+            // Same key order and float signs, too: the pod's keys travel in the order they came.
+            for ours in [sized(text), value_reader::read(text).unwrap()] {
+                assert_eq!(ours, stock, "{text}");
+                assert_eq!(ours.to_string(), stock.to_string(), "{text}");
+            }
         }
     }
 
@@ -179,6 +353,7 @@ mod tests {
             },
             "settings": {"revision": "canary"}
         });
+        assert!(read_directly(payload.to_string().as_bytes()).is_some());
         let (request, settings) = decode(payload.to_string().as_bytes()).unwrap();
         assert_eq!(request.kind.kind, "Pod");
         assert_eq!(request.operation, "CREATE");
@@ -186,6 +361,22 @@ mod tests {
         assert_eq!(request.namespace, "demo");
         assert_eq!(request.object, payload["request"]["object"]);
         assert_eq!(settings.revision(), "canary");
+    }
+
+    #[test]
+    fn pods_the_direct_reader_leaves_are_serde_jsons_to_answer() {
+        // A lone surrogate, a float past f64, nesting past serde_json's limit: read or refused
+        // exactly as serde_json alone reads or refuses them.
+        let deep = format!("{}1{}", "[".repeat(130), "]".repeat(130));
+        let pods = [r#"{"a": "\ud800"}"#, r#"{"a": 1e400}"#, "{\"a\": 1}", &deep];
+        for pod in pods {
+            let payload = format!(r#"{{"request": {{"operation": "CREATE", "object": {pod}}}}}"#);
+            let stock = serde_json::from_slice::<Payload>(payload.as_bytes())
+                .map(|p| p.request.object.0)
+                .map_err(|e| format!("cannot decode the admission request: {e}"));
+            let ours = decode(payload.as_bytes()).map(|(request, _)| request.object);
+            assert_eq!(ours, stock, "{pod}");
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! was about a third of an evaluation in the wasm profile. Here a small block is popped from its
 //! class's free list, or cut from a chunk, and pushed back when freed. Every page a fresh
 //! instance touches is a host page fault (and is unmapped again when the instance is dropped),
-//! so a class with no free block first takes one from the next few classes up before it cuts
-//! fresh memory. Large or over-aligned blocks go to the system allocator. wasm32-wasip1 runs one thread, which is why plain cells suffice.
+//! so a small class with no free block first cuts its block from the smallest larger free one
+//! (the rest filed under its own class) before it cuts fresh memory. Large or over-aligned blocks go to the system allocator. wasm32-wasip1 runs one thread, which is why plain cells suffice.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
@@ -21,9 +21,6 @@ const FINE_CLASSES: usize = FINE_LIMIT / FINE_STEP;
 const CLASSES: usize = FINE_CLASSES + (COARSE_LIMIT / FINE_LIMIT).trailing_zeros() as usize;
 /// Blocks are cut from chunks of this size, taken from the system allocator.
 const CHUNK: usize = 256 * 1024;
-/// How many larger fine classes a small block may be borrowed from before fresh memory is cut:
-/// a freed block reused a few bytes too large touches no new page, where a fresh one may.
-const BORROW: usize = 4;
 
 /// A block's class and size, or `None` for the system allocator.
 fn class_of(layout: Layout) -> Option<(usize, usize)> {
@@ -47,9 +44,43 @@ fn class_of(layout: Layout) -> Option<(usize, usize)> {
 struct State {
     /// Each class's free blocks, linked through their first word.
     free: [*mut u8; CLASSES],
+    /// Bit `i` set when fine class `i` has a free block.
+    fine_free: u64,
     /// The unused rest of the current chunk.
     next: usize,
     end: usize,
+}
+
+impl State {
+    /// Files a free block under `class`.
+    ///
+    /// # Safety
+    /// `block` is free, 16-aligned and at least the class's size.
+    unsafe fn push(&mut self, block: *mut u8, class: usize) {
+        // SAFETY: the caller's block is free and can hold the link.
+        unsafe { block.cast::<*mut u8>().write(self.free[class]) };
+        self.free[class] = block;
+        if class < FINE_CLASSES {
+            self.fine_free |= 1 << class;
+        }
+    }
+
+    /// Takes a free block of `class`, if it has one.
+    ///
+    /// # Safety
+    /// Every listed block was filed by [`State::push`] and is still free.
+    unsafe fn pop(&mut self, class: usize) -> Option<*mut u8> {
+        let head = self.free[class];
+        if head.is_null() {
+            return None;
+        }
+        // SAFETY: a listed block holds the link to the next one.
+        self.free[class] = unsafe { head.cast::<*mut u8>().read() };
+        if class < FINE_CLASSES && self.free[class].is_null() {
+            self.fine_free &= !(1 << class);
+        }
+        Some(head)
+    }
 }
 
 pub struct SizeClasses(UnsafeCell<State>);
@@ -61,6 +92,7 @@ impl SizeClasses {
     pub const fn new() -> SizeClasses {
         SizeClasses(UnsafeCell::new(State {
             free: [ptr::null_mut(); CLASSES],
+            fine_free: 0,
             next: 0,
             end: 0,
         }))
@@ -101,22 +133,31 @@ unsafe impl GlobalAlloc for SizeClasses {
             // SAFETY: forwarded with the caller's layout.
             return unsafe { System.alloc(layout) };
         };
-        // SAFETY: single thread; a listed block is free and at least a pointer wide.
+        // SAFETY: single thread; a listed block is free, at least a pointer wide, and its class's
+        // size; a split block's rest is free too, and a multiple of 16 bytes.
         unsafe {
             let state = &mut *self.0.get();
-            let last = if index < FINE_CLASSES {
-                (index + BORROW).min(FINE_CLASSES - 1)
-            } else {
-                index
-            };
-            for class in index..=last {
-                let head = state.free[class];
-                if !head.is_null() {
-                    state.free[class] = head.cast::<*mut u8>().read();
-                    return head;
-                }
+            if index >= FINE_CLASSES {
+                return match state.pop(index) {
+                    Some(block) => block,
+                    None => self.cut(size),
+                };
             }
-            self.cut(size)
+            // The smallest free fine block that holds `size`: its own class's, or a larger one
+            // split, its rest filed under the rest's class.
+            let larger = state.fine_free >> index;
+            if larger == 0 {
+                return self.cut(size);
+            }
+            let class = index + larger.trailing_zeros() as usize;
+            let Some(block) = state.pop(class) else {
+                return self.cut(size);
+            };
+            let rest = (class - index) * FINE_STEP;
+            if rest > 0 {
+                state.push(block.add(size), rest / FINE_STEP - 1);
+            }
+            block
         }
     }
 
@@ -126,11 +167,7 @@ unsafe impl GlobalAlloc for SizeClasses {
             return unsafe { System.dealloc(block, layout) };
         };
         // SAFETY: single thread; the caller gives the block back, so it can hold the link.
-        unsafe {
-            let state = &mut *self.0.get();
-            block.cast::<*mut u8>().write(state.free[index]);
-            state.free[index] = block;
-        }
+        unsafe { (*self.0.get()).push(block, index) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
@@ -231,27 +268,36 @@ mod tests {
     }
 
     #[test]
-    fn a_freed_block_serves_a_slightly_smaller_class_before_fresh_memory() {
+    fn a_freed_larger_block_is_split_before_fresh_memory_is_cut() {
         let heap = SizeClasses::new();
         let small = Layout::from_size_align(32, 8).unwrap();
-        let larger = Layout::from_size_align(32 + BORROW * FINE_STEP, 8).unwrap();
-        let too_large = Layout::from_size_align(48 + BORROW * FINE_STEP, 8).unwrap();
+        let larger = Layout::from_size_align(96, 8).unwrap();
+        let largest = Layout::from_size_align(1024, 8).unwrap();
         // SAFETY: blocks are used within their layout and freed once, with the layout they
-        // were last handed out under.
+        // were handed out under.
         unsafe {
-            let far = heap.alloc(too_large);
+            let far = heap.alloc(largest);
             let near = heap.alloc(larger);
-            heap.dealloc(far, too_large);
-            heap.dealloc(near, larger);
-            let reused = heap.alloc(small);
-            assert_eq!(reused, near);
-            reused.write_bytes(7, 32);
             let fresh = heap.alloc(small);
-            assert!(fresh != far && fresh != near);
-            // Freed under its new layout, the block now belongs to the smaller class.
-            heap.dealloc(reused, small);
-            assert_eq!(heap.alloc(small), near);
-            assert_eq!(heap.alloc(too_large), far);
+            heap.dealloc(far, largest);
+            heap.dealloc(near, larger);
+            // The smallest free block that holds it is split: its start, then its rest.
+            let first = heap.alloc(small);
+            assert_eq!(first, near);
+            first.write_bytes(7, 32);
+            let second = heap.alloc(small);
+            assert_eq!(second, near.add(32));
+            second.write_bytes(8, 32);
+            assert_eq!(*first.add(31), 7);
+            // What is left of it (32 bytes) serves the next, then the largest block is split.
+            assert_eq!(heap.alloc(small), near.add(64));
+            assert_eq!(heap.alloc(larger), far);
+            assert_eq!(heap.alloc(larger), far.add(96));
+            // Nothing free holds 1 KiB any more: fresh memory, past everything cut so far.
+            let cut = heap.alloc(largest);
+            assert!(cut > fresh);
+            heap.dealloc(first, small);
+            assert_eq!(heap.alloc(small), first);
         }
     }
 }

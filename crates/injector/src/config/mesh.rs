@@ -776,8 +776,9 @@ impl Default for MeshConfig {
     }
 }
 
-/// A top-level field of a mesh: from its document, or from [`BUILTIN_MESH`].
-enum Field<'a> {
+/// A top-level field of a mesh or ProxyConfig: from its document, or from the defaults
+/// ([`BUILTIN_MESH`], [`DEFAULT_PROXY_CONFIG`]) while the document is not built.
+pub(super) enum Field<'a> {
     Given(Option<&'a Value>),
     Default(Option<&'static Node>),
 }

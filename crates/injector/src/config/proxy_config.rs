@@ -7,11 +7,13 @@
 //! merged by key with the previous metadata.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
 use super::constant::Node;
 use super::duration::Duration;
+use super::mesh::Field;
 use super::proto::{
     self, EnumSchema, FieldKind, FieldSchema, MessageSchema, apply_overlay, write_message,
 };
@@ -563,17 +565,28 @@ impl InterceptionMode {
 }
 
 /// A `meshconfig.ProxyConfig`, as canonical proto JSON.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Istio's defaults are built into a document on the first [`ProxyConfig::raw`] only: a
+/// policy instance lives for one request, and a default pod reads a few scalar fields, which
+/// [`DEFAULT_PROXY_CONFIG`] answers without being built.
+#[derive(Debug, Clone)]
 pub struct ProxyConfig {
-    raw: Value,
+    raw: OnceLock<Value>,
+}
+
+/// Configs are equal when their documents are, built or not.
+impl PartialEq for ProxyConfig {
+    fn eq(&self, other: &ProxyConfig) -> bool {
+        self.raw() == other.raw()
+    }
 }
 
 impl ProxyConfig {
     /// `mesh.DefaultProxyConfig()`.
     pub fn istio_defaults() -> ProxyConfig {
-        // Not cached: a policy instance lives for one request (see `Values::istio_defaults`).
-        let raw = DEFAULT_PROXY_CONFIG.to_value();
-        ProxyConfig { raw }
+        ProxyConfig {
+            raw: OnceLock::new(),
+        }
     }
 
     /// Overlays ProxyConfig YAML or JSON text (for example a `proxy.istio.io/config`
@@ -597,12 +610,16 @@ impl ProxyConfig {
         overlay: &Value,
         path: &str,
     ) -> Result<(), ConfigError> {
-        let mut target = match std::mem::take(&mut self.raw) {
-            Value::Object(map) => map,
-            _ => Map::new(),
+        let mut target = match self.raw.take() {
+            Some(Value::Object(map)) => map,
+            Some(_) => Map::new(),
+            None => match DEFAULT_PROXY_CONFIG.to_value() {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            },
         };
         let result = apply_with_metadata_merge(&mut target, overlay, path);
-        self.raw = Value::Object(target);
+        self.raw = OnceLock::from(Value::Object(target));
         result
     }
 
@@ -627,8 +644,8 @@ impl ProxyConfig {
             ));
         }
         match (
-            self.raw.get("serviceCluster"),
-            self.raw.get("tracingServiceName"),
+            self.raw().get("serviceCluster"),
+            self.raw().get("tracingServiceName"),
         ) {
             (Some(cluster), _) if cluster.as_str().unwrap_or_default().is_empty() => {
                 return Err(ConfigError::new(
@@ -678,7 +695,7 @@ impl ProxyConfig {
             ("envoyAccessLogService", "envoy access log service address"),
         ] {
             let address = self
-                .raw
+                .raw()
                 .pointer(&format!("/{name}/address"))
                 .and_then(Value::as_str)
                 .unwrap_or_default();
@@ -708,7 +725,7 @@ impl ProxyConfig {
         }
         validate_port(self.int_field("statusPort"))
             .map_err(|e| ConfigError::new(at("statusPort"), format!("invalid status port: {e}")))?;
-        if let Some(provider) = self.raw.get("privateKeyProvider") {
+        if let Some(provider) = self.raw().get("privateKeyProvider") {
             validate_private_key_provider(provider).map_err(|e| {
                 ConfigError::new(
                     at("privateKeyProvider"),
@@ -750,7 +767,7 @@ impl ProxyConfig {
     }
 
     fn validate_tracing(&self, path: &str) -> Result<(), ConfigError> {
-        let Some(tracing) = self.raw.get("tracing") else {
+        let Some(tracing) = self.raw().get("tracing") else {
             return Ok(());
         };
         let address = |tracer: &str| {
@@ -811,13 +828,22 @@ impl ProxyConfig {
     /// The canonical proto JSON of this config (lowerCamel keys, declaration order, only set
     /// fields, durations as `"45s"`, enums by name).
     pub fn raw(&self) -> &Value {
-        &self.raw
+        self.raw.get_or_init(|| DEFAULT_PROXY_CONFIG.to_value())
+    }
+
+    /// The field `name`: from the document once built, else from the defaults it would be
+    /// built from.
+    fn field(&self, name: &str) -> Field<'_> {
+        match self.raw.get() {
+            Some(raw) => Field::Given(raw.get(name)),
+            None => Field::Default(DEFAULT_PROXY_CONFIG.get(name)),
+        }
     }
 
     /// The value of the field with this Go name (as templates write it), if set.
     pub fn get_go(&self, go_name: &str) -> Option<&Value> {
         let field = PROXY_CONFIG_SCHEMA.field_by_go(go_name)?;
-        self.raw.get(field.json)
+        self.raw().get(field.json)
     }
 
     pub fn interception_mode(&self) -> InterceptionMode {
@@ -827,16 +853,28 @@ impl ProxyConfig {
 
     /// `holdApplicationUntilProxyStarts` if set (a `BoolValue`).
     pub fn hold_application_until_proxy_starts(&self) -> Option<bool> {
-        self.raw
-            .get("holdApplicationUntilProxyStarts")
-            .and_then(Value::as_bool)
+        match self.field("holdApplicationUntilProxyStarts") {
+            Field::Given(value) => value.and_then(Value::as_bool),
+            Field::Default(Some(Node::Bool(b))) => Some(*b),
+            Field::Default(_) => None,
+        }
     }
 
     pub fn proxy_metadata(&self) -> BTreeMap<String, String> {
-        match self.raw.get("proxyMetadata") {
-            Some(Value::Object(map)) => map
+        match self.field("proxyMetadata") {
+            Field::Given(Some(Value::Object(map))) => map
                 .iter()
                 .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect(),
+            Field::Default(Some(Node::Map(entries))) => entries
+                .iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        Node::Str(s) => s,
+                        _ => "",
+                    };
+                    ((*k).to_string(), text.to_string())
+                })
                 .collect(),
             _ => BTreeMap::new(),
         }
@@ -850,7 +888,13 @@ impl ProxyConfig {
     /// `image.imageType`: `None` when `image` is unset, `Some("")` when `image` is set without
     /// a type (Istio then uses the empty type rather than `global.variant`).
     pub fn image_type(&self) -> Option<&str> {
-        let image = self.raw.get("image")?;
+        if let Field::Default(image) = self.field("image") {
+            return image.map(|image| match image.get("imageType") {
+                Some(Node::Str(s)) => *s,
+                _ => "",
+            });
+        }
+        let image = self.raw().get("image")?;
         Some(
             image
                 .get("imageType")
@@ -863,9 +907,14 @@ impl ProxyConfig {
     /// (fields equal to `mesh.DefaultProxyConfig()` dropped) then `jsonpb`. `"{}"` for the
     /// defaults.
     pub fn to_proto_json(&self) -> String {
+        // Every default field is one `cleanProxyConfig` clears (a test checks the built
+        // document prints the same).
+        if self.raw.get().is_none() {
+            return "{}".to_string();
+        }
         let mut out = String::new();
         let empty = Map::new();
-        let message = self.raw.as_object().unwrap_or(&empty);
+        let message = self.raw().as_object().unwrap_or(&empty);
         write_message(
             &PROXY_CONFIG_SCHEMA,
             message,
@@ -876,14 +925,19 @@ impl ProxyConfig {
     }
 
     fn str_field(&self, name: &str) -> &str {
-        self.raw
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        match self.field(name) {
+            Field::Given(value) => value.and_then(Value::as_str).unwrap_or_default(),
+            Field::Default(Some(Node::Str(s))) => s,
+            Field::Default(_) => "",
+        }
     }
 
     fn int_field(&self, name: &str) -> i64 {
-        self.raw.get(name).and_then(Value::as_i64).unwrap_or(0)
+        match self.field(name) {
+            Field::Given(value) => value.and_then(Value::as_i64).unwrap_or(0),
+            Field::Default(Some(Node::Int(n))) => *n,
+            Field::Default(_) => 0,
+        }
     }
 }
 
@@ -990,6 +1044,30 @@ mod tests {
         assert!(d.raw().get("concurrency").is_none());
         assert_eq!(d.to_proto_json(), "{}");
         d.validate().unwrap();
+    }
+
+    #[test]
+    fn unbuilt_defaults_answer_as_the_built_document() {
+        let lazy = defaults();
+        let built = defaults();
+        let _ = built.raw();
+        assert_eq!(lazy.status_port(), built.status_port());
+        assert_eq!(lazy.interception_mode(), built.interception_mode());
+        assert_eq!(
+            lazy.hold_application_until_proxy_starts(),
+            built.hold_application_until_proxy_starts()
+        );
+        assert_eq!(lazy.proxy_metadata(), built.proxy_metadata());
+        assert_eq!(lazy.image_type(), built.image_type());
+        assert_eq!(lazy.to_proto_json(), built.to_proto_json());
+        for (name, _) in match DEFAULT_PROXY_CONFIG {
+            Node::Map(entries) => entries,
+            _ => unreachable!("the defaults are a map"),
+        } {
+            assert_eq!(lazy.str_field(name), built.str_field(name), "{name}");
+            assert_eq!(lazy.int_field(name), built.int_field(name), "{name}");
+        }
+        assert_eq!(lazy, built);
     }
 
     #[test]

@@ -1,0 +1,246 @@
+//! The answer to `validate` written as JSON, byte for byte what `serde_json::to_writer` writes
+//! for the SDK's `ValidationResponse`. serde_json looks up every byte of every string in its
+//! escape table; the answer is mostly the pod's strings, which this scans eight bytes at a
+//! time and copies a run at a time.
+
+use kubewarden_policy_sdk::response::ValidationResponse;
+use serde_json::Value;
+
+use crate::payload::may_end_a_run;
+
+/// Appends `response` as compact JSON (fields in declaration order, `None` as `null`).
+pub fn write(out: &mut Vec<u8>, response: &ValidationResponse) -> serde_json::Result<()> {
+    out.extend_from_slice(b"{\"accepted\":");
+    out.extend_from_slice(if response.accepted { b"true" } else { b"false" });
+    out.extend_from_slice(b",\"message\":");
+    match &response.message {
+        Some(message) => string(out, message),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"code\":");
+    match response.code {
+        Some(code) => serde_json::to_writer(&mut *out, &code)?,
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"mutated_object\":");
+    match &response.mutated_object {
+        Some(object) => value(out, object)?,
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"audit_annotations\":");
+    match &response.audit_annotations {
+        Some(annotations) => object(out, annotations, |out, text: &String| {
+            string(out, text);
+            Ok(())
+        })?,
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"warnings\":");
+    match &response.warnings {
+        Some(warnings) => {
+            out.push(b'[');
+            for (i, warning) in warnings.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                string(out, warning);
+            }
+            out.push(b']');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+fn value(out: &mut Vec<u8>, v: &Value) -> serde_json::Result<()> {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        // Integers and floats exactly as serde_json prints them.
+        Value::Number(n) => serde_json::to_writer(&mut *out, n)?,
+        Value::String(s) => string(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                value(out, item)?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => object(out, map, value)?,
+    }
+    Ok(())
+}
+
+/// In the map's own iteration order, as serde_json walks it.
+fn object<'a, V: 'a>(
+    out: &mut Vec<u8>,
+    entries: impl IntoIterator<Item = (&'a String, &'a V)>,
+    item: fn(&mut Vec<u8>, &V) -> serde_json::Result<()>,
+) -> serde_json::Result<()> {
+    out.push(b'{');
+    for (i, (key, v)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, key);
+        out.push(b':');
+        item(out, v)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// A JSON string with serde_json's escapes: the short forms for `"`, `\` and five controls,
+/// `\u00xx` (lower-case hex) for the other controls, everything else as it is.
+fn string(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut pos = 0;
+    while pos < bytes.len() {
+        if let Some(word) = bytes.get(pos..pos + 8)
+            && let Ok(word) = <[u8; 8]>::try_from(word)
+            && !may_end_a_run(u64::from_le_bytes(word))
+        {
+            pos += 8;
+            continue;
+        }
+        let byte = bytes[pos];
+        let short = match byte {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x00..=0x1f => b'u',
+            _ => {
+                pos += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[start..pos]);
+        out.push(b'\\');
+        out.push(short);
+        if short == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"00");
+            out.push(HEX[usize::from(byte >> 4)]);
+            out.push(HEX[usize::from(byte & 0xf)]);
+        }
+        pos += 1;
+        start = pos;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn same_as_serde_json(response: &ValidationResponse) {
+        let mut ours = Vec::new();
+        write(&mut ours, response).unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(serde_json::to_vec(response).unwrap()).unwrap()
+        );
+    }
+
+    fn response(object: Option<Value>) -> ValidationResponse {
+        ValidationResponse {
+            accepted: true,
+            message: None,
+            code: None,
+            mutated_object: object,
+            audit_annotations: None,
+            warnings: None,
+        }
+    }
+
+    #[test]
+    fn writes_the_example_pod_as_serde_json_does() {
+        let text = include_str!("../examples/requests/pod-create.json");
+        let request: Value = serde_json::from_str(text).unwrap();
+        same_as_serde_json(&response(request.pointer("/request/object").cloned()));
+        same_as_serde_json(&response(Some(request)));
+    }
+
+    #[test]
+    fn writes_every_escape_and_number_as_serde_json_does() {
+        let controls: String = (0u8..0x20).map(char::from).collect();
+        same_as_serde_json(&response(Some(json!({
+            "controls": controls,
+            "quote\"key\\": "a\"b\\c\u{7f}\u{80}é€😀 and then some more text",
+            "numbers": [0, -1, u64::MAX, i64::MIN, 1.5, -0.0, 1e300, 2.5e-8],
+            "nested": [null, true, false, [], {}],
+        }))));
+        same_as_serde_json(&ValidationResponse {
+            accepted: false,
+            message: Some("no \"pod\"\n".to_string()),
+            code: Some(400),
+            mutated_object: None,
+            audit_annotations: Some(HashMap::from([
+                ("a".to_string(), "b\tc".to_string()),
+                ("d".to_string(), String::new()),
+            ])),
+            warnings: Some(vec!["w\u{1}".to_string(), String::new()]),
+        });
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+            "[\"\\\\\\x00-\\x1f a-z\\x7f]{0,20}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((any::<String>(), inner), 0..6)
+                    .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn never_differs_from_serde_json(
+            accepted in any::<bool>(),
+            message in proptest::option::of(any::<String>()),
+            code in proptest::option::of(any::<u16>()),
+            object in proptest::option::of(any_json()),
+            annotations in proptest::option::of(
+                prop::collection::hash_map(any::<String>(), any::<String>(), 0..4)
+            ),
+            warnings in proptest::option::of(prop::collection::vec(any::<String>(), 0..4)),
+        ) {
+            let response = ValidationResponse {
+                accepted,
+                message,
+                code,
+                mutated_object: object,
+                audit_annotations: annotations,
+                warnings,
+            };
+            let mut ours = Vec::new();
+            write(&mut ours, &response).unwrap();
+            prop_assert_eq!(ours, serde_json::to_vec(&response).unwrap());
+        }
+    }
+}
