@@ -13,7 +13,7 @@ use crate::postprocess::{self, containers};
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
 
-const KEEP_UNKNOWN: NormalizeOptions = NormalizeOptions {
+pub(crate) const KEEP_UNKNOWN: NormalizeOptions = NormalizeOptions {
     keep_unknown: true,
     emit_zero_structs: false,
     legacy_creation_timestamp: false,
