@@ -21,6 +21,10 @@
 //! original-only item goes before a patch item only when the original had it before that
 //! patch item. So brand-new template containers and volumes land *before* the user's.
 //!
+//! A key the original object lacks is added where Go's typed round trip, which follows every
+//! merge here, writes it (a struct's field order, a map's sorted keys) when the object is in
+//! that order; elsewhere, and for fields the tables do not know, after the others.
+//!
 //! Keyed merges use hash indexes: linear in list length (Istio once had an O(n²) injection
 //! on pods with thousands of env vars).
 //!
@@ -184,7 +188,7 @@ fn merge_map(
         }
         let Some(current) = original.get_mut(&key) else {
             if !delete_list && let Some(value) = clean(patch_value) {
-                original.insert(key, value);
+                insert_new(&mut original, schema, key, value);
             }
             continue;
         };
@@ -222,6 +226,33 @@ fn merge_map(
         }
     }
     Ok(Value::Object(original))
+}
+
+/// Adds a key the original lacks. Go's encoder writes a struct's fields in its own order and
+/// a map's keys sorted, and the typed pass after every merge puts them there: a key placed
+/// there already, in an object in that order, spares that pass rebuilding the object
+/// (`spec.initContainers` goes before `containers`, a new annotation among the others).
+/// Unknown fields, kept after the known ones, are appended, as everywhere else.
+fn insert_new(map: &mut Map<String, Value>, schema: Schema, key: String, value: Value) {
+    let at = match schema {
+        Schema::Struct(ty) => ty.field_position(&key).map(|(new, _)| {
+            map.keys()
+                .position(|k| ty.field_position(k).is_none_or(|(p, _)| p > new))
+                .unwrap_or(map.len())
+        }),
+        Schema::MapOf(_) if map.keys().is_sorted() => {
+            Some(map.keys().position(|k| *k > key).unwrap_or(map.len()))
+        }
+        Schema::MapOf(_) | Schema::Unknown => None,
+    };
+    match at {
+        Some(index) if index < map.len() => {
+            map.shift_insert(index, key, value);
+        }
+        _ => {
+            map.insert(key, value);
+        }
+    }
 }
 
 /// `mergeSliceHandler`: merge lists merge, others are replaced by the patch.
