@@ -5,12 +5,11 @@ use super::{NormalizeOptions, is_normalized, normalize_owned};
 use crate::k8s::POD;
 use crate::k8s::testing::{arb_json, conformance_pod_pairs_or_skip};
 
+/// The pipeline's options for the pod (the default) and Go's own, without zero values.
 const KEEP_UNKNOWN: NormalizeOptions = NormalizeOptions {
     keep_unknown: true,
-    emit_zero_structs: false,
-    legacy_creation_timestamp: false,
+    ..DROP_UNKNOWN
 };
-
 const DROP_UNKNOWN: NormalizeOptions = NormalizeOptions {
     keep_unknown: false,
     emit_zero_structs: false,
