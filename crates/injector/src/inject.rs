@@ -329,13 +329,26 @@ impl Injector {
                 "the pod must be a JSON object".into(),
             ));
         }
-        let mut pod = typed::normalize_pod(&raw)?;
-        if self.entry.namespace_from_request
-            && !ctx.namespace.is_empty()
-            && pod_namespace(&pod).is_empty()
-        {
-            typed::set_namespace(&mut pod, ctx.namespace)?;
-        }
+        let request_namespace = (self.entry.namespace_from_request && !ctx.namespace.is_empty())
+            .then_some(ctx.namespace);
+        let mut raw = raw.into_owned();
+        // OpenShift may edit the typed pod below, which then is no longer the received one.
+        let received_typed = match self.options.openshift {
+            false => pristine::adopt_typed(&mut raw, request_namespace),
+            true => None,
+        };
+        let mut pod = match received_typed {
+            Some(_) => raw.clone(),
+            None => {
+                let mut pod = typed::normalize_pod(&raw)?;
+                if let Some(namespace) = request_namespace
+                    && pod_namespace(&pod).is_empty()
+                {
+                    typed::set_namespace(&mut pod, namespace)?;
+                }
+                pod
+            }
+        };
 
         let deploy_meta = match workload {
             Some(meta) => meta.clone(),
@@ -358,8 +371,11 @@ impl Injector {
         // The typed pod stays as received (Istio's `req.pod`): the diff base and the source
         // of user overrides; the templates are merged into a copy. When the received pod is
         // its own typed form, it is the typed pod, and the typed copy is the merge base.
-        let mut raw = raw.into_owned();
-        let (typed, base) = match pristine::adopt(&mut raw, &pod) {
+        let set_aside = match received_typed {
+            Some(set_aside) => Some(set_aside),
+            None => pristine::adopt(&mut raw, &pod),
+        };
+        let (typed, base) = match set_aside {
             Some(set_aside) => (TypedPod::Received(set_aside), pod),
             None => {
                 let base = pod.clone();

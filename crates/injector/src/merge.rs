@@ -21,21 +21,30 @@
 //! original-only item goes before a patch item only when the original had it before that
 //! patch item. So brand-new template containers and volumes land *before* the user's.
 //!
-//! Keyed merges use hash indexes: linear in list length (Istio once had an O(n²) injection
-//! on pods with thousands of env vars).
+//! A key the original object lacks is added where Go's typed round trip, which follows every
+//! merge here, writes it (a struct's field order, a map's sorted keys) when the object is in
+//! that order; elsewhere, and for fields the tables do not know, after the others.
+//!
+//! Keyed merges index keys by a scan for short lists and a hash map past that
+//! ([`key_index`]): linear in list length (Istio once had an O(n²) injection on pods with
+//! thousands of env vars).
 //!
 //! Deviations, all outside what templates produce: Go's slice aliasing makes apimachinery
 //! order some `$setElementOrder` results (with deletions) and scalar lists with duplicates
 //! slightly differently; patch values whose JSON shape contradicts the schema (a list where
 //! the Go type is a struct) are an error here rather than at the typed decode that follows.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 
 use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::k8s::{Elem, Kind, POD, PatchStrategy, Struct};
+
+mod key_index;
+
+use key_index::KeyIndex;
 
 const DIRECTIVE: &str = "$patch";
 const RETAIN_KEYS: &str = "$retainKeys";
@@ -184,7 +193,7 @@ fn merge_map(
         }
         let Some(current) = original.get_mut(&key) else {
             if !delete_list && let Some(value) = clean(patch_value) {
-                original.insert(key, value);
+                insert_new(&mut original, schema, key, value);
             }
             continue;
         };
@@ -224,6 +233,33 @@ fn merge_map(
     Ok(Value::Object(original))
 }
 
+/// Adds a key the original lacks. Go's encoder writes a struct's fields in its own order and
+/// a map's keys sorted, and the typed pass after every merge puts them there: a key placed
+/// there already, in an object in that order, spares that pass rebuilding the object
+/// (`spec.initContainers` goes before `containers`, a new annotation among the others).
+/// Unknown fields, kept after the known ones, are appended, as everywhere else.
+fn insert_new(map: &mut Map<String, Value>, schema: Schema, key: String, value: Value) {
+    let at = match schema {
+        Schema::Struct(ty) => ty.field_position(&key).map(|(new, _)| {
+            map.keys()
+                .position(|k| ty.field_position(k).is_none_or(|(p, _)| p > new))
+                .unwrap_or(map.len())
+        }),
+        Schema::MapOf(_) if map.keys().is_sorted() => {
+            Some(map.keys().position(|k| *k > key).unwrap_or(map.len()))
+        }
+        Schema::MapOf(_) | Schema::Unknown => None,
+    };
+    match at {
+        Some(index) if index < map.len() => {
+            map.shift_insert(index, key, value);
+        }
+        _ => {
+            map.insert(key, value);
+        }
+    }
+}
+
 /// `mergeSliceHandler`: merge lists merge, others are replaced by the patch.
 fn merge_list_field(
     original: Vec<Value>,
@@ -259,15 +295,15 @@ fn merge_scalar_lists(
 ) -> Result<Vec<Value>, MergeError> {
     let original_index = first_indexes(original.iter(), None, path)?;
     let patch_index = first_indexes(patch.iter(), None, path)?;
-    let mut seen = HashSet::with_capacity(original.len() + patch.len());
+    let mut seen = KeyIndex::with_capacity(original.len() + patch.len());
     let mut in_patch = Vec::new();
     let mut server_only = Vec::new();
     for item in original.into_iter().chain(patch) {
         let key = item_key(&item, None, path)?;
-        if !seen.insert(key.clone()) {
+        if !seen.insert_first(key.clone(), 0) {
             continue;
         }
-        if patch_index.contains_key(&key) {
+        if patch_index.contains(&key) {
             in_patch.push((item, key));
         } else {
             server_only.push((item, key));
@@ -290,7 +326,7 @@ fn merge_keyed_lists(
     path: &Path<'_>,
 ) -> Result<Vec<Value>, MergeError> {
     // `$patch` elements first: deletions by key, `replace` swaps the whole list.
-    let mut deleted = HashSet::new();
+    let mut deleted = KeyIndex::default();
     let mut replace = false;
     let mut plain = Vec::with_capacity(patch.len());
     for item in patch {
@@ -301,7 +337,7 @@ fn merge_keyed_lists(
         match directive.as_str() {
             Some("delete") => match item.get(key) {
                 Some(value) => {
-                    deleted.insert(scalar_key(value, path)?);
+                    deleted.insert_first(scalar_key(value, path)?, 0);
                 }
                 None => return Err(no_merge_key(&item, key, path)),
             },
@@ -334,22 +370,22 @@ fn merge_keyed_lists(
             items.push((item, item_key));
         }
     }
-    let mut original_index: HashMap<Key, usize> = HashMap::with_capacity(items.len());
+    let mut original_index = KeyIndex::with_capacity(items.len());
     for (i, (_, k)) in items.iter().enumerate() {
-        original_index.entry(k.clone()).or_insert(i);
+        original_index.insert_first(k.clone(), i);
     }
 
     // Merge each patch item into the first original item with its key, or append it (a later
     // patch item with the same key then merges into the appended one).
     let mut position = original_index.clone();
-    let mut patch_index: HashMap<Key, usize> = HashMap::with_capacity(patch.len());
+    let mut patch_index = KeyIndex::with_capacity(patch.len());
     for (j, item) in patch.into_iter().enumerate() {
         let item_key = match item.get(key) {
             Some(value) => scalar_key(value, path)?,
             None => return Err(no_merge_key(&item, key, path)),
         };
-        patch_index.entry(item_key.clone()).or_insert(j);
-        match position.get(&item_key).copied() {
+        patch_index.insert_first(item_key.clone(), j);
+        match position.get(&item_key) {
             Some(i) => {
                 let here = Path::Index(path, i);
                 let Some(slot) = items.get_mut(i) else {
@@ -367,7 +403,7 @@ fn merge_keyed_lists(
                 slot.0 = merge_map(current, patch_map, schema, &here)?;
             }
             None => {
-                position.insert(item_key.clone(), items.len());
+                position.insert_first(item_key.clone(), items.len());
                 items.push((item, item_key));
             }
         }
@@ -375,7 +411,7 @@ fn merge_keyed_lists(
 
     let (in_patch, server_only): (Vec<_>, Vec<_>) = items
         .into_iter()
-        .partition(|(_, k)| patch_index.contains_key(k));
+        .partition(|(_, k)| patch_index.contains(k));
     Ok(order_merged(
         in_patch,
         server_only,
@@ -390,10 +426,10 @@ fn merge_keyed_lists(
 fn order_merged(
     mut in_patch: Vec<(Value, Key)>,
     mut server_only: Vec<(Value, Key)>,
-    patch_order: &HashMap<Key, usize>,
-    server_order: &HashMap<Key, usize>,
+    patch_order: &KeyIndex,
+    server_order: &KeyIndex,
 ) -> Vec<Value> {
-    let rank = |order: &HashMap<Key, usize>, k: &Key| order.get(k).copied().unwrap_or(usize::MAX);
+    let rank = |order: &KeyIndex, k: &Key| order.get(k).unwrap_or(usize::MAX);
     in_patch.sort_by_key(|(_, k)| rank(patch_order, k));
     server_only.sort_by_key(|(_, k)| rank(server_order, k));
 
@@ -507,7 +543,7 @@ fn apply_set_element_order(
         )?;
         let server_order = match &original_list {
             Some(list) => first_indexes(list.iter(), merge_key, &here)?,
-            None => HashMap::new(),
+            None => KeyIndex::default(),
         };
         if original_list.is_none() && patch_list.is_none() {
             continue;
@@ -531,7 +567,7 @@ fn apply_set_element_order(
         let mut server_only = Vec::new();
         for item in merged {
             let k = item_key(&item, merge_key, &here)?;
-            if order_index.contains_key(&k) {
+            if order_index.contains(&k) {
                 in_order.push((item, k));
             } else {
                 server_only.push((item, k));
@@ -680,10 +716,10 @@ fn first_indexes<'a>(
     items: impl Iterator<Item = &'a Value>,
     merge_key: Option<&str>,
     path: &Path<'_>,
-) -> Result<HashMap<Key, usize>, MergeError> {
-    let mut index = HashMap::new();
+) -> Result<KeyIndex, MergeError> {
+    let mut index = KeyIndex::default();
     for (i, item) in items.enumerate() {
-        index.entry(item_key(item, merge_key, path)?).or_insert(i);
+        index.insert_first(item_key(item, merge_key, path)?, i);
     }
     Ok(index)
 }

@@ -7,6 +7,8 @@
 //! its first-touch pages were a tenth of an injection).
 
 use super::patch::{self, Patched};
+use super::typed;
+use crate::k8s;
 use serde_json::{Map, Value};
 
 const MANAGED_FIELDS: &str = "managedFields";
@@ -27,23 +29,7 @@ pub(crate) struct SetAside {
 pub(crate) fn adopt(raw: &mut Value, typed: &Value) -> Option<SetAside> {
     let typed_metadata = typed.get("metadata")?.as_object()?;
     let metadata = raw.get_mut("metadata")?.as_object_mut()?;
-    let left_out: Vec<(usize, String)> = metadata
-        .iter()
-        .enumerate()
-        .filter(|(_, (key, value))| left_out_of_typed(key, value))
-        .map(|(index, (key, _))| (index, key.clone()))
-        .collect();
-    let members = left_out
-        .into_iter()
-        .filter_map(|(index, key)| {
-            let value = metadata.shift_remove(&key)?;
-            Some((index, key, value))
-        })
-        .collect();
-    let mut aside = SetAside {
-        members,
-        added_namespace: false,
-    };
+    let mut aside = set_aside(metadata);
     if !metadata.contains_key(NAMESPACE)
         && let Some(index) = typed_metadata.keys().position(|key| key == NAMESPACE)
         && index <= metadata.len()
@@ -57,6 +43,66 @@ pub(crate) fn adopt(raw: &mut Value, typed: &Value) -> Option<SetAside> {
     } else {
         aside.restore(raw);
         None
+    }
+}
+
+/// [`adopt`] of a received pod found to be its own typed form by reading it, before any typed
+/// copy is made ([`typed::normalize_pod`] copies the pod and normalizes the copy); `namespace`,
+/// when given, is set where the pod has none (`typed::set_namespace`). `None`, with `raw` as it
+/// was, when the pod is not shown typed: the caller then takes the typed copy.
+pub(crate) fn adopt_typed(raw: &mut Value, namespace: Option<&str>) -> Option<SetAside> {
+    let metadata = raw.get_mut("metadata")?.as_object_mut()?;
+    // Go's decoder reads `managedFields` when it is a list or null (then dropped); anything
+    // else is an invalid pod, which the typed copy reports.
+    if !matches!(
+        metadata.get(MANAGED_FIELDS),
+        None | Some(Value::Null | Value::Array(_))
+    ) {
+        return None;
+    }
+    let mut aside = set_aside(metadata);
+    if let Some(namespace) = namespace
+        && !metadata.contains_key(NAMESPACE)
+    {
+        // Where Go's order puts it if the rest is in that order, which the check then tells.
+        let (position, _) = k8s::OBJECT_META.field_position(NAMESPACE)?;
+        let index = metadata
+            .keys()
+            .take_while(|key| {
+                k8s::OBJECT_META
+                    .field_position(key)
+                    .is_some_and(|(p, _)| p < position)
+            })
+            .count();
+        metadata.shift_insert(index, NAMESPACE.to_string(), Value::from(namespace));
+        aside.added_namespace = true;
+    }
+    if k8s::is_normalized(&k8s::POD, raw, &typed::KEEP_UNKNOWN) {
+        Some(aside)
+    } else {
+        aside.restore(raw);
+        None
+    }
+}
+
+/// Takes the members of the received `metadata` the typed form leaves out.
+fn set_aside(metadata: &mut Map<String, Value>) -> SetAside {
+    let left_out: Vec<(usize, String)> = metadata
+        .iter()
+        .enumerate()
+        .filter(|(_, (key, value))| left_out_of_typed(key, value))
+        .map(|(index, (key, _))| (index, key.clone()))
+        .collect();
+    let members = left_out
+        .into_iter()
+        .filter_map(|(index, key)| {
+            let value = metadata.shift_remove(&key)?;
+            Some((index, key, value))
+        })
+        .collect();
+    SetAside {
+        members,
+        added_namespace: false,
     }
 }
 

@@ -85,12 +85,22 @@ fn merges_into_itself(ty: &'static Struct, patch: &Value) -> bool {
     let Value::Object(map) = patch else {
         return false;
     };
+    // A render comes in Go's field order: each field is looked for after the previous one,
+    // and from the first only when it is not there.
+    let mut after = ty.flat_fields();
     map.iter().any(|(key, value)| {
         // Only objects and lists merge item by item: a scalar's field is not looked up.
-        matches!(value, Value::Object(_) | Value::Array(_))
-            && ty
-                .field(key)
-                .is_some_and(|field| field_merges_into_itself(field, value))
+        if !matches!(value, Value::Object(_) | Value::Array(_)) {
+            return false;
+        }
+        let field = match after.find(|f| f.named(key)) {
+            Some(field) => Some(field),
+            None => {
+                after = ty.flat_fields();
+                after.find(|f| f.named(key))
+            }
+        };
+        field.is_some_and(|field| field_merges_into_itself(field, value))
     })
 }
 

@@ -11,9 +11,8 @@ use crate::k8s::{self, NormalizeOptions};
 use crate::merge;
 use crate::postprocess::{self, containers};
 use serde_json::{Map, Value};
-use std::sync::OnceLock;
 
-const KEEP_UNKNOWN: NormalizeOptions = NormalizeOptions {
+pub(crate) const KEEP_UNKNOWN: NormalizeOptions = NormalizeOptions {
     keep_unknown: true,
     emit_zero_structs: false,
     legacy_creation_timestamp: false,
@@ -102,9 +101,7 @@ pub fn normalize_owned_pod(pod: Value) -> Result<Value, InjectError> {
 /// and only [`postprocess::EDITED_FIELDS`] are walked again. Debug builds check the result
 /// against the whole pass.
 pub fn normalize_post_processed(pod: Value) -> Result<Value, InjectError> {
-    static GUIDE: OnceLock<k8s::MergeGuide> = OnceLock::new();
-    let guide =
-        GUIDE.get_or_init(|| k8s::MergeGuide::of_fields(&k8s::POD, postprocess::EDITED_FIELDS));
+    let guide = &postprocess::EDITED;
     #[cfg(debug_assertions)]
     let whole = normalize_owned_pod(pod.clone());
     let guided = k8s::normalize_merged(&k8s::POD, pod, guide, &KEEP_UNKNOWN)

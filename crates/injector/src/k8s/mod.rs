@@ -42,8 +42,8 @@ pub use meta::{
     OWNER_REFERENCE, TYPE_META,
 };
 pub use normalize::{
-    MergeGuide, NormalizeOptions, SchemaError, normalize, normalize_kind, normalize_merged,
-    normalize_owned, normalize_pod,
+    MergeGuide, NormalizeOptions, SchemaError, is_normalized, normalize, normalize_kind,
+    normalize_merged, normalize_owned, normalize_pod,
 };
 pub use pod::*;
 pub use scheduling::*;

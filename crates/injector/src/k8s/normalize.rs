@@ -150,6 +150,31 @@ pub fn normalize_owned(
     }
 }
 
+/// Whether [`normalize_owned`] gives `value` back as it is, member order and number forms
+/// included, told by reading it: a pod the API server sends is typed already, and the normalize
+/// of its copy would be that copy. `false` when in doubt (a null member of an unknown field, say,
+/// which the normalize keeps).
+pub fn is_normalized(ty: &'static Struct, value: &Value, opts: &NormalizeOptions) -> bool {
+    let mode = Mode {
+        opts: *opts,
+        sort_raw: false,
+    };
+    let typed = match value {
+        Value::Object(map) => !mode.opts.emit_zero_structs && owned::typed_struct(ty, map, mode),
+        _ => false,
+    };
+    #[cfg(debug_assertions)]
+    if typed {
+        let normalized = normalize_owned(ty, value.clone(), opts).map(|v| v.to_string());
+        assert_eq!(
+            normalized.as_deref(),
+            Ok(value.to_string().as_str()),
+            "a value taken as normalized"
+        );
+    }
+    typed
+}
+
 /// [`normalize`] for a `corev1.Pod`.
 pub fn normalize_pod(pod: &Value, opts: &NormalizeOptions) -> Result<Value, SchemaError> {
     normalize(&super::POD, pod, opts)
@@ -620,6 +645,53 @@ mod owned {
         }
     }
 
+    /// Whether [`struct_object`] returns `map` unchanged (see [`super::is_normalized`]): the
+    /// order check of [`KeyFields::in_go_order`] and the values' own checks in one pass.
+    pub(super) fn typed_struct(ty: &'static Struct, map: &Map<String, Value>, mode: Mode) -> bool {
+        let mut fields = OrderedFields::new(ty);
+        let mut seen_unknown = false;
+        for (key, value) in map {
+            if value.is_null() {
+                return false;
+            }
+            match fields.next(key) {
+                Some(field) => {
+                    if seen_unknown || field.omits(value) || !typed_kind(field.kind, value, mode) {
+                        return false;
+                    }
+                }
+                None if mode.opts.keep_unknown && ty.field_position(key).is_none() => {
+                    seen_unknown = true;
+                }
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Whether [`kind_value`] returns `value` unchanged.
+    fn typed_kind(kind: Kind, value: &Value, mode: Mode) -> bool {
+        if kept_as_is(kind, value, mode) {
+            return true;
+        }
+        let typed_element =
+            |elem: Elem, item: &Value| !item.is_null() && typed_kind(elem.kind(), item, mode);
+        match (kind, value) {
+            (Kind::Struct(s), Value::Object(map)) => typed_struct(s, map, mode),
+            (Kind::Slice(elem), Value::Array(items)) => {
+                items.iter().all(|item| typed_element(elem, item))
+            }
+            (Kind::Map(elem), Value::Object(map)) => {
+                map.keys().is_sorted() && map.values().all(|item| typed_element(elem, item))
+            }
+            // `0` and other forms the quick test leaves to the parser.
+            (Kind::Quantity, Value::String(s)) => {
+                quantity::canonicalize_json(value).is_ok_and(|canonical| canonical == *s)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether [`kind_value`] returns `value` unchanged, told without moving it.
     fn kept_as_is(kind: Kind, value: &Value, mode: Mode) -> bool {
         match (kind, value) {
@@ -690,3 +762,6 @@ mod owned {
         kind_value(elem.kind(), value, mode, path)
     }
 }
+
+#[cfg(test)]
+mod tests;

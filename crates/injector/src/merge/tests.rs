@@ -625,3 +625,49 @@ proptest! {
         }
     }
 }
+
+fn keys(value: &Value) -> Vec<&str> {
+    value
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn new_keys_land_where_the_typed_pass_puts_them() {
+    let pod = json!({
+        "metadata": {"name": "p", "annotations": {"a": "1", "c": "3"}, "x-unknown": 1},
+        "spec": {"volumes": [], "containers": [{"name": "app"}], "x-unknown": 2}
+    });
+    let patch = json!({
+        "metadata": {"namespace": "n", "annotations": {"b": "2", "d": "4"}, "y-unknown": 3},
+        "spec": {"nodeName": "node", "initContainers": [{"name": "init"}], "y-unknown": 4}
+    });
+    let merged = strategic_merge_pod(&pod, &patch).unwrap();
+    assert_eq!(
+        keys(&merged["metadata"]),
+        ["name", "namespace", "annotations", "x-unknown", "y-unknown"]
+    );
+    assert_eq!(
+        keys(&merged["metadata"]["annotations"]),
+        ["a", "b", "c", "d"]
+    );
+    assert_eq!(
+        keys(&merged["spec"]),
+        [
+            "volumes",
+            "initContainers",
+            "containers",
+            "nodeName",
+            "x-unknown",
+            "y-unknown"
+        ]
+    );
+    // A map out of order (the typed pass sorts it) gets new keys at its end.
+    let unsorted = json!({"metadata": {"labels": {"b": "1", "a": "2"}}});
+    let merged = strategic_merge_pod(&unsorted, &json!({"metadata": {"labels": {"c": "3"}}}));
+    assert_eq!(
+        keys(&merged.unwrap()["metadata"]["labels"]),
+        ["b", "a", "c"]
+    );
+}

@@ -14,6 +14,7 @@ pub mod status;
 
 pub use crate::annotation::{NETWORK as NETWORK_LABEL, NETWORK_ENV};
 use crate::error::InjectError;
+use crate::k8s::MergeGuide;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -37,6 +38,32 @@ pub const EDITED_FIELDS: &[&str] = &[
     "spec.containers[].livenessProbe",
     "spec.containers[].startupProbe",
     "spec.containers[].lifecycle",
+];
+
+/// [`EDITED_FIELDS`] as a guide to the typed pass after post-processing, written out.
+pub static EDITED: MergeGuide = MergeGuide::fields(&POD_EDITED);
+
+// One static per level: a constant's temporaries that own memory do not live on in it.
+static POD_EDITED: [(&str, MergeGuide); 2] = [
+    ("metadata", MergeGuide::fields(&METADATA_EDITED)),
+    ("spec", MergeGuide::fields(&SPEC_EDITED)),
+];
+static METADATA_EDITED: [(&str, MergeGuide); 2] = [
+    ("labels", MergeGuide::WHOLE),
+    ("annotations", MergeGuide::WHOLE),
+];
+static SPEC_EDITED: [(&str, MergeGuide); 2] = [
+    ("initContainers", MergeGuide::each(&CONTAINER_EDITED)),
+    ("containers", MergeGuide::each(&CONTAINER_EDITED)),
+];
+static CONTAINER_EDITED: MergeGuide = MergeGuide::fields(&CONTAINER_FIELDS_EDITED);
+static CONTAINER_FIELDS_EDITED: [(&str, MergeGuide); 6] = [
+    ("env", MergeGuide::WHOLE),
+    ("securityContext", MergeGuide::WHOLE),
+    ("readinessProbe", MergeGuide::WHOLE),
+    ("livenessProbe", MergeGuide::WHOLE),
+    ("startupProbe", MergeGuide::WHOLE),
+    ("lifecycle", MergeGuide::WHOLE),
 ];
 
 /// The settings post-processing reads.

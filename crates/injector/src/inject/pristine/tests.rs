@@ -265,3 +265,70 @@ fn a_typed_pod_without_namespace_is_injected_in_the_requests_and_left_without() 
     assert_ne!(text(&elsewhere), text(&out));
     assert!(elsewhere["metadata"].get(NAMESPACE).is_none());
 }
+
+/// The typed copy's way: normalize the received pod, set the namespace where it has none,
+/// adopt against that copy.
+fn adopted_from_a_copy(received: &Value, namespace: &str) -> (Value, Option<SetAside>) {
+    let mut raw = received.clone();
+    let Ok(mut typed) = typed::normalize_pod(received) else {
+        return (raw, None);
+    };
+    if typed.pointer("/metadata/namespace").is_none()
+        && typed::set_namespace(&mut typed, namespace).is_err()
+    {
+        return (raw, None);
+    }
+    let aside = adopt(&mut raw, &typed);
+    (raw, aside)
+}
+
+#[test]
+fn a_pod_read_as_typed_is_adopted_as_from_its_typed_copy() {
+    let Some(pairs) = conformance_pod_pairs_or_skip() else {
+        return;
+    };
+    let managed = json!([{"manager": "kube-controller-manager", "operation": "Update"}]);
+    let (mut adopted, mut refused) = (0, 0);
+    for (name, pod, injected) in pairs {
+        let mut variants = vec![pod.clone(), injected.clone()];
+        if let Ok(typed) = typed::normalize_pod(&pod)
+            && typed.get("metadata").is_some_and(Value::is_object)
+        {
+            variants.extend([
+                with_managed_fields(&typed, 0, managed.clone()),
+                with_managed_fields(&without_namespace(&typed), 1, Value::Null),
+                with_null_creation_timestamp(&with_managed_fields(&typed, 9, managed.clone())),
+                with_managed_fields(&typed, 1, json!("not a list")),
+            ]);
+        }
+        for received in &variants {
+            let (copy_raw, copy_aside) = adopted_from_a_copy(received, "default");
+            let mut raw = received.clone();
+            match adopt_typed(&mut raw, Some("default")) {
+                Some(aside) => {
+                    adopted += 1;
+                    assert_eq!(text(&raw), text(&copy_raw), "{name}");
+                    assert_eq!(
+                        format!("{:?}", Some(aside)),
+                        format!("{copy_aside:?}"),
+                        "{name}"
+                    );
+                }
+                None => {
+                    refused += 1;
+                    assert_eq!(text(&raw), text(received), "{name}: left as it was");
+                    // Only a pod its typed copy does not adopt either, or one whose
+                    // `managedFields` Go would not decode.
+                    let bad_managed_fields = received
+                        .pointer("/metadata/managedFields")
+                        .is_some_and(|m| !m.is_null() && !m.is_array());
+                    assert!(copy_aside.is_none() || bad_managed_fields, "{name}");
+                }
+            }
+        }
+    }
+    assert!(
+        adopted > 0 && refused > 0,
+        "{adopted} adopted, {refused} refused"
+    );
+}

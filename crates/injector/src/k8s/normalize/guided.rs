@@ -35,6 +35,10 @@ enum Guide {
     },
     /// A list of structs: in every element, what the inner guide names.
     Each(Box<Guide>),
+    /// [`Guide::Struct`] written out as a constant: fields by JSON name.
+    Named(&'static [(&'static str, MergeGuide)]),
+    /// [`Guide::Each`] written out as a constant.
+    EachOf(&'static MergeGuide),
 }
 
 impl MergeGuide {
@@ -48,11 +52,75 @@ impl MergeGuide {
         MergeGuide(struct_guide(ty, patch))
     }
 
+    /// Everything below is walked.
+    pub const WHOLE: MergeGuide = MergeGuide(Guide::Full);
+
+    /// A guide written out as a constant (built at each evaluation, [`MergeGuide::of_fields`]
+    /// was a tenth of the pass): these fields of a struct, by JSON name, each with its guide.
+    /// A name the struct does not have is never met.
+    pub const fn fields(named: &'static [(&'static str, MergeGuide)]) -> MergeGuide {
+        MergeGuide(Guide::Named(named))
+    }
+
+    /// A constant guide to a list of structs: `inner` in every element.
+    pub const fn each(inner: &'static MergeGuide) -> MergeGuide {
+        MergeGuide(Guide::EachOf(inner))
+    }
+
+    /// The paths this guide walks, as [`MergeGuide::of_fields`] takes them, sorted: two
+    /// guides walk alike when these are equal.
+    pub fn paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.0.paths("", &mut out);
+        out.sort();
+        out
+    }
+
     /// A guide to the fields at `paths` of a `ty` value, edited in place after it was
     /// normalized: dotted JSON names, `[]` after a list of structs for each of its elements
     /// (`spec.containers[].env`). A path the tables do not follow makes the whole value walked.
     pub fn of_fields(ty: &'static Struct, paths: &[&str]) -> MergeGuide {
         MergeGuide(fields_guide(ty, paths).unwrap_or(Guide::Full))
+    }
+}
+
+impl Guide {
+    fn paths(&self, prefix: &str, out: &mut Vec<String>) {
+        let join = |name: &str| match prefix {
+            "" => name.to_string(),
+            _ => format!("{prefix}.{name}"),
+        };
+        match self {
+            Guide::Full => out.push(prefix.to_string()),
+            Guide::Struct(fields) => {
+                for (field, guide) in fields {
+                    guide.paths(&join(field.json), out);
+                }
+            }
+            Guide::Named(fields) => {
+                for (name, guide) in *fields {
+                    guide.0.paths(&join(name), out);
+                }
+            }
+            Guide::Keyed { key, keys } => out.push(format!("{prefix}[{key}={keys:?}]")),
+            Guide::Each(inner) => inner.paths(&format!("{prefix}[]"), out),
+            Guide::EachOf(inner) => inner.0.paths(&format!("{prefix}[]"), out),
+        }
+    }
+
+    /// The guide of `field` among those a struct's guide names; `None` when it names others.
+    fn of_field(&self, field: &'static Field) -> Option<&Guide> {
+        match self {
+            Guide::Struct(touched) => touched
+                .iter()
+                .find(|(f, _)| ptr::eq(*f, field))
+                .map(|(_, g)| g),
+            Guide::Named(touched) => touched
+                .iter()
+                .find(|(name, _)| field.named(name))
+                .map(|(_, g)| &g.0),
+            _ => None,
+        }
     }
 }
 
@@ -183,17 +251,14 @@ fn struct_object(
     mode: Mode,
     path: &Path<'_>,
 ) -> Result<Map<String, Value>, SchemaError> {
-    let Guide::Struct(touched) = guide else {
-        return owned::struct_object(ty, map, mode, path);
+    let touches_none = match guide {
+        Guide::Struct(touched) => touched.is_empty(),
+        Guide::Named(touched) => touched.is_empty(),
+        _ => return owned::struct_object(ty, map, mode, path),
     };
-    let reached = |field: &'static Field| {
-        touched
-            .iter()
-            .find(|(f, _)| ptr::eq(*f, field))
-            .map(|(_, g)| g)
-    };
+    let reached = |field: &'static Field| guide.of_field(field);
     if let Some(mut fields) = KeyFields::in_go_order(ty, &map, mode) {
-        if touched.is_empty() {
+        if touches_none {
             return Ok(map);
         }
         let mut omitted = false;
@@ -247,7 +312,7 @@ fn kind_value(
     path: &Path<'_>,
 ) -> Result<Value, SchemaError> {
     match (kind, value, guide) {
-        (Kind::Struct(s), Value::Object(map), Guide::Struct(_)) => {
+        (Kind::Struct(s), Value::Object(map), Guide::Struct(_) | Guide::Named(_)) => {
             Ok(Value::Object(struct_object(s, map, guide, mode, path)?))
         }
         (Kind::Slice(elem), Value::Array(mut items), Guide::Keyed { key, keys }) => {
@@ -266,7 +331,16 @@ fn kind_value(
             }
             Ok(Value::Array(items))
         }
-        (Kind::Slice(Elem::Struct(s)), Value::Array(mut items), Guide::Each(inner)) => {
+        (
+            Kind::Slice(Elem::Struct(s)),
+            Value::Array(mut items),
+            Guide::Each(_) | Guide::EachOf(_),
+        ) => {
+            let inner = match guide {
+                Guide::Each(inner) => inner,
+                Guide::EachOf(inner) => &inner.0,
+                _ => guide,
+            };
             for (i, item) in items.iter_mut().enumerate() {
                 let here = Path::Index(path, i);
                 *item = match std::mem::take(item) {

@@ -5,6 +5,7 @@ use super::{MergeGuide, normalize_merged};
 use crate::k8s::testing::{arb_json, conformance_pod_pairs_or_skip};
 use crate::k8s::{NormalizeOptions, POD, SchemaError, normalize_owned};
 use crate::merge::strategic_merge_owned;
+use crate::postprocess;
 
 const KEEP_UNKNOWN: NormalizeOptions = NormalizeOptions {
     keep_unknown: true,
@@ -205,6 +206,17 @@ fn a_fields_guide_names_what_it_is_given() {
     }
 }
 
+#[test]
+fn the_written_out_post_processing_guide_is_the_edited_fields_one() {
+    let of_fields = MergeGuide::of_fields(&POD, postprocess::EDITED_FIELDS);
+    assert!(!matches!(of_fields.0, super::Guide::Full));
+    assert_eq!(postprocess::EDITED.paths(), of_fields.paths());
+    assert_eq!(
+        postprocess::EDITED.paths().len(),
+        postprocess::EDITED_FIELDS.len()
+    );
+}
+
 proptest! {
     #[test]
     fn a_fields_guide_walks_what_the_full_pass_changes(
@@ -218,7 +230,10 @@ proptest! {
         edit(&mut typed, which, &value);
         let guide = MergeGuide::of_fields(&POD, EDITED);
         let full = text(normalize_owned(&POD, typed.clone(), &KEEP_UNKNOWN));
-        let guided = text(normalize_merged(&POD, typed, &guide, &KEEP_UNKNOWN));
-        prop_assert_eq!(guided, full);
+        let guided = text(normalize_merged(&POD, typed.clone(), &guide, &KEEP_UNKNOWN));
+        prop_assert_eq!(&guided, &full);
+        // The post-processing guide, written out, names these paths and more.
+        let written = text(normalize_merged(&POD, typed, &postprocess::EDITED, &KEEP_UNKNOWN));
+        prop_assert_eq!(written, full);
     }
 }
