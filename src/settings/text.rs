@@ -45,47 +45,52 @@ const NESTED_CAPACITY: usize = 32;
 /// The object whose members start at `at` (after its `{`), `depth` arrays and objects deep
 /// (itself included), and where it ends.
 fn object(text: &[u8], at: usize, depth: usize) -> Option<(Value, usize)> {
-    let mut at = skip_whitespace(text, at);
     let mut map = Map::new();
-    if text.get(at) == Some(&b'}') {
-        return Some((Value::Object(map), at + 1));
-    }
-    loop {
+    let end = elements(text, at, b'}', |at| {
         if text.get(at) != Some(&b'"') {
             return None;
         }
         let (key, after) = string(text, at + 1, KEY_CAPACITY)?;
-        at = skip_whitespace(text, after);
+        let at = skip_whitespace(text, after);
         if text.get(at) != Some(&b':') {
             return None;
         }
-        at = skip_whitespace(text, at + 1);
-        let (value, after) = value(text, at, depth)?;
+        let (value, after) = value(text, skip_whitespace(text, at + 1), depth)?;
         // Last one wins, as in serde_json's own tree.
         map.insert(key, value);
-        at = skip_whitespace(text, after);
-        match text.get(at) {
-            Some(b',') => at = skip_whitespace(text, at + 1),
-            Some(b'}') => return Some((Value::Object(map), at + 1)),
-            _ => return None,
-        }
-    }
+        Some(after)
+    })?;
+    Some((Value::Object(map), end))
 }
 
 /// The array whose items start at `at` (after its `[`), as [`object`].
 fn array(text: &[u8], at: usize, depth: usize) -> Option<(Value, usize)> {
-    let mut at = skip_whitespace(text, at);
     let mut items = Vec::new();
-    if text.get(at) == Some(&b']') {
-        return Some((Value::Array(items), at + 1));
-    }
-    loop {
+    let end = elements(text, at, b']', |at| {
         let (value, after) = value(text, at, depth)?;
         items.push(value);
-        at = skip_whitespace(text, after);
+        Some(after)
+    })?;
+    Some((Value::Array(items), end))
+}
+
+/// Reads the comma-separated elements from `at` (after an opening bracket) up to `close`, each
+/// with `element` (from its first byte to where it ends); where the container ends.
+fn elements(
+    text: &[u8],
+    at: usize,
+    close: u8,
+    mut element: impl FnMut(usize) -> Option<usize>,
+) -> Option<usize> {
+    let mut at = skip_whitespace(text, at);
+    if text.get(at) == Some(&close) {
+        return Some(at + 1);
+    }
+    loop {
+        at = skip_whitespace(text, element(at)?);
         match text.get(at) {
             Some(b',') => at = skip_whitespace(text, at + 1),
-            Some(b']') => return Some((Value::Array(items), at + 1)),
+            Some(&b) if b == close => return Some(at + 1),
             _ => return None,
         }
     }
