@@ -1,53 +1,26 @@
-//! Settings text read into a JSON tree with each top-level string unescaped in one piece.
+//! Settings text read into a JSON tree with each string unescaped in one piece.
 //!
 //! Istio's injector config arrives with every request as a 111 KB JSON string with an escape
-//! on nearly every line (`\n`, `\"`). serde_json unescapes it through a scratch buffer grown by
-//! doubling and then copies it into the tree; here the top-level object is walked by hand and
-//! each string is found and unescaped in one pass, eight bytes at a time, straight into a buffer
-//! of its final size. Other values go to serde_json one at a time. Whatever this reader does not
-//! take (a text that is not one object, a surrogate escape, nesting at serde_json's depth limit,
-//! anything invalid) gives `None`, and the caller reads the text as before, so every answer and
-//! every error stays serde_json's.
+//! on nearly every line (`\n`, `\"`), or, written out as an object, as templates of tens of KB
+//! each. serde_json unescapes a string through a scratch buffer grown by doubling and then
+//! copies it into the tree; here objects and arrays are walked by hand and each string is found
+//! and unescaped in one pass, eight bytes at a time, straight into its buffer. Numbers and the
+//! literals go to serde_json one at a time. Whatever this reader does not take (a text that is
+//! not one object, a surrogate escape, nesting beyond serde_json's depth limit, anything
+//! invalid) gives `None`, and the caller reads the text as before, so every answer and every
+//! error stays serde_json's.
 
 use serde_json::{Map, Value};
 
 /// The tree `serde_json::from_slice::<Value>(text)` gives, when `text` is an object this reader
 /// takes; `None` otherwise.
 pub(super) fn tree(text: &[u8]) -> Option<Value> {
-    let mut at = skip_whitespace(text, 0);
+    let at = skip_whitespace(text, 0);
     if text.get(at) != Some(&b'{') {
         return None;
     }
-    at = skip_whitespace(text, at + 1);
-    let mut map = Map::new();
-    if text.get(at) == Some(&b'}') {
-        at += 1;
-    } else {
-        loop {
-            if text.get(at) != Some(&b'"') {
-                return None;
-            }
-            let (key, after) = string(text, at + 1, KEY_CAPACITY)?;
-            at = skip_whitespace(text, after);
-            if text.get(at) != Some(&b':') {
-                return None;
-            }
-            at = skip_whitespace(text, at + 1);
-            let (value, after) = value(text, at)?;
-            // Last one wins, as in serde_json's own tree.
-            map.insert(key, value);
-            at = skip_whitespace(text, after);
-            match text.get(at) {
-                Some(b',') => at = skip_whitespace(text, at + 1),
-                Some(b'}') => {
-                    at += 1;
-                    break;
-                }
-                _ => return None,
-            }
-        }
-    }
-    (skip_whitespace(text, at) == text.len()).then_some(Value::Object(map))
+    let (value, end) = object(text, at + 1, 1)?;
+    (skip_whitespace(text, end) == text.len()).then_some(value)
 }
 
 /// JSON's whitespace from `at` on; where it ends.
@@ -60,36 +33,95 @@ fn skip_whitespace(text: &[u8], at: usize) -> usize {
         .count()
 }
 
-/// serde_json refuses the 128th nested array or object; a value read on its own gets one level
-/// more than inside the settings object, so a value that deep is left to the whole-text read.
-const MAX_NESTED: usize = 126;
+/// serde_json refuses the 128th nested array or object (the settings object counts).
+const MAX_NESTED: usize = 127;
 
 /// Settings' keys are short field names.
 const KEY_CAPACITY: usize = 24;
 
-/// The value at `at` and where it ends.
-fn value(text: &[u8], at: usize) -> Option<(Value, usize)> {
-    if text.get(at) == Some(&b'"') {
-        // Every escape is longer than what it decodes to: the string never outgrows the rest of
-        // the text, so it is written without a reallocation; one much shorter than that (a
-        // revision name before the config) is moved to a block of its size.
-        let (mut string, end) = string(text, at + 1, text.len() - at)?;
-        if string.capacity() > 2 * string.len() {
-            string.shrink_to_fit();
+/// A nested string's first buffer: most are names and images; a template grows it by doubling.
+const NESTED_CAPACITY: usize = 32;
+
+/// The object whose members start at `at` (after its `{`), `depth` arrays and objects deep
+/// (itself included), and where it ends.
+fn object(text: &[u8], at: usize, depth: usize) -> Option<(Value, usize)> {
+    let mut map = Map::new();
+    let end = elements(text, at, b'}', |at| {
+        if text.get(at) != Some(&b'"') {
+            return None;
         }
-        return Some((Value::String(string), end));
-    }
-    let mut values = serde_json::Deserializer::from_slice(text.get(at..)?).into_iter::<Value>();
-    let value = values.next()?.ok()?;
-    (nesting(&value) <= MAX_NESTED).then_some((value, at + values.byte_offset()))
+        let (key, after) = string(text, at + 1, KEY_CAPACITY)?;
+        let at = skip_whitespace(text, after);
+        if text.get(at) != Some(&b':') {
+            return None;
+        }
+        let (value, after) = value(text, skip_whitespace(text, at + 1), depth)?;
+        // Last one wins, as in serde_json's own tree.
+        map.insert(key, value);
+        Some(after)
+    })?;
+    Some((Value::Object(map), end))
 }
 
-/// How many arrays and objects deep `value` goes.
-fn nesting(value: &Value) -> usize {
-    match value {
-        Value::Array(items) => 1 + items.iter().map(nesting).max().unwrap_or(0),
-        Value::Object(map) => 1 + map.values().map(nesting).max().unwrap_or(0),
-        _ => 0,
+/// The array whose items start at `at` (after its `[`), as [`object`].
+fn array(text: &[u8], at: usize, depth: usize) -> Option<(Value, usize)> {
+    let mut items = Vec::new();
+    let end = elements(text, at, b']', |at| {
+        let (value, after) = value(text, at, depth)?;
+        items.push(value);
+        Some(after)
+    })?;
+    Some((Value::Array(items), end))
+}
+
+/// Reads the comma-separated elements from `at` (after an opening bracket) up to `close`, each
+/// with `element` (from its first byte to where it ends); where the container ends.
+fn elements(
+    text: &[u8],
+    at: usize,
+    close: u8,
+    mut element: impl FnMut(usize) -> Option<usize>,
+) -> Option<usize> {
+    let mut at = skip_whitespace(text, at);
+    if text.get(at) == Some(&close) {
+        return Some(at + 1);
+    }
+    loop {
+        at = skip_whitespace(text, element(at)?);
+        match text.get(at) {
+            Some(b',') => at = skip_whitespace(text, at + 1),
+            Some(&b) if b == close => return Some(at + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// The value at `at`, inside a container `depth` deep, and where it ends.
+fn value(text: &[u8], at: usize, depth: usize) -> Option<(Value, usize)> {
+    match text.get(at)? {
+        b'"' if depth == 1 => {
+            // Every escape is longer than what it decodes to: a setting's string never outgrows
+            // the rest of the text, so it is written without a reallocation; one much shorter
+            // than that (a revision name before the config) is moved to a block of its size.
+            let (mut string, end) = string(text, at + 1, text.len() - at)?;
+            if string.capacity() > 2 * string.len() {
+                string.shrink_to_fit();
+            }
+            Some((Value::String(string), end))
+        }
+        b'"' => {
+            let (string, end) = string(text, at + 1, NESTED_CAPACITY)?;
+            Some((Value::String(string), end))
+        }
+        b'{' | b'[' if depth >= MAX_NESTED => None,
+        b'{' => object(text, at + 1, depth + 1),
+        b'[' => array(text, at + 1, depth + 1),
+        _ => {
+            let mut values =
+                serde_json::Deserializer::from_slice(text.get(at..)?).into_iter::<Value>();
+            let value = values.next()?.ok()?;
+            Some((value, at + values.byte_offset()))
+        }
     }
 }
 

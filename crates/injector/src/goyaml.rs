@@ -13,6 +13,7 @@ pub(crate) mod decode;
 pub(crate) mod emit;
 pub(crate) mod libyaml;
 
+pub(crate) use block_read::read_common;
 pub use decode::yaml_to_json as unmarshal;
 pub use emit::natural_order;
 

@@ -107,6 +107,7 @@ proptest! {
         let mut text = format!(
             r#" {{ "revision": "{revision}", "injectorConfig": "{config}",
                 "values": {{"global": {{"proxy": ["a\n", 1.5e3, null, {flag}]}}}},
+                "meshConfig": {{"templates": {{"sidecar": "{config}", "x": [ "{config}", {{}}, [] ]}} }},
                 "proxyConfigs": {flag}"#
         );
         if repeat {

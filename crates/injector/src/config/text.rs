@@ -20,6 +20,12 @@ pub fn parse_document(text: &str) -> Result<Value, ConfigError> {
     if trimmed.is_empty() {
         return Ok(Value::Null);
     }
+    // Most config text (a mesh, the injector config's small rest) is plain block YAML that
+    // the direct reader takes without libyaml's machinery, whose set-up and event copies
+    // cost more than the reading for a few hundred bytes.
+    if let Ok(value) = crate::goyaml::read_common(text) {
+        return Ok(value);
+    }
     match serde_yaml_ng::from_str::<Value>(text) {
         Ok(value) => Ok(value),
         Err(err) => Err(ConfigError::new("", format!("invalid YAML: {err}"))),

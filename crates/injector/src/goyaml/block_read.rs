@@ -33,6 +33,28 @@ const MAX_DEPTH: usize = 64;
 /// The first document of `text` as go-yaml v2 decodes it into JSON, when this reader can
 /// vouch for it.
 pub(crate) fn read(text: &str) -> Read<Value> {
+    read_as(text, Scalars::GoYaml)
+}
+
+/// The first document of `text` when go-yaml v2 (YAML 1.1) and a YAML 1.2 core-schema reader
+/// (`serde_yaml_ng`, which reads the configs' text) give it the same meaning: the structure
+/// is the same libyaml scan for both, so only plain scalars and repeated keys can differ,
+/// and this reader takes only the plain scalars both read alike (strings that no keyword or
+/// number of either could be, `true`/`false`/`null` in their three spellings, decimal
+/// integers) and no repeated key.
+pub(crate) fn read_common(text: &str) -> Read<Value> {
+    read_as(text, Scalars::Common)
+}
+
+/// Whose rules resolve the plain scalars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scalars {
+    GoYaml,
+    /// Only where go-yaml v2 and YAML 1.2's core schema agree.
+    Common,
+}
+
+fn read_as(text: &str, scalars: Scalars) -> Read<Value> {
     // Tabs, `\r`, control and non-ASCII characters (libyaml's line breaks U+0085/U+2028,
     // BOMs, non-printable checks) are libyaml's to judge.
     if !printable_ascii(text.as_bytes()) {
@@ -45,6 +67,7 @@ pub(crate) fn read(text: &str) -> Read<Value> {
         line_start: 0,
         depth: 0,
         in_document: false,
+        scalars,
         entries: Vec::new(),
         items: Vec::new(),
     };
@@ -90,6 +113,7 @@ struct Reader<'a> {
     depth: usize,
     /// Past the leading `---` (if any): a document marker now ends the document.
     in_document: bool,
+    scalars: Scalars,
     /// The entries of the block mappings being read, innermost last: a mapping is built at
     /// its final size once its entries are known (growing it rehashed every key).
     entries: Vec<(String, Value)>,
@@ -250,11 +274,11 @@ impl<'a> Reader<'a> {
                     if !line_start {
                         return Err(Unsupported);
                     }
-                    let key = plain_key(text)?;
+                    let key = plain_key(text, self.scalars)?;
                     self.pos += 1;
                     return self.mapping(column, key);
                 }
-                let value = plain_value(text)?;
+                let value = plain_value(text, self.scalars)?;
                 self.line_end()?;
                 self.next_content_line()?;
                 Ok(value)
@@ -265,10 +289,12 @@ impl<'a> Reader<'a> {
     /// A block mapping at `column`; its first key is read and the `:` consumed.
     fn mapping(&mut self, column: usize, first_key: String) -> Read<Value> {
         let first = self.entries.len();
+        let mut count = 0;
         let mut key = first_key;
         loop {
             let value = self.mapping_value(column)?;
             self.entries.push((key, value));
+            count += 1;
             if self.eof() {
                 break;
             }
@@ -281,7 +307,12 @@ impl<'a> Reader<'a> {
             }
             key = self.key()?;
         }
-        Ok(collect_map(&mut self.entries, first))
+        let map = collect_map(&mut self.entries, first);
+        // A repeated key is the one thing besides scalars that the readers may treat apart.
+        if self.scalars == Scalars::Common && map.as_object().map_or(0, Map::len) != count {
+            return Err(Unsupported);
+        }
+        Ok(map)
     }
 
     /// A mapping key at the current position with its `:`.
@@ -309,7 +340,7 @@ impl<'a> Reader<'a> {
                     return Err(Unsupported);
                 }
                 self.pos += 1;
-                plain_key(text)
+                plain_key(text, self.scalars)
             }
         }
     }
@@ -443,7 +474,10 @@ fn collect_items(items: &mut Vec<Value>, first: usize) -> Value {
 
 /// A plain scalar value, resolved as go-yaml v2 resolves it; the forms that cannot become
 /// JSON (`.inf`, `.nan`) are left to libyaml's path, which reports them.
-fn plain_value(text: &str) -> Read<Value> {
+fn plain_value(text: &str, scalars: Scalars) -> Read<Value> {
+    if scalars == Scalars::Common {
+        return common_plain_value(text);
+    }
     if resolves_to_string(text) {
         return Ok(Value::String(text.to_string()));
     }
@@ -452,14 +486,54 @@ fn plain_value(text: &str) -> Read<Value> {
 
 /// A plain key: resolved, then turned into a JSON key as `sigs.k8s.io/yaml` does. `<<` and
 /// keys that fail (null) are left to libyaml's path.
-fn plain_key(text: &str) -> Read<String> {
+fn plain_key(text: &str, scalars: Scalars) -> Read<String> {
     if text == "<<" || text.len() > MAX_SIMPLE_KEY {
         return Err(Unsupported);
     }
-    if resolves_to_string(text) {
+    if resolves_to_string(text) && (scalars == Scalars::GoYaml || !could_be_number(text)) {
         return Ok(text.to_string());
     }
-    key_string(&plain_value(text)?).map_err(|_| Unsupported)
+    if scalars == Scalars::Common {
+        // A key go-yaml resolves (`yes`, `1.0`) is spelt differently by the two readers.
+        return Err(Unsupported);
+    }
+    key_string(&plain_value(text, scalars)?).map_err(|_| Unsupported)
+}
+
+/// A plain scalar as both go-yaml v2 and YAML 1.2's core schema read it, when they agree.
+fn common_plain_value(text: &str) -> Read<Value> {
+    match text {
+        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
+        "null" | "Null" | "NULL" | "~" => return Ok(Value::Null),
+        _ => {}
+    }
+    if !could_be_number(text) {
+        // Text starting otherwise is a string for YAML 1.2 unless it is one of the keywords
+        // above; go-yaml v2 has more keywords (`yes`, `off` …), which this asks it about.
+        return if resolves_to_string(text) {
+            Ok(Value::String(text.to_string()))
+        } else {
+            Err(Unsupported)
+        };
+    }
+    // Decimal integers without sign, leading zero (octal for go-yaml) or `_`, and small
+    // enough for both to keep them exact; other numbers are left to the caller's reader.
+    let decimal = text.len() <= 18
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    match text.parse::<u64>() {
+        Ok(n) if decimal => Ok(Value::from(n)),
+        _ => Err(Unsupported),
+    }
+}
+
+/// Whether a plain scalar starts as a number, a sign or `.`/`~` keyword may.
+fn could_be_number(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        None | Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~')
+    )
 }
 
 mod flow;

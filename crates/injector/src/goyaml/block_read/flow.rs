@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{MAX_DEPTH, Read, Reader, Unsupported, plain_key, plain_value};
+use super::{MAX_DEPTH, Read, Reader, Scalars, Unsupported, plain_key, plain_value};
 
 impl<'a> Reader<'a> {
     /// A flow collection (`[a, "b"]`, `{k: v}`, `{}`, over several lines too, with a
@@ -28,7 +28,7 @@ impl<'a> Reader<'a> {
             while self.peek() != close {
                 let key = match self.peek() {
                     b'\'' | b'"' => self.one_line_quoted()?,
-                    _ => plain_key(self.flow_plain()?)?,
+                    _ => plain_key(self.flow_plain()?, self.scalars)?,
                 };
                 // `key: value` on one line; other spellings are left to libyaml.
                 if self.peek() != b':' || self.peek_at(1) != Some(b' ') {
@@ -40,7 +40,9 @@ impl<'a> Reader<'a> {
                     return Err(Unsupported);
                 }
                 let value = self.flow_item()?;
-                map.insert(key, value);
+                if map.insert(key, value).is_some() && self.scalars == Scalars::Common {
+                    return Err(Unsupported);
+                }
                 self.flow_separator(close)?;
             }
             Value::Object(map)
@@ -100,7 +102,7 @@ impl<'a> Reader<'a> {
         match self.peek() {
             b'[' | b'{' => self.flow_node(),
             b'\'' | b'"' => self.one_line_quoted().map(Value::String),
-            _ => plain_value(self.flow_plain()?),
+            _ => plain_value(self.flow_plain()?, self.scalars),
         }
     }
 

@@ -413,3 +413,70 @@ fn nesting_stays_within_a_small_stack() {
     assert!(assert_agrees(&block(MAX_DEPTH / 2 - 1)));
     assert!(libyaml_yaml_to_json(&block(MAX_DEPTH * 2)).is_ok());
 }
+
+/// Whatever [`read_common`] reads, YAML 1.2's core schema (`serde_yaml_ng`, the configs'
+/// reader) reads the same; returns whether it took the text.
+fn agrees_with_yaml_1_2(text: &str) -> Result<bool, String> {
+    match read_common(text) {
+        Ok(value) => match serde_yaml_ng::from_str::<Value>(text) {
+            Ok(want) if want == value => Ok(true),
+            other => Err(format!(
+                "{text:?}\n  direct: {value}\n  yaml 1.2: {other:?}"
+            )),
+        },
+        Err(Unsupported) => Ok(false),
+    }
+}
+
+#[test]
+fn common_reading_leaves_what_the_schemas_read_apart() {
+    for text in [
+        "a: yes\n",
+        "a: on\n",
+        "a: 0777\n",
+        "a: 1_000\n",
+        "a: 0x1F\n",
+        "a: 1.5\n",
+        "a: -1\n",
+        "a: .inf\n",
+        "yes: a\n",
+        "1: a\n",
+        "a: 1\na: 2\n",
+        "a: {b: 1, b: 2}\n",
+        "a: [n, y]\n",
+    ] {
+        assert_eq!(read_common(text), Err(Unsupported), "{text:?}");
+        assert!(read(text).is_ok() || text.contains(".inf"), "{text:?}");
+    }
+    for text in [
+        "a: true\nb: [False, NULL, ~]\nc: 15012\nd: 0\n",
+        "defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\ntrustDomain: cluster.local\n",
+        "a: {x: 'yes', z: \"1.5\"}\nb:\n- infinity\n- nanny\n",
+    ] {
+        assert!(agrees_with_yaml_1_2(text).unwrap(), "{text:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The same hand-written shapes, with scalars the two schemas read apart mixed in, whole
+    /// and mutated: the common reader agrees with YAML 1.2 or declines.
+    #[test]
+    fn common_reading_agrees_with_yaml_1_2(
+        (text, _) in node(3),
+        at in any::<prop::sample::Index>(),
+        with in prop::sample::select(vec![
+            "yes", "No", "on", "0777", "1_0", "0x1", "1.5", "-1", "+1", ".inf", "True", "NULL",
+            "~", "12", "0", "1e3", "y", "a: a", "\n", " ", "#",
+        ]),
+    ) {
+        agrees_with_yaml_1_2(&text).map_err(TestCaseError::fail)?;
+        let mut mutated = text.clone();
+        let i = at.index(mutated.len() + 1);
+        if mutated.is_char_boundary(i) {
+            mutated.insert_str(i, with);
+        }
+        agrees_with_yaml_1_2(&mutated).map_err(TestCaseError::fail)?;
+    }
+}
