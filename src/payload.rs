@@ -19,7 +19,7 @@ use crate::settings::Settings;
 
 mod value_reader;
 
-pub(crate) use value_reader::may_end_a_run;
+pub(crate) use value_reader::run_stops;
 
 use value_reader::Reader;
 

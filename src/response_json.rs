@@ -6,7 +6,7 @@
 use kubewarden_policy_sdk::response::ValidationResponse;
 use serde_json::Value;
 
-use crate::payload::may_end_a_run;
+use crate::payload::run_stops;
 
 /// Appends `response` as compact JSON (fields in declaration order, `None` as `null`).
 pub fn write(out: &mut Vec<u8>, response: &ValidationResponse) -> serde_json::Result<()> {
@@ -105,7 +105,7 @@ fn string(out: &mut Vec<u8>, s: &str) {
     while pos < bytes.len() {
         if let Some(word) = bytes.get(pos..pos + 8)
             && let Ok(word) = <[u8; 8]>::try_from(word)
-            && !may_end_a_run(u64::from_le_bytes(word))
+            && run_stops(u64::from_le_bytes(word)) == 0
         {
             pos += 8;
             continue;

@@ -239,7 +239,7 @@ impl<'a> Reader<'a> {
             let Ok(word) = <[u8; 8]>::try_from(word) else {
                 break;
             };
-            if may_end_a_run(u64::from_le_bytes(word)) {
+            if run_stops(u64::from_le_bytes(word)) != 0 {
                 break;
             }
             end += 8;
@@ -361,15 +361,17 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Whether any byte of `word` is a quote, a backslash or a control character (exactly: the
-/// borrows of the subtractions can mark a wrong byte, never a word without one).
-pub(crate) fn may_end_a_run(word: u64) -> bool {
+/// A set high bit in each byte of `word` that ends a run of a string's plain text: a quote, a
+/// backslash or a control character. Exact up to the first such byte (the borrows of the
+/// subtractions can mark a wrong byte above it, never a word without one), so the lowest set
+/// bit finds the first stop.
+pub(crate) fn run_stops(word: u64) -> u64 {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = ONES << 7;
     let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word;
     let quote = word ^ (ONES * u64::from(b'"'));
     let backslash = word ^ (ONES * u64::from(b'\\'));
-    (below(word, 0x20) | below(quote, 1) | below(backslash, 1)) & HIGH != 0
+    (below(word, 0x20) | below(quote, 1) | below(backslash, 1)) & HIGH
 }
 
 #[cfg(test)]
@@ -465,7 +467,7 @@ mod tests {
         #[test]
         fn a_word_may_end_a_run_exactly_when_a_byte_does(word in any::<[u8; 8]>()) {
             let any = word.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20);
-            prop_assert_eq!(may_end_a_run(u64::from_le_bytes(word)), any);
+            prop_assert_eq!(run_stops(u64::from_le_bytes(word)) != 0, any);
         }
 
         /// Every JSON text serde_json writes, compact or pretty, reads back as serde_json reads it.

@@ -10,6 +10,7 @@
 //! invalid) gives `None`, and the caller reads the text as before, so every answer and every
 //! error stays serde_json's.
 
+use crate::payload::run_stops;
 use serde_json::{Map, Value};
 
 /// The tree `serde_json::from_slice::<Value>(text)` gives, when `text` is an object this reader
@@ -125,23 +126,6 @@ fn value(text: &[u8], at: usize, depth: usize) -> Option<(Value, usize)> {
     }
 }
 
-const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-
-/// A set high bit in each byte of `word` that is zero (and none below the first one).
-fn zero_bytes(word: u64) -> u64 {
-    word.wrapping_sub(ONES) & !word & HIGHS
-}
-
-/// A set high bit in each byte of `word` that ends a run of a string's plain text: a quote, a
-/// backslash or a control character (and none below the first one).
-fn stops(word: u64) -> u64 {
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-    zero_bytes(word ^ (ONES * u64::from(b'"')))
-        | zero_bytes(word ^ (ONES * u64::from(b'\\')))
-        | below_space
-}
-
 /// The JSON string whose body starts at `at` (after its opening quote), its escapes decoded,
 /// and where it ends (after its closing quote); `None` for a control character, a surrogate
 /// escape (serde_json pairs them or refuses them), anything that is not a JSON escape, or text
@@ -154,7 +138,7 @@ fn string(text: &[u8], mut at: usize, capacity: usize) -> Option<(String, usize)
         while let Some(word) = text.get(at..at + 8) {
             let word: [u8; 8] = word.try_into().ok()?;
             out.extend_from_slice(&word);
-            let found = stops(u64::from_le_bytes(word));
+            let found = run_stops(u64::from_le_bytes(word));
             if found != 0 {
                 let run = found.trailing_zeros() as usize / 8;
                 out.truncate(out.len() - (8 - run));
