@@ -5,7 +5,7 @@ WASM_TARGET := wasm32-wasip1
 TARGET_DIR ?= $(abspath $(or $(CARGO_TARGET_DIR),target))
 POLICY_WASM_BUILT := $(TARGET_DIR)/$(WASM_TARGET)/release/istio_sidecar_injector.wasm
 NOOP_WASM := $(TARGET_DIR)/$(WASM_TARGET)/release/noop_policy.wasm
-SOURCES := $(shell find src crates/injector/src crates/gotemplate/src -name '*.rs') Cargo.toml Cargo.lock crates/injector/Cargo.toml crates/gotemplate/Cargo.toml
+SOURCES := $(shell find src crates/injector/src crates/gotemplate/src vendor/serde_json/src -name '*.rs') Cargo.toml Cargo.lock crates/injector/Cargo.toml crates/gotemplate/Cargo.toml vendor/serde_json/Cargo.toml
 E2E := $(CARGO) run --quiet -p e2e-tests --bin
 # The waPC runner's tools: `policy-run` (a small kwctl run) and `annotate` (kwctl annotate).
 RUNNER := $(CARGO) run --quiet -p policy-runner --bin

@@ -49,9 +49,11 @@ type BuildHasherImpl = foldhash::fast::RandomState;
 mod keyed {
     //! istio-sidecar-injector: the one change to serde_json. Object keys are hashed with
     //! foldhash instead of std's SipHash-1-3 (profiled: hashing was 8% of an admission
-    //! request). HashDoS resistance comes from the keys: foldhash is seeded from std's
-    //! per-instance random SipHash keys (under WASI, the host's `random_get`), never from a
-    //! constant or an address, so a pod's labels cannot be chosen to collide.
+    //! request). Collisions cannot be chosen in advance: foldhash is seeded from std's random
+    //! SipHash keys (under WASI, the host's `random_get`), never from a constant or an
+    //! address. foldhash does not resist an attacker who observes hashes and adapts; here
+    //! none can: the policy server gives every request a fresh instance, so each pod meets new
+    //! seeds, and an IndexMap iterates in insertion order, never in hash order.
     use core::hash::BuildHasher;
     use foldhash::quality::FoldHasher;
     use foldhash::SharedSeed;
