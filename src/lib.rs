@@ -8,6 +8,7 @@ pub mod admission;
 #[cfg(any(target_arch = "wasm32", test))]
 mod byte_compare;
 pub mod cluster;
+mod discard;
 pub mod dry_run;
 pub mod guard_rails;
 mod json_path;
@@ -62,6 +63,7 @@ pub fn validate(payload: &[u8]) -> guest::CallResult {
     // than doubled from 128 bytes, each doubling a fresh block on fresh pages.
     let mut answer = Vec::with_capacity(payload.len() + RESPONSE_HEADROOM);
     response_json::write(&mut answer, &response)?;
+    discard::done_with(response);
     Ok(answer)
 }
 
