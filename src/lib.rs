@@ -12,6 +12,7 @@ mod discard;
 pub mod dry_run;
 pub mod guard_rails;
 mod json_path;
+mod json_text;
 pub mod native_sidecars;
 mod payload;
 pub mod pod_size;
@@ -20,6 +21,8 @@ mod response_json;
 pub mod settings;
 #[cfg(any(all(target_arch = "wasm32", not(target_feature = "atomics")), test))]
 mod size_classes;
+#[cfg(test)]
+mod test_json;
 
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]

@@ -15,13 +15,8 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
+use crate::json_text::Reader;
 use crate::settings::Settings;
-
-mod value_reader;
-
-pub(crate) use value_reader::run_stops;
-
-use value_reader::Reader;
 
 /// The request and its settings, or why the payload cannot be read.
 pub fn decode(payload: &[u8]) -> Result<(KubernetesAdmissionRequest, Settings), String> {
@@ -35,11 +30,11 @@ pub fn decode(payload: &[u8]) -> Result<(KubernetesAdmissionRequest, Settings), 
             (request.with_object(|o| o.0), settings.map(RawValue::get))
         }
     };
-    let settings = Settings::from_slice(settings.map_or(&b""[..], str::as_bytes))?;
+    let settings = Settings::from_text(settings.unwrap_or_default())?;
     Ok((request, settings))
 }
 
-/// The payload read by [`value_reader`] alone, or `None` when any of it needs serde_json.
+/// The payload read by [`crate::json_text`] alone, or `None` when any of it needs serde_json.
 fn read_directly(payload: &[u8]) -> Option<(KubernetesAdmissionRequest, Option<&str>)> {
     let mut reader = Reader::new(std::str::from_utf8(payload).ok()?);
     let (mut request, mut settings) = (None, None);
@@ -325,7 +320,7 @@ mod tests {
         for text in texts {
             let stock: Value = serde_json::from_str(text).unwrap();
             // Same key order and float signs, too: the pod's keys travel in the order they came.
-            for ours in [sized(text), value_reader::read(text).unwrap()] {
+            for ours in [sized(text), crate::json_text::read(text).unwrap()] {
                 assert_eq!(ours, stock, "{text}");
                 assert_eq!(ours.to_string(), stock.to_string(), "{text}");
             }

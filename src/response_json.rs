@@ -6,7 +6,7 @@
 use kubewarden_policy_sdk::response::ValidationResponse;
 use serde_json::Value;
 
-use crate::payload::run_stops;
+use crate::json_text::run_stops;
 
 /// Appends `response` as compact JSON (fields in declaration order, `None` as `null`).
 pub fn write(out: &mut Vec<u8>, response: &ValidationResponse) -> serde_json::Result<()> {
@@ -146,6 +146,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+    use crate::test_json::any_json;
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -197,25 +198,6 @@ mod tests {
             ])),
             warnings: Some(vec!["w\u{1}".to_string(), String::new()]),
         });
-    }
-
-    fn any_json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            any::<u64>().prop_map(Value::from),
-            any::<f64>().prop_map(Value::from),
-            any::<String>().prop_map(Value::String),
-            "[\"\\\\\\x00-\\x1f a-z\\x7f]{0,20}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 48, 6, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                prop::collection::vec((any::<String>(), inner), 0..6)
-                    .prop_map(|entries| Value::Object(entries.into_iter().collect())),
-            ]
-        })
     }
 
     proptest! {

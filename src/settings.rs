@@ -8,12 +8,11 @@
 use std::borrow::Cow;
 
 use crate::guard_rails::{GuardRails, ProxyOverrides};
+use crate::json_text;
 use injector::config::{InjectorConfig, MeshConfig, Values};
 use injector::{ConfigError, Mode, Options};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-mod text;
 
 /// How the policy learns whether a pod's namespace wants injection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,15 +191,31 @@ impl Settings {
     /// The tree read from the text is moved into the settings: Istio's configuration strings
     /// are not copied out of it.
     pub fn from_slice(text: &[u8]) -> Result<Settings, String> {
+        match std::str::from_utf8(text) {
+            Ok(text) => Settings::from_text(text),
+            // serde_json names where the text stops being UTF-8.
+            Err(_) => Settings::from_plain_read(text),
+        }
+    }
+
+    /// [`Settings::from_slice`] for text known to be UTF-8 (the payload's).
+    pub fn from_text(text: &str) -> Result<Settings, String> {
         let text = text.trim_ascii();
-        if text.is_empty() || text == b"null" {
+        if text.is_empty() || text == "null" {
             return Ok(Settings::default());
         }
         // Istio's config strings are unescaped in one piece; the rare text that reader leaves
         // (or that does not read as settings) goes the plain way, which gives every error.
-        if let Some(settings) = text::tree(text).and_then(|tree| Settings::deserialize(tree).ok()) {
+        if let Some(settings) =
+            json_text::object(text).and_then(|tree| Settings::deserialize(tree).ok())
+        {
             return Ok(settings);
         }
+        Settings::from_plain_read(text.as_bytes())
+    }
+
+    /// The settings as serde_json reads them, with its errors.
+    fn from_plain_read(text: &[u8]) -> Result<Settings, String> {
         let parse = || {
             serde_json::from_slice::<Value>(text)
                 .map_err(|e| format!("settings are not valid JSON: {e}"))
