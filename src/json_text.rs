@@ -7,8 +7,7 @@
 //! tree, which Istio's injector config (111 KB of string with an escape on nearly every line,
 //! sent with every request) pays in full. This reader takes text already checked as UTF-8,
 //! collects each level's entries on stacks shared by the whole walk, allocates every map and
-//! array once at its final size, and unescapes a string in one pass into a buffer of its
-//! final size.
+//! array once at its final size, and unescapes a string into one buffer allocated once.
 //!
 //! It gives up (`None`) on whatever it does not read exactly as serde_json does: a caller then
 //! reads the text with serde_json itself, so its answers and error texts are serde_json's.
