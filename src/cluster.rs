@@ -136,8 +136,13 @@ fn host_list(
     .map_err(|e| format!("cannot list {kind}s: {e}"))?;
     let list: Value = serde_json::from_slice(&answer)
         .map_err(|e| format!("cannot list {kind}s: invalid answer: {e}"))?;
-    match list.get("items") {
-        Some(Value::Array(items)) => Ok(items.clone()),
+    // The items are moved out of the answer: a cluster's node list can be long.
+    let items = match list {
+        Value::Object(mut list) => list.swap_remove("items"),
+        _ => None,
+    };
+    match items {
+        Some(Value::Array(items)) => Ok(items),
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(_) => Err(format!("cannot list {kind}s: items is not a list")),
     }

@@ -200,6 +200,22 @@ mod tests {
         });
     }
 
+    /// A stop at every place of strings on both sides of a word's length, next to multi-byte
+    /// characters, so that both the word scan and the padded last word are met.
+    #[test]
+    fn finds_a_stop_anywhere_in_short_and_long_strings() {
+        for len in 0..20 {
+            for at in 0..len {
+                for stop in ['"', '\\', '\0', '\n', '\u{1f}', 'é', ' '] {
+                    let mut text: Vec<char> = "abcdefghijklmnopqrst".chars().take(len).collect();
+                    text[at] = stop;
+                    let text: String = text.into_iter().collect();
+                    same_as_serde_json(&response(Some(json!({ text.clone(): [text, "ü€"] }))));
+                }
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn never_differs_from_serde_json(
