@@ -134,8 +134,8 @@ fn host_list(
         &payload,
     )
     .map_err(|e| format!("cannot list {kind}s: {e}"))?;
-    let list: Value = serde_json::from_slice(&answer)
-        .map_err(|e| format!("cannot list {kind}s: invalid answer: {e}"))?;
+    let list =
+        answer_value(&answer).map_err(|e| format!("cannot list {kind}s: invalid answer: {e}"))?;
     // The items are moved out of the answer: a cluster's node list can be long.
     let items = match list {
         Value::Object(mut list) => list.swap_remove("items"),
@@ -159,7 +159,7 @@ fn host_get(
     name: &str,
     field_masks: Option<std::collections::BTreeSet<String>>,
 ) -> Result<Option<Value>, String> {
-    use kubewarden_policy_sdk::host_capabilities::kubernetes::{GetResourceRequest, get_resource};
+    use kubewarden_policy_sdk::host_capabilities::kubernetes::GetResourceRequest;
     let request = GetResourceRequest {
         api_version: api_version.to_string(),
         kind: kind.to_string(),
@@ -168,18 +168,46 @@ fn host_get(
         disable_cache: false,
         field_masks,
     };
-    match get_resource::<Value>(&request) {
-        Ok(object) => Ok(Some(object)),
+    // The SDK's `get_resource`, but for the answer's reader (see `answer_value`); its errors
+    // are worded as the SDK's.
+    let place = namespace.map(|ns| format!("{ns}/")).unwrap_or_default();
+    let payload = serde_json::to_vec(&request)
+        .map_err(|e| format!("cannot read {kind} {place}{name}: {e}"))?;
+    let answer = kubewarden_policy_sdk::wapc_guest::host_call(
+        "kubewarden",
+        "kubernetes",
+        "get_resource",
+        &payload,
+    );
+    match answer {
+        Ok(answer) => answer_value(&answer).map(Some).map_err(|e| {
+            format!(
+                "cannot read {kind} {place}{name}: error deserializing get resource response: {e}"
+            )
+        }),
         Err(err) => {
-            let text = err.to_string();
+            let text = format!("error invoking host capability kubernetes.get_resource: {err}");
             // The host reports a missing object as an error; tell it apart from a failure.
             if text.contains("NotFound") || text.contains("not found") {
                 Ok(None)
             } else {
-                let place = namespace.map(|ns| format!("{ns}/")).unwrap_or_default();
                 Err(format!("cannot read {kind} {place}{name}: {text}"))
             }
         }
+    }
+}
+
+/// An object the host answered with. Istio's ConfigMaps hold its 100 KB injector config as one
+/// string, which serde_json's reader unescapes into a buffer grown by doubling; the policy's
+/// own reader sizes it once. serde_json reads (and words the errors of) anything that reader
+/// leaves to it.
+fn answer_value(answer: &[u8]) -> Result<Value, serde_json::Error> {
+    match std::str::from_utf8(answer)
+        .ok()
+        .and_then(crate::json_text::object)
+    {
+        Some(value) => Ok(value),
+        None => serde_json::from_slice(answer),
     }
 }
 
