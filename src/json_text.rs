@@ -1,5 +1,5 @@
 //! JSON text read straight into a [`Value`], without serde's visitor layers: the pod of every
-//! request and the settings that come with it.
+//! request, the settings that come with it and the objects the host answers with.
 //!
 //! `serde_json` reads a pod key by key through `MapAccess`, checks every string's UTF-8 again
 //! and grows a fresh vector for each object and array; a fifth of `validate` went there. Its
