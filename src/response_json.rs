@@ -201,7 +201,7 @@ mod tests {
     }
 
     /// A stop at every place of strings on both sides of a word's length, next to multi-byte
-    /// characters, so that both the word scan and the padded last word are met.
+    /// characters, so that both the word scan and the byte-by-byte tail are met.
     #[test]
     fn finds_a_stop_anywhere_in_short_and_long_strings() {
         for len in 0..20 {
