@@ -96,7 +96,7 @@ impl Cluster for HostCluster {
             field_masks: Some(masks(field_masks)),
         };
         match host_list("list_resources_by_namespace", &request, kind) {
-            Err(err) if err.contains("NotFound") || err.contains("not found") => Ok(Vec::new()),
+            Err(err) if reports_not_found(&err) => Ok(Vec::new()),
             other => other,
         }
     }
@@ -169,10 +169,12 @@ fn host_get(
         field_masks,
     };
     // The SDK's `get_resource`, but for the answer's reader (see `answer_value`); its errors
-    // are worded as the SDK's.
-    let place = namespace.map(|ns| format!("{ns}/")).unwrap_or_default();
-    let payload = serde_json::to_vec(&request)
-        .map_err(|e| format!("cannot read {kind} {place}{name}: {e}"))?;
+    // are worded as the SDK's. The object's place is written only for an error.
+    let failed = |why: &dyn std::fmt::Display| {
+        let place = namespace.map(|ns| format!("{ns}/")).unwrap_or_default();
+        format!("cannot read {kind} {place}{name}: {why}")
+    };
+    let payload = serde_json::to_vec(&request).map_err(|e| failed(&e))?;
     let answer = kubewarden_policy_sdk::wapc_guest::host_call(
         "kubewarden",
         "kubernetes",
@@ -180,21 +182,24 @@ fn host_get(
         &payload,
     );
     match answer {
-        Ok(answer) => answer_value(&answer).map(Some).map_err(|e| {
-            format!(
-                "cannot read {kind} {place}{name}: error deserializing get resource response: {e}"
-            )
-        }),
+        Ok(answer) => answer_value(&answer)
+            .map(Some)
+            .map_err(|e| failed(&format!("error deserializing get resource response: {e}"))),
         Err(err) => {
             let text = format!("error invoking host capability kubernetes.get_resource: {err}");
-            // The host reports a missing object as an error; tell it apart from a failure.
-            if text.contains("NotFound") || text.contains("not found") {
+            if reports_not_found(&text) {
                 Ok(None)
             } else {
-                Err(format!("cannot read {kind} {place}{name}: {text}"))
+                Err(failed(&text))
             }
         }
     }
+}
+
+/// Whether a host call's error says the object (or its kind) does not exist: the host reports
+/// that as an error, which a look-up tells apart from a failure.
+fn reports_not_found(error: &str) -> bool {
+    error.contains("NotFound") || error.contains("not found")
 }
 
 /// An object the host answered with. Istio's ConfigMaps hold its 100 KB injector config as one

@@ -153,12 +153,11 @@ fn print_growth(growth: &[(String, String, f64)]) {
     println!("| settings | series | size | µs above no-op | × size | × cost | µs per unit |");
     println!("|---|---|---:|---:|---:|---:|---:|");
     for label in &labels {
-        let encoded = |series: &str| format!("{series}, {ENCODED}");
         for (series, sizes) in [
             ("env vars".to_owned(), ENV_SIZES),
             ("containers".to_owned(), CONTAINER_SIZES),
-            (encoded("env vars"), ENV_SIZES),
-            (encoded("containers"), CONTAINER_SIZES),
+            (encoded_series("env vars"), ENV_SIZES),
+            (encoded_series("containers"), CONTAINER_SIZES),
         ] {
             let mut previous: Option<(usize, f64)> = None;
             for &size in sizes {
@@ -441,7 +440,7 @@ fn cases() -> Result<Vec<Case>, HarnessError> {
         .map(|case| {
             let name = match case.name.as_str() {
                 "typical pod" => "API-server-encoded pod".to_owned(),
-                series => format!("{series}, {ENCODED}"),
+                series => encoded_series(series),
             };
             api_server_encoded(case, name)
         })
@@ -450,8 +449,10 @@ fn cases() -> Result<Vec<Case>, HarnessError> {
     Ok(cases)
 }
 
-/// The growth series' suffix for pods encoded as an API server sends them.
-const ENCODED: &str = "API-server-encoded";
+/// The name of a growth series whose pods are encoded as an API server sends them.
+fn encoded_series(series: &str) -> String {
+    format!("{series}, API-server-encoded")
+}
 
 /// `case` with its pod in Go's field order, as an API server sends it.
 fn api_server_encoded(case: &Case, name: String) -> Result<Case, HarnessError> {
