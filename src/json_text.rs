@@ -49,6 +49,8 @@ pub fn object(text: &str) -> Option<Value> {
     Some(value)
 }
 
+const SCRATCH: usize = 48;
+
 pub struct Reader<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -70,8 +72,10 @@ impl<'a> Reader<'a> {
             bytes: text.as_bytes(),
             pos: 0,
             depth: 0,
-            entries: Vec::new(),
-            items: Vec::new(),
+            // Room for the open objects' and arrays' members of a pod (the containers' fields,
+            // an env list) without growing by doubling, which copies each time.
+            entries: Vec::with_capacity(SCRATCH),
+            items: Vec::with_capacity(SCRATCH),
             strings_to_rest: false,
         }
     }

@@ -409,9 +409,16 @@ fn merge_keyed_lists(
         }
     }
 
-    let (in_patch, server_only): (Vec<_>, Vec<_>) = items
-        .into_iter()
-        .partition(|(_, k)| patch_index.contains(k));
+    // Every distinct patch key names one item: sized once, not grown.
+    let mut in_patch = Vec::with_capacity(patch_index.len());
+    let mut server_only = Vec::with_capacity(items.len().saturating_sub(patch_index.len()));
+    for item in items {
+        if patch_index.contains(&item.1) {
+            in_patch.push(item);
+        } else {
+            server_only.push(item);
+        }
+    }
     Ok(order_merged(
         in_patch,
         server_only,

@@ -1,15 +1,13 @@
 //! A map of String to serde_json::Value.
 //!
 //! By default the map is backed by a [`BTreeMap`]. Enable the `preserve_order`
-//! feature of serde_json to use [`IndexMap`] instead.
+//! feature of serde_json to keep insertion order instead (istio-sidecar-injector:
+//! with the map of the `ordered` module, which behaves as `IndexMap` does).
 //!
-//! In builds without the `std` feature, `preserve_order` hashes keys with
-//! [`foldhash::fast::RandomState`]. Foldhash provides minimal HashDoS
-//! resistance, but does not protect against interactive attackers. Builds with
-//! `std` use the standard library's [`std::hash::RandomState`].
+//! Maps large enough to be indexed hash their keys with foldhash, seeded per
+//! process (see `keyed`).
 //!
 //! [`BTreeMap`]: std::collections::BTreeMap
-//! [`IndexMap`]: indexmap::IndexMap
 
 use crate::error::Error;
 use crate::value::Value;
@@ -28,7 +26,7 @@ use serde::de;
 #[cfg(not(feature = "preserve_order"))]
 use alloc::collections::{btree_map, BTreeMap};
 #[cfg(feature = "preserve_order")]
-use indexmap::IndexMap;
+mod ordered;
 
 /// Represents a JSON key/value type.
 pub struct Map<K, V> {
@@ -38,7 +36,7 @@ pub struct Map<K, V> {
 #[cfg(not(feature = "preserve_order"))]
 type MapImpl<K, V> = BTreeMap<K, V>;
 #[cfg(feature = "preserve_order")]
-type MapImpl<K, V> = IndexMap<K, V, BuildHasherImpl>;
+type MapImpl<K, V> = ordered::OrderedMap<K, V, BuildHasherImpl>;
 
 #[cfg(all(feature = "preserve_order", feature = "std"))]
 type BuildHasherImpl = keyed::KeyedState;
@@ -47,13 +45,14 @@ type BuildHasherImpl = foldhash::fast::RandomState;
 
 #[cfg(all(feature = "preserve_order", feature = "std"))]
 mod keyed {
-    //! istio-sidecar-injector: the one change to serde_json. Object keys are hashed with
-    //! foldhash instead of std's SipHash-1-3 (profiled: hashing was 8% of an admission
-    //! request). Collisions cannot be chosen in advance: foldhash is seeded from std's random
-    //! SipHash keys (under WASI, the host's `random_get`), never from a constant or an
-    //! address. foldhash does not resist an attacker who observes hashes and adapts; here
-    //! none can: the policy server gives every request a fresh instance, so each pod meets new
-    //! seeds, and an IndexMap iterates in insertion order, never in hash order.
+    //! istio-sidecar-injector: one of two changes to serde_json (the other is `ordered`).
+    //! The keys of indexed objects are hashed with foldhash instead of std's SipHash-1-3
+    //! (profiled: hashing was 8% of an admission request). Collisions cannot be chosen in
+    //! advance: foldhash is seeded from std's random SipHash keys (under WASI, the host's
+    //! `random_get`), never from a constant or an address. foldhash does not resist an
+    //! attacker who observes hashes and adapts; here none can: the policy server gives every
+    //! request a fresh instance, so each pod meets new seeds, and an object iterates in
+    //! insertion order, never in hash order.
     use core::hash::BuildHasher;
     use foldhash::quality::FoldHasher;
     use foldhash::SharedSeed;
@@ -105,7 +104,7 @@ impl Map<String, Value> {
                 BTreeMap::new()
             },
             #[cfg(feature = "preserve_order")]
-            map: IndexMap::with_capacity_and_hasher(capacity, BuildHasherImpl::default()),
+            map: MapImpl::with_capacity_and_hasher(capacity, BuildHasherImpl::default()),
         }
     }
 
@@ -328,7 +327,7 @@ impl Map<String, Value> {
         #[cfg(not(feature = "preserve_order"))]
         use alloc::collections::btree_map::Entry as EntryImpl;
         #[cfg(feature = "preserve_order")]
-        use indexmap::map::Entry as EntryImpl;
+        use ordered::Entry as EntryImpl;
 
         match self.map.entry(key.into()) {
             EntryImpl::Vacant(vacant) => Entry::Vacant(VacantEntry { vacant }),
@@ -472,7 +471,7 @@ impl Hash for Map<String, Value> {
 
         #[cfg(feature = "preserve_order")]
         {
-            let mut kv = Vec::from_iter(&self.map);
+            let mut kv = Vec::from_iter(self.map.iter());
             kv.sort_unstable_by(|a, b| a.0.cmp(b.0));
             kv.hash(state);
         }
@@ -503,7 +502,7 @@ where
     type Output = Value;
 
     fn index(&self, index: &Q) -> &Value {
-        self.map.index(index)
+        self.map.get(index).expect("no entry found for key")
     }
 }
 
@@ -688,12 +687,12 @@ pub struct OccupiedEntry<'a> {
 #[cfg(not(feature = "preserve_order"))]
 type VacantEntryImpl<'a> = btree_map::VacantEntry<'a, String, Value>;
 #[cfg(feature = "preserve_order")]
-type VacantEntryImpl<'a> = indexmap::map::VacantEntry<'a, String, Value>;
+type VacantEntryImpl<'a> = ordered::VacantEntry<'a, String, Value, BuildHasherImpl>;
 
 #[cfg(not(feature = "preserve_order"))]
 type OccupiedEntryImpl<'a> = btree_map::OccupiedEntry<'a, String, Value>;
 #[cfg(feature = "preserve_order")]
-type OccupiedEntryImpl<'a> = indexmap::map::OccupiedEntry<'a, String, Value>;
+type OccupiedEntryImpl<'a> = ordered::OccupiedEntry<'a, String, Value, BuildHasherImpl>;
 
 impl<'a> Entry<'a> {
     /// Returns a reference to this entry's key.
@@ -1112,7 +1111,7 @@ pub struct Iter<'a> {
 #[cfg(not(feature = "preserve_order"))]
 type IterImpl<'a> = btree_map::Iter<'a, String, Value>;
 #[cfg(feature = "preserve_order")]
-type IterImpl<'a> = indexmap::map::Iter<'a, String, Value>;
+type IterImpl<'a> = ordered::Iter<'a, String, Value>;
 
 delegate_iterator!((Iter<'a>) => (&'a String, &'a Value));
 
@@ -1138,7 +1137,7 @@ pub struct IterMut<'a> {
 #[cfg(not(feature = "preserve_order"))]
 type IterMutImpl<'a> = btree_map::IterMut<'a, String, Value>;
 #[cfg(feature = "preserve_order")]
-type IterMutImpl<'a> = indexmap::map::IterMut<'a, String, Value>;
+type IterMutImpl<'a> = ordered::IterMut<'a, String, Value>;
 
 delegate_iterator!((IterMut<'a>) => (&'a String, &'a mut Value));
 
@@ -1164,7 +1163,7 @@ pub struct IntoIter {
 #[cfg(not(feature = "preserve_order"))]
 type IntoIterImpl = btree_map::IntoIter<String, Value>;
 #[cfg(feature = "preserve_order")]
-type IntoIterImpl = indexmap::map::IntoIter<String, Value>;
+type IntoIterImpl = ordered::IntoIter<String, Value>;
 
 delegate_iterator!((IntoIter) => (String, Value));
 
@@ -1179,7 +1178,7 @@ pub struct Keys<'a> {
 #[cfg(not(feature = "preserve_order"))]
 type KeysImpl<'a> = btree_map::Keys<'a, String, Value>;
 #[cfg(feature = "preserve_order")]
-type KeysImpl<'a> = indexmap::map::Keys<'a, String, Value>;
+type KeysImpl<'a> = ordered::Keys<'a, String, Value>;
 
 delegate_iterator!((Keys<'a>) => &'a String);
 
@@ -1194,7 +1193,7 @@ pub struct Values<'a> {
 #[cfg(not(feature = "preserve_order"))]
 type ValuesImpl<'a> = btree_map::Values<'a, String, Value>;
 #[cfg(feature = "preserve_order")]
-type ValuesImpl<'a> = indexmap::map::Values<'a, String, Value>;
+type ValuesImpl<'a> = ordered::Values<'a, String, Value>;
 
 delegate_iterator!((Values<'a>) => &'a Value);
 
@@ -1209,7 +1208,7 @@ pub struct ValuesMut<'a> {
 #[cfg(not(feature = "preserve_order"))]
 type ValuesMutImpl<'a> = btree_map::ValuesMut<'a, String, Value>;
 #[cfg(feature = "preserve_order")]
-type ValuesMutImpl<'a> = indexmap::map::ValuesMut<'a, String, Value>;
+type ValuesMutImpl<'a> = ordered::ValuesMut<'a, String, Value>;
 
 delegate_iterator!((ValuesMut<'a>) => &'a mut Value);
 
@@ -1224,6 +1223,6 @@ pub struct IntoValues {
 #[cfg(not(feature = "preserve_order"))]
 type IntoValuesImpl = btree_map::IntoValues<String, Value>;
 #[cfg(feature = "preserve_order")]
-type IntoValuesImpl = indexmap::map::IntoValues<String, Value>;
+type IntoValuesImpl = ordered::IntoValues<String, Value>;
 
 delegate_iterator!((IntoValues) => Value);

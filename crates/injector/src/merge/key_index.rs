@@ -38,6 +38,14 @@ impl KeyIndex {
         }
     }
 
+    /// How many keys are recorded.
+    pub(super) fn len(&self) -> usize {
+        match self {
+            KeyIndex::Scan(entries) => entries.len(),
+            KeyIndex::Hash(map) => map.len(),
+        }
+    }
+
     pub(super) fn contains(&self, key: &Key) -> bool {
         self.get(key).is_some()
     }
@@ -93,6 +101,7 @@ mod tests {
                 let new = !model.contains_key(&key);
                 model.entry(key.clone()).or_insert(at);
                 prop_assert_eq!(index.insert_first(key, at), new);
+                prop_assert_eq!(index.len(), model.len());
             }
             for k in 0..(2 * SCAN_LIMIT as u64) {
                 let key = Key::Num(k);

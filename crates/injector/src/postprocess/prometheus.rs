@@ -36,15 +36,29 @@ pub const RESERVED_PORTS: [u16; 9] = [
 
 /// Prometheus' `SanitizeLabelName`: every character outside `[a-zA-Z0-9_]` becomes `_`.
 pub fn sanitize_label_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    let mut sanitized = String::with_capacity(name.len());
+    sanitized.extend(name.chars().map(label_char));
+    sanitized
+}
+
+fn label_char(c: char) -> char {
+    if c.is_ascii_alphanumeric() || c == '_' {
+        c
+    } else {
+        '_'
+    }
+}
+
+/// Whether `sanitize_label_name(name)` is `sanitized`, without building it: every annotation
+/// key of the pod is compared this way several times per injection.
+fn sanitizes_to(name: &str, sanitized: &str) -> bool {
+    let mut want = sanitized.chars();
+    name.chars().all(|c| want.next() == Some(label_char(c))) && want.next().is_none()
+}
+
+/// Which of `names` the key sanitizes to.
+fn sanitized_among<'n>(key: &str, names: &[&'n str]) -> Option<&'n str> {
+    names.iter().copied().find(|name| sanitizes_to(key, name))
 }
 
 /// Go's `strconv.ParseBool`.
@@ -72,7 +86,7 @@ fn sorted(annotations: &Map<String, Value>) -> Vec<(&str, &str)> {
 pub fn scrape_enabled(annotations: &Map<String, Value>) -> bool {
     sorted(annotations)
         .into_iter()
-        .filter(|(k, _)| sanitize_label_name(k) == SCRAPE)
+        .filter(|(k, _)| sanitizes_to(k, SCRAPE))
         .find_map(|(_, v)| parse_go_bool(v))
         .unwrap_or(true)
 }
@@ -90,7 +104,7 @@ pub fn merge_enabled(mesh_enabled: bool, annotations: &Map<String, Value>) -> bo
 pub fn prometheus_port(annotations: &Map<String, Value>) -> Option<&str> {
     sorted(annotations)
         .into_iter()
-        .find(|(k, _)| sanitize_label_name(k) == PORT)
+        .find(|(k, _)| sanitizes_to(k, PORT))
         .map(|(_, v)| v)
 }
 
@@ -194,11 +208,11 @@ pub fn scrape_configuration(
 ) -> Result<ScrapeConfig, InjectError> {
     let mut config = ScrapeConfig::default();
     for (key, value) in sorted(annotations) {
-        match sanitize_label_name(key).as_str() {
-            PORT => config.port = value.to_string(),
-            SCRAPE => config.scrape = value.to_string(),
-            PATH => config.path = value.to_string(),
-            SCRAPE_TARGETS => config.targets = parse_scrape_targets(value, status_port)?,
+        match sanitized_among(key, &[PORT, SCRAPE, PATH, SCRAPE_TARGETS]) {
+            Some(PORT) => config.port = value.to_string(),
+            Some(SCRAPE) => config.scrape = value.to_string(),
+            Some(PATH) => config.path = value.to_string(),
+            Some(SCRAPE_TARGETS) => config.targets = parse_scrape_targets(value, status_port)?,
             _ => {}
         }
     }
@@ -211,12 +225,8 @@ pub fn scrape_configuration(
 
 /// Removes every spelling of the scrape, port, path and scrape-targets annotations.
 pub fn clear_prometheus_annotations(annotations: &mut Map<String, Value>) {
-    annotations.retain(|key, _| {
-        !matches!(
-            sanitize_label_name(key).as_str(),
-            SCRAPE | PORT | PATH | SCRAPE_TARGETS
-        )
-    });
+    annotations
+        .retain(|key, _| sanitized_among(key, &[SCRAPE, PORT, PATH, SCRAPE_TARGETS]).is_none());
 }
 
 /// Istio's `applyPrometheusMerge`. `status_port` is the mesh default ProxyConfig's (not the
@@ -258,7 +268,7 @@ pub fn apply_prometheus_merge(
 /// the proxy has one and the pod does not already say where it is.
 pub fn apply_secure_prometheus_annotation(pod: &mut Value) {
     let already_set = containers::annotations(pod)
-        .is_some_and(|a| a.keys().any(|k| sanitize_label_name(k) == SECURE_PORT));
+        .is_some_and(|a| a.keys().any(|k| sanitizes_to(k, SECURE_PORT)));
     if already_set {
         return;
     }
@@ -310,6 +320,19 @@ mod tests {
             assert_eq!(sanitize_label_name(key), SCRAPE);
         }
         assert_eq!(sanitize_label_name("a.b/c-d_é1"), "a_b_c_d__1");
+    }
+
+    proptest::proptest! {
+        // Keys near the annotations' names (some of their spellings, truncations, non-ASCII)
+        // and anything else.
+        #[test]
+        fn comparing_sanitized_is_sanitizing_and_comparing(
+            key in "(prometheus[._/-]?(istio[._/-])?io[._/é-]?(scrape|port|path|secure[._-]port|scrape[._-]targets)?[a-z_é]?)|\\PC{0,24}"
+        ) {
+            for name in [SCRAPE, PORT, PATH, SCRAPE_TARGETS, SECURE_PORT] {
+                proptest::prop_assert_eq!(sanitizes_to(&key, name), sanitize_label_name(&key) == name);
+            }
+        }
     }
 
     // Istio's TestEnablePrometheusAggregation.
