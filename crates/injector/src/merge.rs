@@ -409,7 +409,8 @@ fn merge_keyed_lists(
         }
     }
 
-    // Every distinct patch key names one item: sized once, not grown.
+    // Sized once, not grown: each distinct patch key names one item (unless the pod's own
+    // list repeats a key, which only makes a half grow).
     let mut in_patch = Vec::with_capacity(patch_index.len());
     let mut server_only = Vec::with_capacity(items.len().saturating_sub(patch_index.len()));
     for item in items {
