@@ -64,6 +64,28 @@ fn num(v: i64) -> Value {
     json!(v)
 }
 
+/// What `take` makes of an occupied entry; `None` for a vacant one.
+fn occupied<T>(
+    entry: serde_json::map::Entry<'_>,
+    take: impl FnOnce(serde_json::map::OccupiedEntry<'_>) -> T,
+) -> Option<T> {
+    match entry {
+        serde_json::map::Entry::Occupied(e) => Some(take(e)),
+        serde_json::map::Entry::Vacant(_) => None,
+    }
+}
+
+/// [`occupied`] for the model's entries.
+fn model_occupied<'a, T>(
+    entry: indexmap::map::Entry<'a, String, Value>,
+    take: impl FnOnce(indexmap::map::OccupiedEntry<'a, String, Value>) -> T,
+) -> Option<T> {
+    match entry {
+        indexmap::map::Entry::Occupied(e) => Some(take(e)),
+        indexmap::map::Entry::Vacant(_) => None,
+    }
+}
+
 /// Applies `op` to both maps; what each returns, as text, must agree.
 fn apply(map: &mut Map<String, Value>, model: &mut IndexMap<String, Value>, op: &Op) {
     let (got, want) = match op {
@@ -110,28 +132,23 @@ fn apply(map: &mut Map<String, Value>, model: &mut IndexMap<String, Value>, op: 
                 .or_insert(Value::Null);
             (String::new(), String::new())
         }
-        Op::EntryRemove(k) => {
-            let got = match map.entry(key(*k)) {
-                serde_json::map::Entry::Occupied(e) => Some(e.remove()),
-                serde_json::map::Entry::Vacant(_) => None,
-            };
-            let want = match model.entry(key(*k)) {
-                indexmap::map::Entry::Occupied(e) => Some(e.swap_remove()),
-                indexmap::map::Entry::Vacant(_) => None,
-            };
-            (format!("{got:?}"), format!("{want:?}"))
-        }
-        Op::EntryShiftRemove(k) => {
-            let got = match map.entry(key(*k)) {
-                serde_json::map::Entry::Occupied(e) => Some(e.shift_remove_entry()),
-                serde_json::map::Entry::Vacant(_) => None,
-            };
-            let want = match model.entry(key(*k)) {
-                indexmap::map::Entry::Occupied(e) => Some(e.shift_remove_entry()),
-                indexmap::map::Entry::Vacant(_) => None,
-            };
-            (format!("{got:?}"), format!("{want:?}"))
-        }
+        Op::EntryRemove(k) => (
+            format!("{:?}", occupied(map.entry(key(*k)), |e| e.remove())),
+            format!(
+                "{:?}",
+                model_occupied(model.entry(key(*k)), |e| e.swap_remove())
+            ),
+        ),
+        Op::EntryShiftRemove(k) => (
+            format!(
+                "{:?}",
+                occupied(map.entry(key(*k)), |e| e.shift_remove_entry())
+            ),
+            format!(
+                "{:?}",
+                model_occupied(model.entry(key(*k)), |e| e.shift_remove_entry())
+            ),
+        ),
         Op::EntryInsert(k, v) => {
             let got = match map.entry(key(*k)) {
                 serde_json::map::Entry::Occupied(mut e) => Some(e.insert(num(*v))),

@@ -21,6 +21,8 @@ const PORT: &str = "prometheus_io_port";
 const PATH: &str = "prometheus_io_path";
 const SCRAPE_TARGETS: &str = "prometheus_istio_io_scrape_targets";
 const SECURE_PORT: &str = "prometheus_istio_io_secure_port";
+/// The annotations whose settings the agent takes over when it merges the app's metrics.
+const SCRAPE_SETTINGS: [&str; 4] = [SCRAPE, PORT, PATH, SCRAPE_TARGETS];
 
 /// The env through which the proxy learns the application's scrape configuration.
 pub const SCRAPE_ENV: &str = "ISTIO_PROMETHEUS_ANNOTATIONS";
@@ -208,7 +210,7 @@ pub fn scrape_configuration(
 ) -> Result<ScrapeConfig, InjectError> {
     let mut config = ScrapeConfig::default();
     for (key, value) in sorted(annotations) {
-        match sanitized_among(key, &[PORT, SCRAPE, PATH, SCRAPE_TARGETS]) {
+        match sanitized_among(key, &SCRAPE_SETTINGS) {
             Some(PORT) => config.port = value.to_string(),
             Some(SCRAPE) => config.scrape = value.to_string(),
             Some(PATH) => config.path = value.to_string(),
@@ -225,8 +227,7 @@ pub fn scrape_configuration(
 
 /// Removes every spelling of the scrape, port, path and scrape-targets annotations.
 pub fn clear_prometheus_annotations(annotations: &mut Map<String, Value>) {
-    annotations
-        .retain(|key, _| sanitized_among(key, &[SCRAPE, PORT, PATH, SCRAPE_TARGETS]).is_none());
+    annotations.retain(|key, _| sanitized_among(key, &SCRAPE_SETTINGS).is_none());
 }
 
 /// Istio's `applyPrometheusMerge`. `status_port` is the mesh default ProxyConfig's (not the

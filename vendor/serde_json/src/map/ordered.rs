@@ -275,10 +275,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> OrderedMap<K, V, S> {
     fn swap_remove_index(&mut self, at: usize) -> (K, V) {
         self.unindex(at);
         let last = self.entries.len() - 1;
-        if let (true, Some(index)) = (at != last, &mut self.index) {
-            let hash = self.hasher.hash_one(&self.entries[last].0);
-            if let Some(slot) = index.find_mut(hash, |&i| i == last) {
-                *slot = at;
+        if at != last {
+            if let Some(index) = &mut self.index {
+                let hash = self.hasher.hash_one(&self.entries[last].0);
+                if let Some(slot) = index.find_mut(hash, |&i| i == last) {
+                    *slot = at;
+                }
             }
         }
         self.entries.swap_remove(at)
