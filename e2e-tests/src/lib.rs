@@ -26,5 +26,5 @@ pub use paths::{
 pub use policy_runner::{
     AdmissionResponse, CallLogSnapshot, DEFAULT_DEADLINE, Evaluation, FixtureHost,
     GetResourceRequest, HarnessError, HostCall, HostCallOutcome, Policy, ResourceKey, Result,
-    SettingsOutcome, ValidationResponse,
+    Served, SettingsOutcome, ValidationResponse,
 };

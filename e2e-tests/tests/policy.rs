@@ -868,3 +868,21 @@ fn istio_configmaps_are_accepted_as_settings() {
         "the values' hub and tag"
     );
 }
+
+#[test]
+fn serving_a_request_answers_what_evaluating_it_answers() {
+    // The bench times `serve` (the policy server's own work, no patch check); its admission
+    // response must be the checked evaluation's, for a mutation, a rejection and a skip.
+    for fixture in [
+        "pod-deployment-owned",
+        "pod-invalid-annotation",
+        "pod-host-network",
+    ] {
+        let request = fixtures::request(fixture).unwrap_or_else(|e| panic!("{e}"));
+        let served = policy()
+            .serve(&request, &webhook(), &host())
+            .unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        let evaluated = evaluate_request(request, &webhook(), fixture);
+        assert_eq!(served.admission, evaluated.admission, "{fixture}");
+    }
+}

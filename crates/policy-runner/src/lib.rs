@@ -27,4 +27,4 @@ pub use error::{HarnessError, Result};
 pub use host::{FixtureHost, GetResourceRequest, HostCall, HostCallOutcome, ResourceKey};
 pub use paths::{noop_policy_wasm_path, policy_wasm_path, workspace_root};
 pub use response::{AdmissionResponse, Evaluation, SettingsOutcome, ValidationResponse};
-pub use runtime::{CallLogSnapshot, DEFAULT_DEADLINE, Policy};
+pub use runtime::{CallLogSnapshot, DEFAULT_DEADLINE, Policy, Served};

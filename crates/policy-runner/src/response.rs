@@ -135,12 +135,28 @@ impl Evaluation {
 
 /// Turns the guest answer into the policy server's admission response, computing the patch
 /// exactly as it does: `json_patch::diff(request.object, mutated_object)`, no patch when the
-/// diff is empty, refusal when a DELETE (null object) is mutated.
+/// diff is empty, refusal when a DELETE (null object) is mutated. The patch is also applied to
+/// `request.object` and checked against the mutated object, which the policy server does not do.
 pub(crate) fn admission_from(
     uid: &str,
     object: &Value,
     response: &ValidationResponse,
 ) -> Result<(AdmissionResponse, Option<json_patch::Patch>, Option<Value>)> {
+    let (admission, patch) = admission_of(uid, object, response)?;
+    let patched = match (&patch, &response.mutated_object) {
+        (Some(patch), Some(mutated)) => Some(checked_patch(object, patch, mutated)?),
+        _ => None,
+    };
+    Ok((admission, patch, patched))
+}
+
+/// The policy server's own work on the guest's answer, and nothing more: the admission
+/// response with the JSON patch diffed, serialised and base64-encoded.
+pub fn admission_of(
+    uid: &str,
+    object: &Value,
+    response: &ValidationResponse,
+) -> Result<(AdmissionResponse, Option<json_patch::Patch>)> {
     let mut admission = AdmissionResponse {
         uid: uid.to_owned(),
         allowed: response.accepted,
@@ -154,7 +170,7 @@ pub(crate) fn admission_from(
         warnings: response.warnings.clone(),
     };
     let Some(mutated) = &response.mutated_object else {
-        return Ok((admission, None, None));
+        return Ok((admission, None));
     };
     if object.is_null() {
         admission.allowed = false;
@@ -164,23 +180,29 @@ pub(crate) fn admission_from(
             message: Some(DELETE_MUTATION_MESSAGE.to_owned()),
             code: None,
         });
-        return Ok((admission, None, None));
+        return Ok((admission, None));
     }
     let patch = json_patch::diff(object, mutated);
     if patch.0.is_empty() {
-        return Ok((admission, None, None));
+        return Ok((admission, None));
     }
+    let text = serde_json::to_string(&patch).map_err(|e| HarnessError::Patch(e.to_string()))?;
+    admission.patch = Some(base64::engine::general_purpose::STANDARD.encode(text));
+    admission.patch_type = Some("JSONPatch".to_owned());
+    Ok((admission, Some(patch)))
+}
+
+/// `object` with `patch` applied, when that reproduces `mutated` (a harness check: a diff the
+/// API server could not apply back would be a bug in the diff, not in the policy).
+fn checked_patch(object: &Value, patch: &json_patch::Patch, mutated: &Value) -> Result<Value> {
     let mut patched = object.clone();
-    json_patch::patch(&mut patched, &patch).map_err(|e| HarnessError::Patch(e.to_string()))?;
+    json_patch::patch(&mut patched, patch).map_err(|e| HarnessError::Patch(e.to_string()))?;
     if &patched != mutated {
         return Err(HarnessError::Patch(
             "applying the computed diff does not reproduce the mutated object".to_owned(),
         ));
     }
-    let text = serde_json::to_string(&patch).map_err(|e| HarnessError::Patch(e.to_string()))?;
-    admission.patch = Some(base64::engine::general_purpose::STANDARD.encode(text));
-    admission.patch_type = Some("JSONPatch".to_owned());
-    Ok((admission, Some(patch), Some(patched)))
+    Ok(patched)
 }
 
 #[cfg(test)]

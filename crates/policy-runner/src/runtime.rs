@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -16,7 +16,10 @@ use wasmtime_provider::{
 use crate::error::{HarnessError, Result};
 use crate::host::{self, CallLog, FixtureHost};
 use crate::paths::{NOOP_HINT, POLICY_HINT, noop_policy_wasm_path};
-use crate::response::{Evaluation, SettingsOutcome, ValidationResponse, admission_from};
+use crate::response::{
+    AdmissionResponse, Evaluation, SettingsOutcome, ValidationResponse, admission_from,
+    admission_of,
+};
 
 /// How often the shared engine's epoch advances; deadlines are counted in these ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -81,6 +84,50 @@ impl std::fmt::Debug for Policy {
 struct ValidatePayload<'a> {
     request: &'a Value,
     settings: &'a Value,
+}
+
+/// What [`Policy::serve`] gives back: the admission response; how long the fresh instance and
+/// its `validate` call took (the part of the request the policy itself costs); and how long the
+/// host then took to read the answer and diff and encode the patch (what the policy server
+/// spends on the mutation the policy returns, whatever computed it).
+#[derive(Debug, Clone)]
+pub struct Served {
+    pub admission: AdmissionResponse,
+    pub guest: Duration,
+    pub answer: Duration,
+}
+
+fn validate_payload(request: &Value, settings: &Value) -> Result<Vec<u8>> {
+    if !request.is_object() {
+        return Err(HarnessError::input(
+            "admission request",
+            "not a JSON object",
+        ));
+    }
+    serde_json::to_vec(&ValidatePayload { request, settings })
+        .map_err(|e| HarnessError::input("admission request", e))
+}
+
+/// The guest's `validate` answer read as a [`ValidationResponse`].
+fn validation_response(answer: std::result::Result<Vec<u8>, String>) -> Result<ValidationResponse> {
+    let bytes = answer.map_err(|message| HarnessError::GuestCall {
+        operation: "validate".to_owned(),
+        message,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| HarnessError::BadResponse {
+        operation: "validate".to_owned(),
+        expected: "a ValidationResponse",
+        message: format!("{e}: {}", String::from_utf8_lossy(&bytes)),
+    })
+}
+
+/// The request's `uid` (empty when absent) and `object` (null when absent, as for a DELETE).
+fn uid_and_object(request: &Value) -> (&str, &Value) {
+    let uid = request
+        .get("uid")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    (uid, request.get("object").unwrap_or(&Value::Null))
 }
 
 impl Policy {
@@ -195,38 +242,18 @@ impl Policy {
     }
 
     /// Evaluates one AdmissionRequest with fresh instance: calls `validate` with
-    /// `{"request": …, "settings": …}`, answers host calls from `host`, and computes the patch
-    /// as the policy server does.
+    /// `{"request": …, "settings": …}`, answers host calls from `host`, computes the patch
+    /// as the policy server does, and checks that it applies back to the mutated object.
     pub fn evaluate(
         &self,
         request: &Value,
         settings: &Value,
         host: &FixtureHost,
     ) -> Result<Evaluation> {
-        if !request.is_object() {
-            return Err(HarnessError::input(
-                "admission request",
-                "not a JSON object",
-            ));
-        }
-        let payload = serde_json::to_vec(&ValidatePayload { request, settings })
-            .map_err(|e| HarnessError::input("admission request", e))?;
+        let payload = validate_payload(request, settings)?;
         let (answer, log) = self.call("validate", &payload, host)?;
-        let bytes = answer.map_err(|message| HarnessError::GuestCall {
-            operation: "validate".to_owned(),
-            message,
-        })?;
-        let response: ValidationResponse =
-            serde_json::from_slice(&bytes).map_err(|e| HarnessError::BadResponse {
-                operation: "validate".to_owned(),
-                expected: "a ValidationResponse",
-                message: format!("{e}: {}", String::from_utf8_lossy(&bytes)),
-            })?;
-        let uid = request
-            .get("uid")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let object = request.get("object").unwrap_or(&Value::Null);
+        let response = validation_response(answer)?;
+        let (uid, object) = uid_and_object(request);
         let (admission, patch, patched_object) = admission_from(uid, object, &response)?;
         Ok(Evaluation {
             response,
@@ -235,6 +262,25 @@ impl Policy {
             patched_object,
             host_calls: log.calls,
             logs: log.logs,
+        })
+    }
+
+    /// One request handled as the policy server handles it, and no more, for timing: the
+    /// payload written, `validate` on a fresh instance, the answer read and turned into the
+    /// admission response (the patch diffed and encoded). Unlike [`Policy::evaluate`] it does
+    /// not check the patch by applying it back, which is the harness's own check.
+    pub fn serve(&self, request: &Value, settings: &Value, host: &FixtureHost) -> Result<Served> {
+        let payload = validate_payload(request, settings)?;
+        let start = Instant::now();
+        let (answer, _) = self.call("validate", &payload, host)?;
+        let guest = start.elapsed();
+        let response = validation_response(answer)?;
+        let (uid, object) = uid_and_object(request);
+        let (admission, _) = admission_of(uid, object, &response)?;
+        Ok(Served {
+            admission,
+            guest,
+            answer: start.elapsed() - guest,
         })
     }
 

@@ -1,5 +1,10 @@
 //! `bench`: evaluation latency of the built policy next to the no-op policy, both run the way
 //! the policy server runs them (a fresh instance per evaluation), printed as a Markdown table.
+//! An evaluation is timed whole (the payload written, the instance and its `validate` call,
+//! the answer diffed into a JSON patch and encoded, as the policy server does) and in its guest
+//! part (the instance and the call alone), and the host's handling of the answer is shown on
+//! its own: any policy returning the same mutation costs the policy server that much. The
+//! harness's own check that the patch applies back runs once per row, untimed.
 //!
 //! ```text
 //! cargo run -p e2e-tests --profile bench --bin bench -- [--policy WASM] [--noop WASM]
@@ -13,7 +18,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use e2e_tests::documents::{parse_value, read_value};
@@ -90,11 +95,13 @@ fn run(args: &Args) -> Result<(), HarnessError> {
         "Up to {} timed evaluations or {} s per row after up to {} warm-up ones; fresh instance per evaluation.\n",
         args.iterations, args.seconds, args.warmup
     );
-    println!("| case | mean µs | p50 | p95 | ratio to no-op | CPU µs | minor faults |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| case | mean µs | p50 | p95 | ratio to no-op | guest mean µs | guest p50 | guest ratio to no-op | answer µs | CPU µs | minor faults |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 
-    let noop_instance = measure(args, || noop.instantiate())?;
-    let policy_instance = measure(args, || policy.instantiate())?;
+    let noop_instance = measure(args, || noop.instantiate().map(|_| None))?;
+    let policy_instance = measure(args, || policy.instantiate().map(|_| None))?;
     row(
         "instance creation only (no-op)",
         &noop_instance,
@@ -122,8 +129,18 @@ fn run(args: &Args) -> Result<(), HarnessError> {
             continue;
         }
         for case in &cases {
-            let baseline = measure(args, || noop.evaluate(&case.request, &empty, &bare_host))?;
-            let timed = measure(args, || policy.evaluate(&case.request, settings, host))?;
+            // Checked once (the patch applies back), then timed as the policy server runs it.
+            noop.evaluate(&case.request, &empty, &bare_host)?;
+            policy.evaluate(&case.request, settings, host)?;
+            let baseline = measure(args, || {
+                noop.serve(&case.request, &empty, &bare_host)
+                    .map(|served| Some((served.guest, served.answer)))
+            })?;
+            let timed = measure(args, || {
+                policy
+                    .serve(&case.request, settings, host)
+                    .map(|served| Some((served.guest, served.answer)))
+            })?;
             row(&format!("{} (no-op)", case.name), &baseline, &baseline);
             row(&format!("{}, {label}", case.name), &timed, &baseline);
             growth.push((
@@ -186,8 +203,21 @@ fn row(name: &str, measured: &Measured, baseline: &Measured) {
     let or_unknown = |v: Option<f64>, digits: usize| {
         v.map_or_else(|| "?".to_owned(), |v| format!("{v:.digits$}"))
     };
+    let guest = match (&measured.guest, &baseline.guest) {
+        (Some(guest), Some(base)) => format!(
+            "{:.0} | {:.0} | {:.2}",
+            guest.mean_us,
+            guest.p50_us,
+            guest.mean_us / base.mean_us
+        ),
+        (Some(guest), None) => format!("{:.0} | {:.0} | ", guest.mean_us, guest.p50_us),
+        (None, _) => " | | ".to_owned(),
+    };
+    let answer = measured
+        .answer_us
+        .map_or_else(String::new, |us| format!("{us:.0}"));
     println!(
-        "| {name} | {:.0} | {:.0} | {:.0} | {:.2} | {} | {} |",
+        "| {name} | {:.0} | {:.0} | {:.0} | {:.2} | {guest} | {answer} | {} | {} |",
         summary.mean_us,
         summary.p50_us,
         summary.p95_us,
@@ -197,12 +227,15 @@ fn row(name: &str, measured: &Measured, baseline: &Measured) {
     );
 }
 
-/// A row's timings; the mean CPU time of an evaluation (this thread's, so less moved by the
+/// A row's timings, whole and of the guest part (the instance and its call) where the row has
+/// one; the mean CPU time of an evaluation (this thread's, so less moved by the
 /// load of a shared machine than the wall clock); and the minor page faults per evaluation:
 /// the pages a fresh instance touches (its linear memory is a fresh mapping), which the host
 /// pays for on the first touch and again when the instance is dropped.
 struct Measured {
     summary: Summary,
+    guest: Option<Summary>,
+    answer_us: Option<f64>,
     cpu_us: Option<f64>,
     faults: Option<f64>,
 }
@@ -227,10 +260,11 @@ fn minor_faults() -> Option<u64> {
 }
 
 /// Times `run` after a warm-up: at most `--iterations` runs or `--seconds` of them, at least
-/// five.
-fn measure<T>(
+/// five. `run` answers how long its guest part and the host's handling of the answer took, when
+/// it has them.
+fn measure(
     args: &Args,
-    mut run: impl FnMut() -> Result<T, HarnessError>,
+    mut run: impl FnMut() -> Result<Option<(Duration, Duration)>, HarnessError>,
 ) -> Result<Measured, HarnessError> {
     const MIN_SAMPLES: usize = 5;
     let warmup_start = Instant::now();
@@ -241,13 +275,19 @@ fn measure<T>(
         }
     }
     let mut timings = Vec::with_capacity(args.iterations);
+    let mut guest_timings = Vec::with_capacity(args.iterations);
+    let mut answer_total = Duration::ZERO;
     let faults_before = minor_faults();
     let cpu_before = thread_cpu_us();
     let row_start = Instant::now();
     while timings.len() < args.iterations.max(1) {
         let start = Instant::now();
-        run()?;
+        let parts = run()?;
         timings.push(start.elapsed());
+        if let Some((guest, answer)) = parts {
+            guest_timings.push(guest);
+            answer_total += answer;
+        }
         if timings.len() >= MIN_SAMPLES && row_start.elapsed().as_secs_f64() > args.seconds {
             break;
         }
@@ -264,6 +304,9 @@ fn measure<T>(
     })?;
     Ok(Measured {
         summary,
+        guest: Summary::of(&guest_timings),
+        answer_us: (!guest_timings.is_empty())
+            .then(|| answer_total.as_secs_f64() * 1e6 / guest_timings.len() as f64),
         cpu_us,
         faults,
     })
