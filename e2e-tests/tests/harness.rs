@@ -559,3 +559,22 @@ fn every_pod_fixture_has_a_session_for_its_namespace() {
         );
     }
 }
+
+#[test]
+fn a_replay_guest_answers_the_same_to_payloads_larger_than_its_memory() {
+    // The payload lands past the answer; one this large makes the guest grow its memory.
+    let mut request = fixtures::request("pod-deployment-owned").expect("fixture loads");
+    request["object"]["metadata"]["annotations"]["bulk"] = Value::String("x".repeat(300_000));
+    let noop = noop();
+    let replay = noop
+        .replay_of(&request, &json!({}), &FixtureHost::new())
+        .expect("the no-op answers");
+    let expected = noop
+        .evaluate(&request, &json!({}), &FixtureHost::new())
+        .expect("the no-op evaluates");
+    let replayed = replay
+        .evaluate(&request, &json!({}), &FixtureHost::new())
+        .expect("the replay evaluates");
+    assert_eq!(replayed.response, expected.response);
+    assert!(replayed.host_calls.is_empty());
+}

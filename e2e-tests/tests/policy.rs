@@ -871,8 +871,9 @@ fn istio_configmaps_are_accepted_as_settings() {
 
 #[test]
 fn serving_a_request_answers_what_evaluating_it_answers() {
-    // The bench times `serve` (the policy server's own work, no patch check); its admission
-    // response must be the checked evaluation's, for a mutation, a rejection and a skip.
+    // The bench times `serve` (the policy server's own work, no patch check) and, as the floor,
+    // a guest replaying the policy's answer: both must give the checked evaluation's admission
+    // response, for a mutation, a rejection and a skip.
     for fixture in [
         "pod-deployment-owned",
         "pod-invalid-annotation",
@@ -882,7 +883,17 @@ fn serving_a_request_answers_what_evaluating_it_answers() {
         let served = policy()
             .serve(&request, &webhook(), &host())
             .unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        let replay = policy()
+            .replay_of(&request, &webhook(), &host())
+            .unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        let replayed = replay
+            .serve(&request, &webhook(), &FixtureHost::new())
+            .unwrap_or_else(|e| panic!("{fixture}, replayed: {e}"));
         let evaluated = evaluate_request(request, &webhook(), fixture);
         assert_eq!(served.admission, evaluated.admission, "{fixture}");
+        assert_eq!(
+            replayed.admission, evaluated.admission,
+            "{fixture}, replayed"
+        );
     }
 }

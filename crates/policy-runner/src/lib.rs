@@ -19,6 +19,7 @@ pub mod error;
 pub mod host;
 pub mod metadata;
 pub mod paths;
+pub mod replay;
 pub mod response;
 pub mod runtime;
 pub mod workload;

@@ -284,6 +284,26 @@ impl Policy {
         })
     }
 
+    /// A guest that answers what this policy answers to `request` under `settings`, without
+    /// computing it (see [`crate::replay`]); its name says whose answer it replays.
+    pub fn replay_of(
+        &self,
+        request: &Value,
+        settings: &Value,
+        host: &FixtureHost,
+    ) -> Result<Policy> {
+        let payload = validate_payload(request, settings)?;
+        let (answer, _) = self.call("validate", &payload, host)?;
+        let answer = answer.map_err(|message| HarnessError::GuestCall {
+            operation: "validate".to_owned(),
+            message,
+        })?;
+        Policy::from_bytes(
+            &format!("replay of {}", self.name),
+            &crate::replay::replay_guest(&answer),
+        )
+    }
+
     /// Runs one waPC function on a fresh instance. The outer error is a harness failure (the
     /// instance could not be created); the inner one is the guest's own failure.
     pub fn call(

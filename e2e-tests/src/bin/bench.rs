@@ -3,8 +3,10 @@
 //! An evaluation is timed whole (the payload written, the instance and its `validate` call,
 //! the answer diffed into a JSON patch and encoded, as the policy server does) and in its guest
 //! part (the instance and the call alone), and the host's handling of the answer is shown on
-//! its own: any policy returning the same mutation costs the policy server that much. The
-//! harness's own check that the patch applies back runs once per row, untimed.
+//! its own: any policy returning the same mutation costs the policy server that much. Under
+//! each policy row, "its answer replayed" times a guest that answers the same bytes without
+//! computing them: the floor of that row. The harness's own check that the patch applies back
+//! runs once per row, untimed.
 //!
 //! ```text
 //! cargo run -p e2e-tests --profile bench --bin bench -- [--policy WASM] [--noop WASM]
@@ -141,12 +143,27 @@ fn run(args: &Args) -> Result<(), HarnessError> {
                     .serve(&case.request, settings, host)
                     .map(|served| Some((served.guest, served.answer)))
             })?;
+            // The floor under this row: the same answer from a guest that computes nothing.
+            let replay = policy.replay_of(&case.request, settings, host)?;
+            let replayed = measure(args, || {
+                replay
+                    .serve(&case.request, settings, &bare_host)
+                    .map(|served| Some((served.guest, served.answer)))
+            })?;
             row(&format!("{} (no-op)", case.name), &baseline, &baseline);
             row(&format!("{}, {label}", case.name), &timed, &baseline);
+            row(
+                &format!("{}, {label}: its answer replayed", case.name),
+                &replayed,
+                &baseline,
+            );
             growth.push((
                 label.clone(),
                 case.name.clone(),
-                timed.summary.mean_us - baseline.summary.mean_us,
+                (
+                    timed.summary.mean_us - baseline.summary.mean_us,
+                    timed.summary.p50_us - baseline.summary.p50_us,
+                ),
             ));
         }
     }
@@ -155,9 +172,10 @@ fn run(args: &Args) -> Result<(), HarnessError> {
 }
 
 /// How the evaluation cost above the no-op grows with the pod: for each series (env vars,
-/// containers), the cost at each size and its ratio to the previous size. Linear growth keeps
+/// containers), the cost at each size and its ratio to the previous size, by the means and by
+/// the medians (a few disturbed runs move the mean of a big row's forty). Linear growth keeps
 /// the cost ratio near the size ratio (a doubling should cost at most 2.2×).
-fn print_growth(growth: &[(String, String, f64)]) {
+fn print_growth(growth: &[(String, String, (f64, f64))]) {
     let cost = |label: &str, case: &str| {
         growth
             .iter()
@@ -167,8 +185,10 @@ fn print_growth(growth: &[(String, String, f64)]) {
     let mut labels = growth.iter().map(|(l, _, _)| l.clone()).collect::<Vec<_>>();
     labels.dedup();
     println!();
-    println!("| settings | series | size | µs above no-op | × size | × cost | µs per unit |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| settings | series | size | µs above no-op | × size | × cost | µs per unit | p50 µs above no-op | × cost by p50 |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for label in &labels {
         for (series, sizes) in [
             ("env vars".to_owned(), ENV_SIZES),
@@ -176,23 +196,24 @@ fn print_growth(growth: &[(String, String, f64)]) {
             (encoded_series("env vars"), ENV_SIZES),
             (encoded_series("containers"), CONTAINER_SIZES),
         ] {
-            let mut previous: Option<(usize, f64)> = None;
+            let mut previous: Option<(usize, (f64, f64))> = None;
             for &size in sizes {
-                let Some(us) = cost(label, &case_name(&series, size)) else {
+                let Some((us, p50_us)) = cost(label, &case_name(&series, size)) else {
                     continue;
                 };
-                let (size_ratio, cost_ratio) = match previous {
-                    Some((p_size, p_us)) => (
+                let (size_ratio, cost_ratio, p50_ratio) = match previous {
+                    Some((p_size, (p_us, p_p50_us))) => (
                         format!("{:.2}", size as f64 / p_size as f64),
                         format!("{:.2}", us / p_us),
+                        format!("{:.2}", p50_us / p_p50_us),
                     ),
-                    None => (String::new(), String::new()),
+                    None => (String::new(), String::new(), String::new()),
                 };
                 println!(
-                    "| {label} | {series} | {size} | {us:.0} | {size_ratio} | {cost_ratio} | {:.2} |",
+                    "| {label} | {series} | {size} | {us:.0} | {size_ratio} | {cost_ratio} | {:.2} | {p50_us:.0} | {p50_ratio} |",
                     us / size as f64
                 );
-                previous = Some((size, us));
+                previous = Some((size, (us, p50_us)));
             }
         }
     }
