@@ -15,7 +15,9 @@
 # injection's own cost, where the default rows add the refused lookup. Each is driven with wrk
 # for ROUND_SECONDS, in ROUNDS interleaved rounds, with the same Pod CREATE AdmissionReview; the
 # table gives the median over rounds of p50, p99 and req/s, and the ratios to the no-op
-# (latency) and to the peer (throughput). With BASELINE_WASM set, that build's rows
+# (latency) and to the peer (throughput). `istio-no-node-lookup-replayed` is a module that
+# answers what the no-node-lookup row answers without computing it: the policy server's own
+# cost of that request and that mutation, the floor under the row. With BASELINE_WASM set, that build's rows
 # (`baseline-istio-…`) are served and measured alongside, in the same rounds.
 # REQUEST=<file> sends another AdmissionRequest (default examples/requests/pod-create.json).
 #
@@ -107,6 +109,20 @@ add_istio_policies() {
   mv "$work/p.json" "$work/policies.json"
 }
 add_istio_policies "" "$policy_wasm"
+# The floor under the no-node-lookup row: a module that answers this policy's own answer to the
+# request without computing it (policy-runner's replay-policy), served like the no-op.
+if (cd "$root" && cargo run --quiet -p policy-runner --bin replay-policy -- \
+  --request-path "$request" --settings-json '{"nativeSidecars": false}' \
+  -o "$work/replay-raw.wasm" "$policy_wasm"); then
+  annotate "$work/replay-raw.wasm" "$work/noop-metadata.yml" "$work/replay.wasm"
+  names+=(istio-no-node-lookup-replayed)
+  jq --arg wasm "file://$work/replay.wasm" \
+    '. + {"istio-no-node-lookup-replayed": {module: $wasm, allowedToMutate: true, settings: {}}}' \
+    "$work/policies.json" >"$work/p.json"
+  mv "$work/p.json" "$work/policies.json"
+else
+  echo "bench-policy-server: could not build the replaying module; skipping its row"
+fi
 # A build to compare with (e.g. main's), served by the same server in the same rounds.
 if [ -n "${BASELINE_WASM:-}" ]; then
   [ -f "$BASELINE_WASM" ] || { echo "bench-policy-server: BASELINE_WASM $BASELINE_WASM is missing" >&2; exit 1; }

@@ -577,4 +577,12 @@ fn a_replay_guest_answers_the_same_to_payloads_larger_than_its_memory() {
         .expect("the replay evaluates");
     assert_eq!(replayed.response, expected.response);
     assert!(replayed.host_calls.is_empty());
+    // The other waPC operations, which kwctl annotate and the policy server call.
+    assert_eq!(replay.protocol_version().expect("protocol_version"), "v1");
+    assert!(
+        replay
+            .validate_settings(&json!({"anything": 1}))
+            .expect("validate_settings")
+            .valid
+    );
 }

@@ -1,26 +1,36 @@
 //! A guest that does no work: it takes the request payload and answers bytes fixed when it was
 //! built. Built from a policy's own answer to a request, it costs the policy server what that
 //! policy's answer costs (reading it, diffing the mutation, encoding the patch) and nothing for
-//! computing it, so the bench can show the floor any policy returning that answer stands on.
+//! computing it, so the benches can show the floor any policy returning that answer stands on.
+//! It is a whole Kubewarden waPC policy: `protocol_version` answers `"v1"` and
+//! `validate_settings` accepts any settings, so `kwctl annotate` and the real policy-server
+//! take it too.
 
-/// Where the payload goes: past the answer, on a fresh page, after room for the operation name.
+/// Where the payload goes: past the answers, on a fresh page, after room for the operation name.
 const OPERATION_ROOM: usize = 256;
 
-/// WebAssembly text of a waPC guest whose every call reads the payload and answers `answer`.
+const PROTOCOL: &[u8] = br#""v1""#;
+const SETTINGS_VALID: &[u8] = br#"{"valid":true,"message":null}"#;
+
+/// WebAssembly text of a waPC guest whose `validate` reads the payload and answers `answer`.
 pub fn replay_guest(answer: &[u8]) -> Vec<u8> {
-    let operation_at = answer.len().next_multiple_of(65_536);
+    let protocol_at = answer.len();
+    let settings_at = protocol_at + PROTOCOL.len();
+    let operation_at = (settings_at + SETTINGS_VALID.len()).next_multiple_of(65_536);
     let payload_at = operation_at + OPERATION_ROOM;
     let pages = payload_at / 65_536 + 1;
-    let mut escaped = String::with_capacity(answer.len() * 3);
-    for byte in answer {
-        escaped.push_str(&format!("\\{byte:02x}"));
+    let mut data = String::with_capacity((settings_at + SETTINGS_VALID.len()) * 3);
+    for byte in answer.iter().chain(PROTOCOL).chain(SETTINGS_VALID) {
+        data.push_str(&format!("\\{byte:02x}"));
     }
+    // waPC operations by name length: validate (8), protocol_version (16), validate_settings
+    // (17); any other is refused.
     format!(
         r#"(module
   (import "wapc" "__guest_request" (func $guest_request (param i32 i32)))
   (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
   (memory (export "memory") {pages})
-  (data (i32.const 0) "{escaped}")
+  (data (i32.const 0) "{data}")
   (func (export "wapc_init"))
   (func (export "__guest_call") (param $op_len i32) (param $len i32) (result i32)
     (local $short i32)
@@ -35,9 +45,18 @@ pub fn replay_guest(answer: &[u8]) -> Vec<u8> {
       (then (if (i32.lt_s (memory.grow (local.get $short)) (i32.const 0))
         (then (return (i32.const 0))))))
     (call $guest_request (i32.const {operation_at}) (i32.const {payload_at}))
-    (call $guest_response (i32.const 0) (i32.const {answer_len}))
-    (i32.const 1)))"#,
+    (if (i32.eq (local.get $op_len) (i32.const 8))
+      (then (call $guest_response (i32.const 0) (i32.const {answer_len})) (return (i32.const 1))))
+    (if (i32.eq (local.get $op_len) (i32.const 16))
+      (then (call $guest_response (i32.const {protocol_at}) (i32.const {protocol_len}))
+            (return (i32.const 1))))
+    (if (i32.eq (local.get $op_len) (i32.const 17))
+      (then (call $guest_response (i32.const {settings_at}) (i32.const {settings_len}))
+            (return (i32.const 1))))
+    (i32.const 0)))"#,
         answer_len = answer.len(),
+        protocol_len = PROTOCOL.len(),
+        settings_len = SETTINGS_VALID.len(),
     )
     .into_bytes()
 }

@@ -292,16 +292,26 @@ impl Policy {
         settings: &Value,
         host: &FixtureHost,
     ) -> Result<Policy> {
+        Policy::from_bytes(
+            &format!("replay of {}", self.name),
+            &self.replay_text(request, settings, host)?,
+        )
+    }
+
+    /// The WebAssembly text of [`Policy::replay_of`]'s guest.
+    pub fn replay_text(
+        &self,
+        request: &Value,
+        settings: &Value,
+        host: &FixtureHost,
+    ) -> Result<Vec<u8>> {
         let payload = validate_payload(request, settings)?;
         let (answer, _) = self.call("validate", &payload, host)?;
         let answer = answer.map_err(|message| HarnessError::GuestCall {
             operation: "validate".to_owned(),
             message,
         })?;
-        Policy::from_bytes(
-            &format!("replay of {}", self.name),
-            &crate::replay::replay_guest(&answer),
-        )
+        Ok(crate::replay::replay_guest(&answer))
     }
 
     /// Runs one waPC function on a fresh instance. The outer error is a harness failure (the

@@ -293,3 +293,43 @@ fn the_bats_patch_helper_applies_patches_like_json_patch() {
         assert_eq!(applied, target, "{from} -> {to}");
     }
 }
+
+#[test]
+fn replay_policy_writes_a_module_that_answers_like_the_policy_and_can_be_annotated() {
+    let dir = scratch("replay");
+    let module = dir.join("replay.wasm");
+    let request_path = fixtures::request_path("pod-deployment-owned");
+    let settings = json!({"nativeSidecars": false});
+    let (ok, _, stderr) = run(
+        env!("CARGO_BIN_EXE_replay-policy"),
+        &[
+            "--request-path",
+            request_path.to_str().unwrap(),
+            "--settings-json",
+            &settings.to_string(),
+            "-o",
+            module.to_str().unwrap(),
+            policy_wasm_path().to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let request = fixtures::request("pod-deployment-owned").unwrap();
+    let expected = Policy::load(&policy_wasm_path())
+        .unwrap()
+        .evaluate(&request, &settings, &FixtureHost::new())
+        .unwrap();
+    assert!(expected.patch.is_some(), "the policy injects this pod");
+    let replayed = Policy::load(&module)
+        .unwrap()
+        .evaluate(&request, &json!({}), &FixtureHost::new())
+        .unwrap();
+    assert_eq!(replayed.admission, expected.admission);
+
+    let metadata = dir.join("metadata.yml");
+    std::fs::write(&metadata, METADATA).unwrap();
+    let usage = dir.join("usage.md");
+    std::fs::write(&usage, "replay").unwrap();
+    let (ok, _, stderr) = annotate(&metadata, &usage, &module, &dir.join("annotated.wasm"));
+    assert!(ok, "{stderr}");
+    std::fs::remove_dir_all(dir).ok();
+}
