@@ -108,12 +108,17 @@ fn validate_payload(request: &Value, settings: &Value) -> Result<Vec<u8>> {
         .map_err(|e| HarnessError::input("admission request", e))
 }
 
-/// The guest's `validate` answer read as a [`ValidationResponse`].
-fn validation_response(answer: std::result::Result<Vec<u8>, String>) -> Result<ValidationResponse> {
-    let bytes = answer.map_err(|message| HarnessError::GuestCall {
+/// The bytes of the guest's `validate` answer; its own failure as an error.
+fn validate_answer(answer: std::result::Result<Vec<u8>, String>) -> Result<Vec<u8>> {
+    answer.map_err(|message| HarnessError::GuestCall {
         operation: "validate".to_owned(),
         message,
-    })?;
+    })
+}
+
+/// The guest's `validate` answer read as a [`ValidationResponse`].
+fn validation_response(answer: std::result::Result<Vec<u8>, String>) -> Result<ValidationResponse> {
+    let bytes = validate_answer(answer)?;
     serde_json::from_slice(&bytes).map_err(|e| HarnessError::BadResponse {
         operation: "validate".to_owned(),
         expected: "a ValidationResponse",
@@ -307,11 +312,7 @@ impl Policy {
     ) -> Result<Vec<u8>> {
         let payload = validate_payload(request, settings)?;
         let (answer, _) = self.call("validate", &payload, host)?;
-        let answer = answer.map_err(|message| HarnessError::GuestCall {
-            operation: "validate".to_owned(),
-            message,
-        })?;
-        Ok(crate::replay::replay_guest(&answer))
+        Ok(crate::replay::replay_guest(&validate_answer(answer)?))
     }
 
     /// Runs one waPC function on a fresh instance. The outer error is a harness failure (the
