@@ -17,8 +17,8 @@
 # table gives the median over rounds of p50, p99 and req/s, and the ratios to the no-op
 # (latency) and to the peer (throughput). `istio-no-node-lookup-replayed` is a module that
 # answers what the no-node-lookup row answers without computing it: the policy server's own
-# cost of that request and that mutation, the floor under the row. With BASELINE_WASM set, that build's rows
-# (`baseline-istio-…`) are served and measured alongside, in the same rounds.
+# cost of that request and that mutation, the floor under the row. With BASELINE_WASM set, that
+# build's rows (`baseline-istio-…`) are served and measured alongside, in the same rounds.
 # REQUEST=<file> sends another AdmissionRequest (default examples/requests/pod-create.json).
 #
 # Binaries: $POLICY_SERVER or policy-server on PATH or ../shared/bin/policy-server; wrk on PATH;
