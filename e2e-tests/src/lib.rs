@@ -18,7 +18,7 @@ pub mod hostile;
 pub mod paths;
 pub mod stats;
 
-pub use policy_runner::{documents, error, host, metadata, response, runtime, workload};
+pub use policy_runner::{documents, error, host, metadata, replay, response, runtime, workload};
 
 pub use paths::{
     conformance_dir, fixtures_dir, noop_policy_wasm_path, policy_wasm_path, workspace_root,

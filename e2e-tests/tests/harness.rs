@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use e2e_tests::replay::data_segment;
 use e2e_tests::{FixtureHost, HarnessError, HostCallOutcome, Policy, fixtures};
 use serde_json::{Value, json};
 
@@ -19,13 +20,7 @@ fn guest(
 ) -> Vec<u8> {
     let segments = data
         .iter()
-        .map(|(offset, bytes)| {
-            let escaped = bytes
-                .iter()
-                .map(|b| format!("\\{b:02x}"))
-                .collect::<String>();
-            format!("(data (i32.const {offset}) \"{escaped}\")")
-        })
+        .map(|(offset, bytes)| data_segment(*offset as usize, bytes))
         .collect::<Vec<_>>()
         .join("\n");
     format!(

@@ -19,10 +19,12 @@ pub fn replay_guest(answer: &[u8]) -> Vec<u8> {
     let operation_at = (settings_at + SETTINGS_VALID.len()).next_multiple_of(65_536);
     let payload_at = operation_at + OPERATION_ROOM;
     let pages = payload_at / 65_536 + 1;
-    let mut data = String::with_capacity((settings_at + SETTINGS_VALID.len()) * 3);
-    for byte in answer.iter().chain(PROTOCOL).chain(SETTINGS_VALID) {
-        data.push_str(&format!("\\{byte:02x}"));
-    }
+    let data = [
+        data_segment(0, answer),
+        data_segment(protocol_at, PROTOCOL),
+        data_segment(settings_at, SETTINGS_VALID),
+    ]
+    .join("\n  ");
     // waPC operations by name length: validate (8), protocol_version (16), validate_settings
     // (17); any other is refused.
     format!(
@@ -30,7 +32,7 @@ pub fn replay_guest(answer: &[u8]) -> Vec<u8> {
   (import "wapc" "__guest_request" (func $guest_request (param i32 i32)))
   (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
   (memory (export "memory") {pages})
-  (data (i32.const 0) "{data}")
+  {data}
   (func (export "wapc_init"))
   (func (export "__guest_call") (param $op_len i32) (param $len i32) (result i32)
     (local $short i32)
@@ -59,4 +61,16 @@ pub fn replay_guest(answer: &[u8]) -> Vec<u8> {
         settings_len = SETTINGS_VALID.len(),
     )
     .into_bytes()
+}
+
+/// WebAssembly text of a data segment that puts `bytes` at `offset`, every byte escaped.
+pub fn data_segment(offset: usize, bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(bytes.len() * 3 + 32);
+    let _ = write!(text, "(data (i32.const {offset}) \"");
+    for byte in bytes {
+        let _ = write!(text, "\\{byte:02x}");
+    }
+    text.push_str("\")");
+    text
 }
