@@ -306,7 +306,7 @@ impl<'a> Reader<'a> {
 /// Where the run of a string's plain text starting at `at` ends: the first quote, backslash
 /// or control character, or the end of the text (`at` itself when it is past the end). It
 /// stops only at ASCII bytes, so both ends of the run are character boundaries.
-fn plain_end(bytes: &[u8], mut at: usize) -> usize {
+pub(crate) fn plain_end(bytes: &[u8], mut at: usize) -> usize {
     // Eight bytes at a time while none of them can end the run.
     while let Some(word) = bytes.get(at..at + 8) {
         let Ok(word) = <[u8; 8]>::try_from(word) else {
