@@ -7,24 +7,31 @@
 # One policy-server on 127.0.0.1 serves the no-op (e2e-tests/noop-policy), Kubewarden's
 # pod-privileged-policy as a peer, and this policy with default settings and with Istio's
 # templates, values and mesh config inline as the ConfigMaps' strings (from the conformance data
-# set's base/), each of the two also with `nativeSidecars: false`. The default, `auto`, reads the
-# cluster's nodes for every pod it injects (`list_resources_all` for an unscheduled pod); this
-# server has no cluster and grants no context-aware resources, so that call is refused, and
-# logged as an error, on every request, and the policy falls back to a classic sidecar with a
-# warning. The `-no-node-lookup` rows inject the same classic sidecar without the host call: the
-# injection's own cost, where the default rows add the refused lookup. Each is driven with wrk
-# for ROUND_SECONDS, in ROUNDS interleaved rounds, with the same Pod CREATE AdmissionReview; the
-# table gives the median over rounds of p50, p99 and req/s, and the ratios to the no-op
-# (latency) and to the peer (throughput). `istio-no-node-lookup-replayed` is a module that
-# answers what the no-node-lookup row answers without computing it: the policy server's own
-# cost of that request and that mutation, the floor under the row. With BASELINE_WASM set, that
-# build's rows (`baseline-istio-…`) are served and measured alongside, in the same rounds.
-# REQUEST=<file> sends another AdmissionRequest (default examples/requests/pod-create.json).
+# set's base/), each of the two also with `nativeSidecars: false`, and with the same
+# configuration read live from the cluster's ConfigMaps (`configMaps` settings).
+#
+# The cluster is e2e-tests/fake-apiserver.py on loopback (python3; PyYAML for the nodes): a
+# read-only API server holding the demo Namespace, the demo nodes (examples/cluster, every
+# kubelet 1.33 or later) and Istio's two ConfigMaps in istio-system, built from base/. The
+# policy rows are granted ConfigMaps, Namespaces and Nodes, so the default, `nativeSidecars:
+# auto`, lists the nodes for every pod it injects (policy-server answers from its watch cache
+# after the first request) and injects a native sidecar. The `-no-node-lookup` rows inject a
+# classic sidecar without that host call. Without python3 there is no cluster: the node lookup
+# is refused (and logged as an error) on every request, the policy falls back to a classic
+# sidecar with a warning, and the live rows are skipped.
+#
+# Each policy is driven with wrk for ROUND_SECONDS, in ROUNDS interleaved rounds, with the same
+# Pod CREATE AdmissionReview; the table gives the median over rounds of p50, p99 and req/s, and
+# the ratios to the no-op (latency) and to the peer (throughput). `istio-no-node-lookup-replayed`
+# is a module that answers what the no-node-lookup row answers without computing it: the policy
+# server's own cost of that request and that mutation, the floor under the row. With
+# BASELINE_WASM set, that build's rows (`baseline-istio-…`) are served and measured alongside, in
+# the same rounds. REQUEST=<file> sends another AdmissionRequest (default
+# examples/requests/pod-create.json).
 #
 # Binaries: $POLICY_SERVER or policy-server on PATH or ../shared/bin/policy-server; wrk on PATH;
 # the peer at $PEER_POLICY or ../shared/bin/pod-privileged-policy-1.0.8.wasm. Whatever is
-# missing is named and skipped (exit 0). Live-ConfigMap mode needs a Kubernetes API server and
-# is not benchmarked here.
+# missing is named and skipped (exit 0).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -51,8 +58,10 @@ for module in "$policy_wasm" "$noop_wasm"; do
 done
 
 work="$(mktemp -d)"
+api_pid=""
 cleanup() {
   stop_policy_server
+  if [ -n "$api_pid" ]; then kill "$api_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -85,28 +94,80 @@ fi
 [ -d "$conformance/base" ] ||
   echo "bench-policy-server: no conformance data set at $conformance; skipping the Istio template rows"
 
+# The cluster the policy rows read: a fake API server on loopback (see the top).
+api_port="$((port + 10))"
+cluster_objects=("$root/examples/cluster/demo.json")
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "bench-policy-server: no python3: no cluster; the node lookup is refused and the live-ConfigMap rows are skipped"
+  cluster_objects=()
+elif python3 -c 'import yaml' 2>/dev/null; then
+  cluster_objects+=("$root/examples/cluster/nodes.yaml")
+else
+  echo "bench-policy-server: no PyYAML: the cluster has no nodes (auto injects a classic sidecar)"
+fi
+if [ ${#cluster_objects[@]} -gt 0 ] && [ -d "$conformance/base" ]; then
+  jq -n --rawfile config "$conformance/base/injector-config.yaml" \
+    --rawfile values "$conformance/base/values.json" --rawfile mesh "$conformance/base/mesh.yaml" \
+    '{kind: "List", apiVersion: "v1", items: [
+       {apiVersion: "v1", kind: "ConfigMap",
+        metadata: {name: "istio-sidecar-injector", namespace: "istio-system"},
+        data: {config: $config, values: $values}},
+       {apiVersion: "v1", kind: "ConfigMap", metadata: {name: "istio", namespace: "istio-system"},
+        data: {mesh: $mesh}}]}' >"$work/istio-configmaps.json"
+  cluster_objects+=("$work/istio-configmaps.json")
+fi
+kubeconfig=""
+if [ ${#cluster_objects[@]} -gt 0 ]; then
+  python3 "$here/fake-apiserver.py" "$api_port" "${cluster_objects[@]}" 2>"${APISERVER_LOG:-$work/apiserver.log}" &
+  api_pid=$!
+  kubeconfig="$work/kubeconfig"
+  cat >"$kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters: [{name: fake, cluster: {server: "http://127.0.0.1:$api_port"}}]
+contexts: [{name: fake, context: {cluster: fake, user: fake}}]
+current-context: fake
+users: [{name: fake, user: {token: fake}}]
+EOF
+fi
+# What a policy row may read of the cluster (policy-server refuses anything not granted).
+grants='{contextAwareResources: [{apiVersion: "v1", kind: "ConfigMap"},
+  {apiVersion: "v1", kind: "Namespace"}, {apiVersion: "v1", kind: "Node"}],
+  hostCapabilities: ["kubernetes/*"]}'
+
+# Istio's configuration inline, as the ConfigMaps' strings ({} without the data set).
+if [ -d "$conformance/base" ]; then
+  jq -n --rawfile config "$conformance/base/injector-config.yaml" \
+    --rawfile values "$conformance/base/values.json" --rawfile mesh "$conformance/base/mesh.yaml" \
+    '{injectorConfig: $config, values: $values, meshConfig: $mesh}' >"$work/istio.json"
+else
+  echo '{}' >"$work/istio.json"
+fi
+
+# Adds the policy row NAME: MODULE with the settings SETTINGS (a jq expression, which may use
+# $istio, the inline configuration, and $live, the ConfigMaps' place), granted the cluster.
+add_row() {
+  local name="$1" module="$2" settings="$3"
+  names+=("$name")
+  jq --arg name "$name" --arg wasm "file://$module" --slurpfile inline "$work/istio.json" \
+    "($grants) as \$grants | \$inline[0] as \$istio
+     | {configMaps: {namespace: \"istio-system\"}} as \$live
+     | . + {(\$name): ({module: \$wasm, allowedToMutate: true, settings: ($settings)} + \$grants)}" \
+    "$work/policies.json" >"$work/p.json"
+  mv "$work/p.json" "$work/policies.json"
+}
+
 # This policy's rows, named PREFIX + istio-…, served from MODULE.
 add_istio_policies() {
   local prefix="$1" module="$2"
-  names+=("${prefix}istio-default" "${prefix}istio-no-node-lookup")
-  jq --arg p "$prefix" --arg wasm "file://$module" \
-    '. + {($p + "istio-default"): {module: $wasm, allowedToMutate: true, settings: {}},
-          ($p + "istio-no-node-lookup"): {module: $wasm, allowedToMutate: true,
-            settings: {nativeSidecars: false}}}' \
-    "$work/policies.json" >"$work/p.json"
-  mv "$work/p.json" "$work/policies.json"
+  add_row "${prefix}istio-default" "$module" '{}'
+  add_row "${prefix}istio-no-node-lookup" "$module" '{nativeSidecars: false}'
   [ -d "$conformance/base" ] || return 0
-  names+=("${prefix}istio-templates" "${prefix}istio-templates-no-node-lookup")
-  jq --arg p "$prefix" --arg wasm "file://$module" \
-    --rawfile config "$conformance/base/injector-config.yaml" \
-    --rawfile values "$conformance/base/values.json" \
-    --rawfile mesh "$conformance/base/mesh.yaml" \
-    '{injectorConfig: $config, values: $values, meshConfig: $mesh} as $istio
-     | . + {($p + "istio-templates"): {module: $wasm, allowedToMutate: true, settings: $istio},
-            ($p + "istio-templates-no-node-lookup"): {module: $wasm, allowedToMutate: true,
-              settings: ($istio + {nativeSidecars: false})}}' \
-    "$work/policies.json" >"$work/p.json"
-  mv "$work/p.json" "$work/policies.json"
+  add_row "${prefix}istio-templates" "$module" '$istio'
+  add_row "${prefix}istio-templates-no-node-lookup" "$module" '$istio + {nativeSidecars: false}'
+  [ -f "$work/istio-configmaps.json" ] || return 0
+  add_row "${prefix}istio-live-configmaps" "$module" '$live'
+  add_row "${prefix}istio-live-configmaps-no-node-lookup" "$module" '$live + {nativeSidecars: false}'
 }
 add_istio_policies "" "$policy_wasm"
 # The floor under the no-node-lookup row: a module that answers this policy's own answer to the
@@ -129,7 +190,6 @@ if [ -n "${BASELINE_WASM:-}" ]; then
   annotate "$(realpath "$BASELINE_WASM")" "$root/policy-metadata.yml" "$work/baseline.wasm"
   add_istio_policies "baseline-" "$work/baseline.wasm"
 fi
-echo "bench-policy-server: live-ConfigMap mode needs a Kubernetes API server; skipped"
 
 # A typical Pod CREATE, as an AdmissionReview.
 jq '{apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: .}' \
@@ -150,6 +210,8 @@ end
 EOF
 
 echo "bench-policy-server: starting $policy_server on 127.0.0.1:$port (compiling ${#names[@]} policies)"
+# policy-server's Kubernetes client reads KUBECONFIG: the fake cluster's, never a real one.
+if [ -n "$kubeconfig" ]; then export KUBECONFIG="$kubeconfig"; fi
 start_policy_server "$policy_server" "$port" "$work/policies.json" || exit 1
 
 # Every policy must answer the review before it is timed: allowed, and patched where it injects.
