@@ -72,14 +72,16 @@ test: fmt lint
 	$(CARGO) test
 
 # The built wasm, run the way the policy server runs it, plus Istio's conformance cases and the
-# bats files through the real kwctl (skipped, saying so, where no kwctl is found).
+# bats files through the real kwctl and the real policy-server (each skipped, saying so, where
+# it is not found).
 .PHONY: e2e-tests
 e2e-tests: annotated-policy.wasm noop-policy
 	NOOP_WASM=$(NOOP_WASM) $(CARGO) test -p policy-runner -p e2e-tests
 	$(MAKE) conformance
 	@if [ -z "$(KWCTL)" ]; then echo "kwctl not found (KWCTL, PATH, ../shared/bin): the bats files will skip"; fi
 	@if command -v bats >/dev/null 2>&1; then \
-		bats e2e-tests/e2e.bats e2e-tests/lookup.bats e2e-tests/nodes.bats e2e-tests/proxyconfigs.bats e2e-tests/examples.bats e2e-tests/packaging.bats; \
+		bats e2e-tests/e2e.bats e2e-tests/lookup.bats e2e-tests/nodes.bats e2e-tests/proxyconfigs.bats e2e-tests/examples.bats e2e-tests/packaging.bats \
+			e2e-tests/policy-server.bats; \
 	else echo "bats: SKIPPED: bats is not installed (apt-get install bats jq)"; fi
 	$(MAKE) playground-tests
 
