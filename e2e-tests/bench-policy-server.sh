@@ -31,7 +31,8 @@
 #
 # Binaries: $POLICY_SERVER or policy-server on PATH or ../shared/bin/policy-server; wrk on PATH;
 # the peer at $PEER_POLICY or ../shared/bin/pod-privileged-policy-1.0.8.wasm. Whatever is
-# missing is named and skipped (exit 0).
+# missing is named and skipped (exit 0). FAKE_APISERVER_LOG=1 APISERVER_LOG=<file> keeps the
+# fake API server's log of every request (policy-server's client comes back rarely: it caches).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -105,30 +106,17 @@ elif python3 -c 'import yaml' 2>/dev/null; then
 else
   echo "bench-policy-server: no PyYAML: the cluster has no nodes (auto injects a classic sidecar)"
 fi
-if [ ${#cluster_objects[@]} -gt 0 ] && [ -d "$conformance/base" ]; then
-  jq -n --rawfile config "$conformance/base/injector-config.yaml" \
-    --rawfile values "$conformance/base/values.json" --rawfile mesh "$conformance/base/mesh.yaml" \
-    '{kind: "List", apiVersion: "v1", items: [
-       {apiVersion: "v1", kind: "ConfigMap",
-        metadata: {name: "istio-sidecar-injector", namespace: "istio-system"},
-        data: {config: $config, values: $values}},
-       {apiVersion: "v1", kind: "ConfigMap", metadata: {name: "istio", namespace: "istio-system"},
-        data: {mesh: $mesh}}]}' >"$work/istio-configmaps.json"
-  cluster_objects+=("$work/istio-configmaps.json")
-fi
 kubeconfig=""
 if [ ${#cluster_objects[@]} -gt 0 ]; then
-  python3 "$here/fake-apiserver.py" "$api_port" "${cluster_objects[@]}" 2>"${APISERVER_LOG:-$work/apiserver.log}" &
+  istio_base=()
+  [ -d "$conformance/base" ] && istio_base=(--istio-base "$conformance/base")
+  python3 "$here/fake-apiserver.py" --kubeconfig "$work/kubeconfig" "${istio_base[@]}" \
+    "$api_port" "${cluster_objects[@]}" 2>"${APISERVER_LOG:-$work/apiserver.log}" &
   api_pid=$!
+  # The kubeconfig is written once the server listens.
+  for _ in $(seq 1 100); do [ -f "$work/kubeconfig" ] && break; sleep 0.1; done
+  [ -f "$work/kubeconfig" ] || { cat "${APISERVER_LOG:-$work/apiserver.log}" >&2; echo "bench-policy-server: the fake API server did not start" >&2; exit 1; }
   kubeconfig="$work/kubeconfig"
-  cat >"$kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters: [{name: fake, cluster: {server: "http://127.0.0.1:$api_port"}}]
-contexts: [{name: fake, context: {cluster: fake, user: fake}}]
-current-context: fake
-users: [{name: fake, user: {token: fake}}]
-EOF
 fi
 # What a policy row may read of the cluster (policy-server refuses anything not granted).
 grants='{contextAwareResources: [{apiVersion: "v1", kind: "ConfigMap"},
@@ -165,7 +153,7 @@ add_istio_policies() {
   [ -d "$conformance/base" ] || return 0
   add_row "${prefix}istio-templates" "$module" '$istio'
   add_row "${prefix}istio-templates-no-node-lookup" "$module" '$istio + {nativeSidecars: false}'
-  [ -f "$work/istio-configmaps.json" ] || return 0
+  [ -n "$kubeconfig" ] || return 0
   add_row "${prefix}istio-live-configmaps" "$module" '$live'
   add_row "${prefix}istio-live-configmaps-no-node-lookup" "$module" '$live + {nativeSidecars: false}'
 }

@@ -1,18 +1,26 @@
 #!/usr/bin/env python3
 """A read-only Kubernetes API server over plain HTTP on loopback, for policy-server's
-context-aware host calls (`kubernetes/get_resource`, `list_resources_all`, …) in benchmarks.
+context-aware host calls (`kubernetes/get_resource`, `list_resources_all`, …) in tests and
+benchmarks.
 
-    fake-apiserver.py PORT OBJECTS...
+    fake-apiserver.py [--kubeconfig FILE] [--istio-base DIR] PORT [OBJECTS...]
 
 OBJECTS are JSON files (or YAML, when PyYAML is installed), each one object, a `List`, or a
-YAML stream. The server answers what policy-server's Kubernetes client asks on its way to an
-object: core-group discovery (`/api`, `/api/v1`, `/apis`), a get by name, a list (with
+YAML stream. `--istio-base` adds Istio's two ConfigMaps in istio-system, `istio-sidecar-injector`
+(`config`, `values`) and `istio` (`mesh`), from a directory holding `injector-config.yaml`,
+`values.json` and `mesh.yaml` (the conformance data set's base/). `--kubeconfig` writes a
+kubeconfig for this server, for policy-server's `KUBECONFIG`.
+
+The server answers what policy-server's Kubernetes client asks on its way to an object:
+core-group discovery (`/api`, `/api/v1`, `/apis`), a get by name, a list (with
 `fieldSelector=metadata.name=…` and `labelSelector` equality terms), and a watch, which it holds
 open with nothing to report (the objects never change) until the client's `timeoutSeconds` or
-until it hangs up. Every list carries resourceVersion "1". Nothing else is served: any other
-path is a 404 `Status`, logged on stderr so a run shows what the client asked that was missing.
+until it hangs up. Every list carries resourceVersion "1". Any other path is a 404 `Status`,
+logged on stderr so a run shows what the client asked that was missing; FAKE_APISERVER_LOG=1
+logs every request.
 """
 
+import argparse
 import json
 import os
 import sys
@@ -170,12 +178,49 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
+def istio_config_maps(base):
+    """Istio's injector and mesh ConfigMaps as a default install holds them, from base/."""
+    def read(name):
+        with open(os.path.join(base, name), encoding="utf-8") as f:
+            return f.read()
+
+    def config_map(name, data):
+        return {"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": name, "namespace": "istio-system",
+                             "resourceVersion": RESOURCE_VERSION},
+                "data": data}
+
+    return [
+        config_map("istio-sidecar-injector",
+                   {"config": read("injector-config.yaml"), "values": read("values.json")}),
+        config_map("istio", {"mesh": read("mesh.yaml")}),
+    ]
+
+
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{{name: fake, cluster: {{server: "http://127.0.0.1:{port}"}}}}]
+contexts: [{{name: fake, context: {{cluster: fake, user: fake}}}}]
+current-context: fake
+users: [{{name: fake, user: {{token: fake}}}}]
+"""
+
+
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    Handler.objects = load(sys.argv[2:])
-    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kubeconfig", help="write a kubeconfig for this server to this file")
+    parser.add_argument("--istio-base", help="serve Istio's ConfigMaps built from this directory")
+    parser.add_argument("port", type=int)
+    parser.add_argument("objects", nargs="*")
+    args = parser.parse_args()
+    Handler.objects = load(args.objects)
+    if args.istio_base:
+        Handler.objects += istio_config_maps(args.istio_base)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
+    if args.kubeconfig:
+        with open(args.kubeconfig, "w", encoding="utf-8") as f:
+            f.write(KUBECONFIG.format(port=args.port))
     threading.current_thread().name = "fake-apiserver"
     server.serve_forever()
 

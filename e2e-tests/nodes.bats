@@ -9,6 +9,7 @@
 bats_require_minimum_version 1.5.0
 
 load kwctl
+load requests
 
 setup() {
   kwctl_setup
@@ -46,13 +47,6 @@ classic() {
 
 no_warnings() {
   [ "$(echo "$output" | jq -r '.warnings')" = "null" ]
-}
-
-# bound_to NODE: the sample request with the pod already scheduled on NODE.
-bound_to() {
-  local bound="$BATS_TEST_TMPDIR/bound-$1.json"
-  jq --arg node "$1" '.object.spec.nodeName = $node' "$FIXTURES/requests/pod-ns-injection-enabled.json" >"$bound"
-  echo "$bound"
 }
 
 @test "auto: native when every node runs kubelet 1.33 or later" {

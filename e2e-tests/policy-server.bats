@@ -13,6 +13,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load requests
+
 # A free port from the kernel, for the servers of this file.
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -20,6 +22,7 @@ free_port() {
 
 setup_file() {
   local shared="$BATS_TEST_DIRNAME/../../shared"
+  local server
   if [ -n "${POLICY_SERVER:-}" ]; then
     server="$POLICY_SERVER"
   elif type -P policy-server >/dev/null 2>&1; then
@@ -38,32 +41,19 @@ setup_file() {
   [ -f "$policy" ] || { echo "no policy at $policy: run 'make annotated-policy.wasm' first" >&2; return 1; }
 
   local dir="$BATS_FILE_TMPDIR" fixtures="$BATS_TEST_DIRNAME/fixtures"
-  local objects=("$fixtures"/namespaces/*.json "$fixtures/nodes/current.yaml")
-  local base="$shared/istio-conformance/base"
-  if [ -d "$base" ]; then
-    jq -n --rawfile config "$base/injector-config.yaml" --rawfile values "$base/values.json" \
-      --rawfile mesh "$base/mesh.yaml" \
-      '{kind: "List", apiVersion: "v1", items: [
-         {apiVersion: "v1", kind: "ConfigMap",
-          metadata: {name: "istio-sidecar-injector", namespace: "istio-system"},
-          data: {config: $config, values: $values}},
-         {apiVersion: "v1", kind: "ConfigMap", metadata: {name: "istio", namespace: "istio-system"},
-          data: {mesh: $mesh}}]}' >"$dir/istio-configmaps.json"
-    objects+=("$dir/istio-configmaps.json")
+  local istio_base=() api_port
+  if [ -d "$shared/istio-conformance/base" ]; then
+    export ISTIO_BASE="$shared/istio-conformance/base"
+    istio_base=(--istio-base "$ISTIO_BASE")
   fi
-
-  local api_port
   api_port="$(free_port)"
-  python3 "$BATS_TEST_DIRNAME/fake-apiserver.py" "$api_port" "${objects[@]}" 2>"$dir/apiserver.log" 3>&- &
+  python3 "$BATS_TEST_DIRNAME/fake-apiserver.py" --kubeconfig "$dir/kubeconfig" "${istio_base[@]}" \
+    "$api_port" "$fixtures"/namespaces/*.json "$fixtures/nodes/current.yaml" \
+    2>"$dir/apiserver.log" 3>&- &
   echo $! >"$dir/apiserver.pid"
-  cat >"$dir/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters: [{name: fake, cluster: {server: "http://127.0.0.1:$api_port"}}]
-contexts: [{name: fake, context: {cluster: fake, user: fake}}]
-current-context: fake
-users: [{name: fake, user: {token: fake}}]
-EOF
+  # The kubeconfig is written once the server listens.
+  for _ in $(seq 1 100); do [ -f "$dir/kubeconfig" ] && break; sleep 0.1; done
+  [ -f "$dir/kubeconfig" ] || { cat "$dir/apiserver.log" >&2; echo "the fake API server did not start" >&2; return 1; }
 
   # The policies: name → settings, each granted what it reads but `ungranted`.
   jq -n --arg wasm "file://$(realpath "$policy")" '
@@ -172,13 +162,13 @@ containers() {
 }
 
 @test "live ConfigMaps: injected with the templates and values read from istio-system" {
-  [ -f "$BATS_FILE_TMPDIR/istio-configmaps.json" ] ||
+  [ -n "${ISTIO_BASE:-}" ] ||
     skip "no conformance data set beside the workspace (../shared/istio-conformance): no Istio ConfigMaps to serve"
   review live "$FIXTURES/requests/pod-ns-injection-enabled.json"
   allowed
   [ "$(init_containers)" = "istio-init,istio-proxy" ]
   # The proxy image is the served values' hub and tag, not the built-in defaults'.
-  local values="$BATS_TEST_DIRNAME/../../shared/istio-conformance/base/values.json"
+  local values="$ISTIO_BASE/values.json"
   [ "$(echo "$pod" | jq -r '.spec.initContainers[1].image')" = \
     "$(jq -r '.global | "\(.hub)/\(.proxy.image):\(.tag)"' "$values")" ]
   [ "$(echo "$response" | jq -r '.auditAnnotations.injection')" = "injected" ]
@@ -189,13 +179,6 @@ containers() {
   [ "$(echo "$response" | jq -r '.allowed')" = "false" ]
   [ "$(echo "$response" | jq -r '.status.message')" = "ConfigMap istio-config/istio-sidecar-injector not found" ]
   [ "$(echo "$response" | jq -r '.status.code')" = "500" ]
-}
-
-# bound_to NODE: the sample request with the pod already scheduled on NODE.
-bound_to() {
-  local bound="$BATS_TEST_TMPDIR/bound-$1.json"
-  jq --arg node "$1" '.object.spec.nodeName = $node' "$FIXTURES/requests/pod-ns-injection-enabled.json" >"$bound"
-  echo "$bound"
 }
 
 @test "auto: a pod bound to a node is decided by that node, read by name" {
