@@ -27,7 +27,8 @@
 # server's own cost of that request and that mutation, the floor under the row. With
 # BASELINE_WASM set, that build's rows (`baseline-istio-…`) are served and measured alongside, in
 # the same rounds. REQUEST=<file> sends another AdmissionRequest (default
-# examples/requests/pod-create.json).
+# examples/requests/pod-create.json); CLUSTER_NODES=<file> gives the cluster other nodes (a JSON
+# NodeList, or YAML) than the demo's two.
 #
 # Binaries: $POLICY_SERVER or policy-server on PATH or ../shared/bin/policy-server; wrk on PATH;
 # the peer at $PEER_POLICY or ../shared/bin/pod-privileged-policy-1.0.8.wasm. Whatever is
@@ -101,6 +102,8 @@ cluster_objects=("$root/examples/cluster/demo.json")
 if ! command -v python3 >/dev/null 2>&1; then
   echo "bench-policy-server: no python3: no cluster; the node lookup is refused and the live-ConfigMap rows are skipped"
   cluster_objects=()
+elif [ -n "${CLUSTER_NODES:-}" ]; then
+  cluster_objects+=("$(realpath "$CLUSTER_NODES")")
 elif python3 -c 'import yaml' 2>/dev/null; then
   cluster_objects+=("$root/examples/cluster/nodes.yaml")
 else

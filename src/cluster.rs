@@ -46,13 +46,16 @@ pub trait Cluster {
         field_masks: &[&str],
     ) -> Result<Vec<Value>, String>;
 
-    /// Lists every object of a cluster-scoped kind, each trimmed to `field_masks`.
-    fn list_all(
+    /// Hands every object of a cluster-scoped kind, each trimmed to `field_masks`, to `each`,
+    /// in the list's order, until `each` answers false. The policy never holds the whole list:
+    /// every node of a big cluster is read for every pod `nativeSidecars: auto` injects.
+    fn each_of_all(
         &self,
         api_version: &str,
         kind: &str,
         field_masks: &[&str],
-    ) -> Result<Vec<Value>, String>;
+        each: &mut dyn FnMut(Value) -> bool,
+    ) -> Result<(), String>;
 }
 
 /// The policy server, reached through waPC host calls.
@@ -101,12 +104,13 @@ impl Cluster for HostCluster {
         }
     }
 
-    fn list_all(
+    fn each_of_all(
         &self,
         api_version: &str,
         kind: &str,
         field_masks: &[&str],
-    ) -> Result<Vec<Value>, String> {
+        each: &mut dyn FnMut(Value) -> bool,
+    ) -> Result<(), String> {
         use kubewarden_policy_sdk::host_capabilities::kubernetes::ListAllResourcesRequest;
         let request = ListAllResourcesRequest {
             api_version: api_version.to_string(),
@@ -115,8 +119,47 @@ impl Cluster for HostCluster {
             field_selector: None,
             field_masks: Some(masks(field_masks)),
         };
-        host_list("list_resources_all", &request, kind)
+        let answer = list_call("list_resources_all", &request, kind)?;
+        let mut delivered = 0;
+        let streamed = std::str::from_utf8(&answer).ok().and_then(|text| {
+            each_item(text, &mut |item| {
+                delivered += 1;
+                each(item)
+            })
+        });
+        if streamed.is_some() {
+            return Ok(());
+        }
+        // What the item reader leaves (or a malformed answer) is read whole by serde_json,
+        // which words the error; the items `each` already had are not handed over again.
+        for item in list_items(&answer, kind)?.into_iter().skip(delivered) {
+            if !each(item) {
+                break;
+            }
+        }
+        Ok(())
     }
+}
+
+/// Hands the items of a list answer to `each` one at a time, read by [`crate::json_text`],
+/// stopping where `each` answers false. `None` when the reader cannot read the answer.
+fn each_item(text: &str, each: &mut dyn FnMut(Value) -> bool) -> Option<()> {
+    let mut reader = crate::json_text::Reader::new(text);
+    let mut stopped = false;
+    let read = reader.members(b'{', |r| match r.key()?.as_str() {
+        "items" => r.members(b'[', |r| {
+            let item = r.value()?;
+            stopped = !each(item);
+            // Nothing after the item that decided is read.
+            (!stopped).then_some(())
+        }),
+        _ => r.skip().map(drop),
+    });
+    if stopped {
+        return Some(());
+    }
+    read?;
+    reader.end()
 }
 
 /// A list host call. The SDK's typed lists would decode whole k8s-openapi objects; the raw
@@ -126,17 +169,25 @@ fn host_list(
     request: &impl serde::Serialize,
     kind: &str,
 ) -> Result<Vec<Value>, String> {
+    let answer = list_call(operation, request, kind)?;
+    list_items(&answer, kind)
+}
+
+/// The answer of a list host call, as it comes.
+fn list_call(
+    operation: &str,
+    request: &impl serde::Serialize,
+    kind: &str,
+) -> Result<Vec<u8>, String> {
     let payload = serde_json::to_vec(request).map_err(|e| e.to_string())?;
-    let answer = kubewarden_policy_sdk::wapc_guest::host_call(
-        "kubewarden",
-        "kubernetes",
-        operation,
-        &payload,
-    )
-    .map_err(|e| format!("cannot list {kind}s: {}", host_error(&e)))?;
+    kubewarden_policy_sdk::wapc_guest::host_call("kubewarden", "kubernetes", operation, &payload)
+        .map_err(|e| format!("cannot list {kind}s: {}", host_error(&e)))
+}
+
+/// The items of a list answer, moved out of it: a cluster's node list can be long.
+fn list_items(answer: &[u8], kind: &str) -> Result<Vec<Value>, String> {
     let list =
-        answer_value(&answer).map_err(|e| format!("cannot list {kind}s: invalid answer: {e}"))?;
-    // The items are moved out of the answer: a cluster's node list can be long.
+        answer_value(answer).map_err(|e| format!("cannot list {kind}s: invalid answer: {e}"))?;
     let items = match list {
         Value::Object(mut list) => list.swap_remove("items"),
         _ => None,
@@ -234,7 +285,73 @@ fn answer_value(answer: &[u8]) -> Result<Value, serde_json::Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{host_error, reports_not_found};
+    use super::{each_item, host_error, list_items, reports_not_found};
+    use crate::test_json::any_json;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn streamed(text: &str, stop_after: usize) -> (Option<()>, Vec<Value>) {
+        let mut items = Vec::new();
+        let read = each_item(text, &mut |item| {
+            items.push(item);
+            items.len() < stop_after
+        });
+        (read, items)
+    }
+
+    #[test]
+    fn a_list_answer_is_handed_over_item_by_item() {
+        let answer = r#"{"apiVersion":"v1","items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}}],"kind":"NodeList","metadata":{"resourceVersion":"7"}}"#;
+        let (read, items) = streamed(answer, usize::MAX);
+        assert_eq!(read, Some(()));
+        assert_eq!(
+            items,
+            [
+                json!({"metadata": {"name": "a"}}),
+                json!({"metadata": {"name": "b"}})
+            ]
+        );
+        assert_eq!(
+            streamed(r#"{"kind":"NodeList"}"#, usize::MAX),
+            (Some(()), vec![])
+        );
+        assert_eq!(streamed(r#"{"items":[]}"#, usize::MAX), (Some(()), vec![]));
+    }
+
+    #[test]
+    fn nothing_after_the_deciding_item_is_read() {
+        // The rest is not even JSON: the item that decided ends the reading.
+        let (read, items) = streamed(r#"{"items":[{"n":1},{"n":2},{"n":3 BROKEN"#, 2);
+        assert_eq!(read, Some(()));
+        assert_eq!(items, [json!({"n": 1}), json!({"n": 2})]);
+    }
+
+    #[test]
+    fn an_answer_the_reader_cannot_read_is_left_to_serde_json() {
+        for broken in [
+            r#"{"items":[{"n":1},]}"#,
+            r#"{"items":{}}"#,
+            "[]",
+            r#"{"items":[1]} x"#,
+        ] {
+            assert_eq!(streamed(broken, usize::MAX).0, None, "{broken}");
+        }
+        assert!(list_items(br#"{"items":[{"n":1},]}"#, "Node").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn items_are_those_the_whole_answer_holds(
+            items in proptest::collection::vec(any_json(), 0..6),
+            extra in any_json(),
+        ) {
+            let answer = serde_json::to_string(&json!({"extra": extra, "items": items})).unwrap();
+            let (read, streamed_items) = streamed(&answer, usize::MAX);
+            if read.is_some() {
+                prop_assert_eq!(streamed_items, list_items(answer.as_bytes(), "Node").unwrap());
+            }
+        }
+    }
 
     /// The texts policy-server 1.35 answers `get_resource` with, through its Kubernetes client,
     /// when the object is missing (seen with e2e-tests/policy-server.bats).
@@ -370,13 +487,19 @@ pub mod fixtures {
             self.list(api_version, kind, Some(namespace))
         }
 
-        fn list_all(
+        fn each_of_all(
             &self,
             api_version: &str,
             kind: &str,
             _field_masks: &[&str],
-        ) -> Result<Vec<Value>, String> {
-            self.list(api_version, kind, None)
+            each: &mut dyn FnMut(Value) -> bool,
+        ) -> Result<(), String> {
+            for item in self.list(api_version, kind, None)? {
+                if !each(item) {
+                    break;
+                }
+            }
+            Ok(())
         }
     }
 }

@@ -36,10 +36,15 @@ pub fn detect(cluster: &dyn Cluster, node_name: &str) -> Detection {
             Err(err) => return Detection::unknown(err),
         }
     }
-    match cluster.list_all("v1", "Node", NODE_FIELDS) {
-        Ok(nodes) => {
-            Detection::decided(!nodes.is_empty() && nodes.iter().all(supports_native_sidecars))
-        }
+    // Every node must be new enough, and there must be one; the first old node decides.
+    let (mut seen, mut all_native) = (false, true);
+    let read = cluster.each_of_all("v1", "Node", NODE_FIELDS, &mut |node| {
+        seen = true;
+        all_native = supports_native_sidecars(&node);
+        all_native
+    });
+    match read {
+        Ok(()) => Detection::decided(seen && all_native),
         Err(err) => Detection::unknown(err),
     }
 }
