@@ -46,16 +46,32 @@ pub trait Cluster {
         field_masks: &[&str],
     ) -> Result<Vec<Value>, String>;
 
+    /// Lists every object of a cluster-scoped kind, each trimmed to `field_masks`.
+    fn list_all(
+        &self,
+        api_version: &str,
+        kind: &str,
+        field_masks: &[&str],
+    ) -> Result<Vec<Value>, String>;
+
     /// Hands every object of a cluster-scoped kind, each trimmed to `field_masks`, to `each`,
-    /// in the list's order, until `each` answers false. The policy never holds the whole list:
-    /// every node of a big cluster is read for every pod `nativeSidecars: auto` injects.
+    /// in the list's order, until `each` answers false. The host's list is read an item at a
+    /// time and never held whole: every node of a big cluster is read for every pod
+    /// `nativeSidecars: auto` injects.
     fn each_of_all(
         &self,
         api_version: &str,
         kind: &str,
         field_masks: &[&str],
         each: &mut dyn FnMut(Value) -> bool,
-    ) -> Result<(), String>;
+    ) -> Result<(), String> {
+        for item in self.list_all(api_version, kind, field_masks)? {
+            if !each(item) {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The policy server, reached through waPC host calls.
@@ -104,6 +120,16 @@ impl Cluster for HostCluster {
         }
     }
 
+    fn list_all(
+        &self,
+        api_version: &str,
+        kind: &str,
+        field_masks: &[&str],
+    ) -> Result<Vec<Value>, String> {
+        let request = list_all_request(api_version, kind, field_masks);
+        host_list("list_resources_all", &request, kind)
+    }
+
     fn each_of_all(
         &self,
         api_version: &str,
@@ -111,14 +137,7 @@ impl Cluster for HostCluster {
         field_masks: &[&str],
         each: &mut dyn FnMut(Value) -> bool,
     ) -> Result<(), String> {
-        use kubewarden_policy_sdk::host_capabilities::kubernetes::ListAllResourcesRequest;
-        let request = ListAllResourcesRequest {
-            api_version: api_version.to_string(),
-            kind: kind.to_string(),
-            label_selector: None,
-            field_selector: None,
-            field_masks: Some(masks(field_masks)),
-        };
+        let request = list_all_request(api_version, kind, field_masks);
         let answer = list_call("list_resources_all", &request, kind)?;
         let mut delivered = 0;
         let streamed = std::str::from_utf8(&answer).ok().and_then(|text| {
@@ -138,6 +157,20 @@ impl Cluster for HostCluster {
             }
         }
         Ok(())
+    }
+}
+
+fn list_all_request(
+    api_version: &str,
+    kind: &str,
+    field_masks: &[&str],
+) -> kubewarden_policy_sdk::host_capabilities::kubernetes::ListAllResourcesRequest {
+    kubewarden_policy_sdk::host_capabilities::kubernetes::ListAllResourcesRequest {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        label_selector: None,
+        field_selector: None,
+        field_masks: Some(masks(field_masks)),
     }
 }
 
@@ -487,19 +520,13 @@ pub mod fixtures {
             self.list(api_version, kind, Some(namespace))
         }
 
-        fn each_of_all(
+        fn list_all(
             &self,
             api_version: &str,
             kind: &str,
             _field_masks: &[&str],
-            each: &mut dyn FnMut(Value) -> bool,
-        ) -> Result<(), String> {
-            for item in self.list(api_version, kind, None)? {
-                if !each(item) {
-                    break;
-                }
-            }
-            Ok(())
+        ) -> Result<Vec<Value>, String> {
+            self.list(api_version, kind, None)
         }
     }
 }
