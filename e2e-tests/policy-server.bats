@@ -107,7 +107,7 @@ review() {
   local request="$2"
   local body="$BATS_TEST_TMPDIR/review.json"
   jq '{apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: .}' "$request" >"$body"
-  run curl -s -X POST -H 'Content-Type: application/json' --data @"$body" \
+  run curl -s -m 30 -X POST -H 'Content-Type: application/json' --data @"$body" \
     "http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")/validate/$1"
   echo "output = ${output}"
   [ "$status" -eq 0 ]
