@@ -65,12 +65,17 @@ pub trait Cluster {
         field_masks: &[&str],
         each: &mut dyn FnMut(Value) -> bool,
     ) -> Result<(), String> {
-        for item in self.list_all(api_version, kind, field_masks)? {
-            if !each(item) {
-                break;
-            }
-        }
+        hand_over(self.list_all(api_version, kind, field_masks)?, each);
         Ok(())
+    }
+}
+
+/// Hands `items` to `each` in order until it answers false.
+fn hand_over(items: impl IntoIterator<Item = Value>, each: &mut dyn FnMut(Value) -> bool) {
+    for item in items {
+        if !each(item) {
+            break;
+        }
     }
 }
 
@@ -151,11 +156,7 @@ impl Cluster for HostCluster {
         }
         // What the item reader leaves (or a malformed answer) is read whole by serde_json,
         // which words the error; the items `each` already had are not handed over again.
-        for item in list_items(&answer, kind)?.into_iter().skip(delivered) {
-            if !each(item) {
-                break;
-            }
-        }
+        hand_over(list_items(&answer, kind)?.into_iter().skip(delivered), each);
         Ok(())
     }
 }
