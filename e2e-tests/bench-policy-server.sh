@@ -8,7 +8,9 @@
 # pod-privileged-policy as a peer, and this policy with default settings and with Istio's
 # templates, values and mesh config inline as the ConfigMaps' strings (from the conformance data
 # set's base/), each of the two also with `nativeSidecars: false`, and with the same
-# configuration read live from the cluster's ConfigMaps (`configMaps` settings).
+# configuration read live from the cluster's ConfigMaps (`configMaps` settings). The
+# `istio-native-no-lookup` row (`nativeSidecars: true`) injects what the default row injects on
+# this cluster without asking for the nodes: the two differ by the node lookup alone.
 #
 # The cluster is e2e-tests/fake-apiserver.py on loopback (python3; PyYAML for the nodes): a
 # read-only API server holding the demo Namespace, the demo nodes (examples/cluster, every
@@ -22,7 +24,10 @@
 #
 # Each policy is driven with wrk for ROUND_SECONDS, in ROUNDS interleaved rounds, with the same
 # Pod CREATE AdmissionReview; the table gives the median over rounds of p50, p99 and req/s, and
-# the ratios to the no-op (latency) and to the peer (throughput). `istio-no-node-lookup-replayed`
+# the ratios to the no-op (latency) and to the peer (throughput), then policy-server's own CPU
+# time and page faults per request served (from /proc, over all the row's rounds): under wrk's
+# two connections the latency is partly waiting, as a host call hops between policy-server's
+# threads, and the CPU time is the work. `istio-no-node-lookup-replayed`
 # is a module that answers what the no-node-lookup row answers without computing it: the policy
 # server's own cost of that request and that mutation, the floor under the row. With
 # BASELINE_WASM set, that build's rows (`baseline-istio-…`) are served and measured alongside, in
@@ -153,6 +158,7 @@ add_istio_policies() {
   local prefix="$1" module="$2"
   add_row "${prefix}istio-default" "$module" '{}'
   add_row "${prefix}istio-no-node-lookup" "$module" '{nativeSidecars: false}'
+  add_row "${prefix}istio-native-no-lookup" "$module" '{nativeSidecars: true}'
   [ -d "$conformance/base" ] || return 0
   add_row "${prefix}istio-templates" "$module" '$istio'
   add_row "${prefix}istio-templates-no-node-lookup" "$module" '$istio + {nativeSidecars: false}'
@@ -218,12 +224,19 @@ for name in "${names[@]}"; do
   case "$name" in istio-* | baseline-istio-*) [ "$patched" = patched ] || { echo "bench-policy-server: $name did not inject" >&2; exit 1; } ;; esac
 done
 
+# policy-server's CPU time (user + system, clock ticks) and minor page faults so far, all its
+# threads, those gone included.
+server_usage() { awk '{print $14 + $15, $10}' "/proc/$server_pid/stat" 2>/dev/null || echo "0 0"; }
+
 echo "wrk: $connections connections, 1 thread, ${round_seconds}s per policy, $rounds interleaved rounds"
 for round in $(seq 1 "$rounds"); do
   for name in "${names[@]}"; do
+    read -r ticks faults < <(server_usage)
     wrk -t1 -c"$connections" -d"${round_seconds}s" -s "$work/post.lua" \
       "http://127.0.0.1:$port/validate/$name" | awk -v n="$name" '/^RESULT/ {print n, $2, $3, $4, $5, $6}' \
       >>"$work/results"
+    read -r ticks_after faults_after < <(server_usage)
+    echo "$name $((ticks_after - ticks)) $((faults_after - faults))" >>"$work/usage"
   done
 done
 
@@ -246,3 +259,25 @@ for name in "${names[@]}"; do
         p50 / base, (peer == "" ? "" : sprintf("%.2f", r / peer))
     }'
 done
+
+# Per request served, over all rounds: policy-server's CPU time and minor page faults.
+if [ -r "/proc/$server_pid/stat" ]; then
+  tick_us="$(awk -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" 'BEGIN {print 1e6 / hz}')"
+  per_request() {
+    awk -v n="$1" -v col="$2" '$1 == n {s += $col} END {print s + 0}' "$work/usage"
+  }
+  served() { awk -v n="$1" '$1 == n {s += $2} END {print s + 0}' "$work/results"; }
+  noop_cpu="$(awk -v t="$(per_request noop 2)" -v r="$(served noop)" -v us="$tick_us" \
+    'BEGIN {if (r > 0) print t * us / r}')"
+  echo
+  echo "| policy | policy-server CPU µs per request | × no-op | page faults per request |"
+  echo "|---|---:|---:|---:|"
+  for name in "${names[@]}"; do
+    awk -v n="$name" -v t="$(per_request "$name" 2)" -v f="$(per_request "$name" 3)" \
+      -v r="$(served "$name")" -v us="$tick_us" -v base="$noop_cpu" 'BEGIN {
+        if (r <= 0) { printf "| %s | | | |\n", n; exit }
+        cpu = t * us / r
+        printf "| %s | %.0f | %s | %.1f |\n", n, cpu, (base > 0 ? sprintf("%.2f", cpu / base) : ""), f / r
+      }'
+  done
+fi
