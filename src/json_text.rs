@@ -174,6 +174,19 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The value here and its text (from its first byte to its last). Its strings with escapes
+    /// are decoded as [`object`] decodes them, into a buffer as long as the rest of the text:
+    /// for settings, whose few escaped strings are Istio's configuration, read in one pass
+    /// instead of passed over and read again.
+    pub fn value_with_text(&mut self) -> Option<(Value, &'a str)> {
+        self.skip_whitespace();
+        let start = self.pos;
+        let strings_to_rest = std::mem::replace(&mut self.strings_to_rest, true);
+        let value = self.value();
+        self.strings_to_rest = strings_to_rest;
+        Some((value?, &self.text[start..self.pos]))
+    }
+
     /// Checks the value here as [`Reader::value`] would read it, builds nothing, and returns
     /// its text (from its first byte to its last, as serde_json's `RawValue` has it).
     pub fn skip(&mut self) -> Option<&'a str> {

@@ -20,29 +20,33 @@ use crate::settings::Settings;
 
 /// The request and its settings, or why the payload cannot be read.
 pub fn decode(payload: &[u8]) -> Result<(KubernetesAdmissionRequest, Settings), String> {
-    let (request, settings) = match read_directly(payload) {
-        Some(read) => read,
+    match read_directly(payload) {
+        Some((request, Some((tree, text)))) => Ok((request, Settings::from_read(tree, text)?)),
+        Some((request, None)) => Ok((request, Settings::default())),
         // Whatever the direct reader leaves, and every malformed payload, is read by
         // serde_json alone: its answer and its error texts are the policy's.
         None => {
             let Payload { request, settings } = serde_json::from_slice(payload)
                 .map_err(|e| format!("cannot decode the admission request: {e}"))?;
-            (request.with_object(|o| o.0), settings.map(RawValue::get))
+            let settings = Settings::from_text(settings.map(RawValue::get).unwrap_or_default())?;
+            Ok((request.with_object(|o| o.0), settings))
         }
-    };
-    let settings = Settings::from_text(settings.unwrap_or_default())?;
-    Ok((request, settings))
+    }
 }
 
+/// The settings as the payload holds them: read, and their text.
+type ReadSettings<'a> = (Value, &'a str);
+
 /// The payload read by [`crate::json_text`] alone, or `None` when any of it needs serde_json.
-fn read_directly(payload: &[u8]) -> Option<(KubernetesAdmissionRequest, Option<&str>)> {
+/// The settings are read on the way (not `null`), their text kept for the error path.
+fn read_directly(payload: &[u8]) -> Option<(KubernetesAdmissionRequest, Option<ReadSettings<'_>>)> {
     let mut reader = Reader::new(std::str::from_utf8(payload).ok()?);
     let (mut request, mut settings) = (None, None);
     reader.members(b'{', |r| {
         match r.key()?.as_str() {
             // A repeated field is an error to serde, whose text the fallback gives.
             "request" if request.is_none() => request = Some(read_request(r)?),
-            "settings" if settings.is_none() => settings = Some(r.skip()?),
+            "settings" if settings.is_none() => settings = Some(r.value_with_text()?),
             "request" | "settings" => return None,
             _ => _ = r.skip()?,
         }
@@ -52,7 +56,7 @@ fn read_directly(payload: &[u8]) -> Option<(KubernetesAdmissionRequest, Option<&
     let request = request.unwrap_or_default();
     Some((
         request.with_object(|o| o),
-        settings.filter(|&raw| raw != "null"),
+        settings.filter(|(tree, _)| !tree.is_null()),
     ))
 }
 
@@ -226,7 +230,7 @@ mod tests {
     use serde_json::json;
 
     /// What a decision reads of a decoded payload, comparable.
-    fn fields(request: KubernetesAdmissionRequest, settings: Option<&str>) -> [Value; 7] {
+    fn fields(request: KubernetesAdmissionRequest, settings: Option<ReadSettings>) -> [Value; 7] {
         [
             json!(request.kind.group),
             json!(request.kind.version),
@@ -293,7 +297,10 @@ mod tests {
         fn reads_a_payload_as_serde_json_does(text in payload_text()) {
             let stock = serde_json::from_slice::<Payload>(text.as_bytes())
                 .map(|Payload { request, settings }| {
-                    fields(request.with_object(|o| o.0), settings.map(RawValue::get))
+                    let settings = settings.map(|raw| {
+                        (serde_json::from_str::<Value>(raw.get()).unwrap(), raw.get())
+                    });
+                    fields(request.with_object(|o| o.0), settings)
                 });
             if let Some((request, settings)) = read_directly(text.as_bytes()) {
                 prop_assert_eq!(Ok(fields(request, settings)), stock.map_err(drop), "{}", text);

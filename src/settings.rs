@@ -214,6 +214,17 @@ impl Settings {
         Settings::from_plain_read(text.as_bytes())
     }
 
+    /// [`Settings::from_text`] for settings the payload's reader has read already: `tree`,
+    /// read from `text` (not `null`). The text is read again only for an error's wording.
+    pub fn from_read(tree: Value, text: &str) -> Result<Settings, String> {
+        if tree.is_object()
+            && let Ok(settings) = Settings::deserialize(tree)
+        {
+            return Ok(settings);
+        }
+        Settings::from_plain_read(text.as_bytes())
+    }
+
     /// The settings as serde_json reads them, with its errors.
     fn from_plain_read(text: &[u8]) -> Result<Settings, String> {
         let parse = || {
