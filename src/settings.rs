@@ -206,12 +206,10 @@ impl Settings {
         }
         // Istio's config strings are unescaped in one piece; the rare text that reader leaves
         // (or that does not read as settings) goes the plain way, which gives every error.
-        if let Some(settings) =
-            json_text::object(text).and_then(|tree| Settings::deserialize(tree).ok())
-        {
-            return Ok(settings);
+        match json_text::object(text) {
+            Some(tree) => Settings::from_read(tree, text),
+            None => Settings::from_plain_read(text.as_bytes()),
         }
-        Settings::from_plain_read(text.as_bytes())
     }
 
     /// [`Settings::from_text`] for settings the payload's reader has read already: `tree`,
