@@ -263,17 +263,17 @@ done
 # Per request served, over all rounds: policy-server's CPU time and minor page faults.
 if [ -r "/proc/$server_pid/stat" ]; then
   tick_us="$(awk -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" 'BEGIN {print 1e6 / hz}')"
-  per_request() {
+  usage_total() {
     awk -v n="$1" -v col="$2" '$1 == n {s += $col} END {print s + 0}' "$work/usage"
   }
   served() { awk -v n="$1" '$1 == n {s += $2} END {print s + 0}' "$work/results"; }
-  noop_cpu="$(awk -v t="$(per_request noop 2)" -v r="$(served noop)" -v us="$tick_us" \
+  noop_cpu="$(awk -v t="$(usage_total noop 2)" -v r="$(served noop)" -v us="$tick_us" \
     'BEGIN {if (r > 0) print t * us / r}')"
   echo
   echo "| policy | policy-server CPU µs per request | × no-op | page faults per request |"
   echo "|---|---:|---:|---:|"
   for name in "${names[@]}"; do
-    awk -v n="$name" -v t="$(per_request "$name" 2)" -v f="$(per_request "$name" 3)" \
+    awk -v n="$name" -v t="$(usage_total "$name" 2)" -v f="$(usage_total "$name" 3)" \
       -v r="$(served "$name")" -v us="$tick_us" -v base="$noop_cpu" 'BEGIN {
         if (r <= 0) { printf "| %s | | | |\n", n; exit }
         cpu = t * us / r
