@@ -373,7 +373,8 @@ fn settings_sets(args: &Args) -> Result<Vec<SettingsSet>, HarnessError> {
 
 /// Istio's own chart templates with the chart's default values and mesh config, three ways:
 /// inline as the in-cluster ConfigMaps hold them (strings), inline as YAML objects, and read
-/// live from those ConfigMaps through the host (`configMaps`).
+/// live from those ConfigMaps through the host (`configMaps`); and the strings once more with
+/// the injection policy disabled, the floor under the first row.
 fn istio_template_sets() -> Result<Option<Vec<SettingsSet>>, HarnessError> {
     let Some(dir) = conformance_dir() else {
         return Ok(None);
@@ -394,6 +395,11 @@ fn istio_template_sets() -> Result<Option<Vec<SettingsSet>>, HarnessError> {
         })
     };
     let inline = json!({"injectorConfig": config, "values": values, "meshConfig": mesh});
+    // The same settings with Istio's opt-in policy: a pod without the inject annotation is
+    // let through untouched, so its row is what reading the settings costs a fresh instance,
+    // before any template is parsed or run.
+    let opt_in = policy_disabled(&config)
+        .map(|config| json!({"injectorConfig": config, "values": values, "meshConfig": mesh}));
     let objects = json!({
         "injectorConfig": object("injector-config.yaml", &config)?,
         "values": object("values.json", &values)?,
@@ -413,7 +419,7 @@ fn istio_template_sets() -> Result<Option<Vec<SettingsSet>>, HarnessError> {
             json!({"config": config, "values": values}),
         ))?
         .with(config_map("istio", json!({"mesh": mesh})))?;
-    Ok(Some(vec![
+    let mut sets = vec![
         SettingsSet::new("Istio templates", inline),
         SettingsSet::new("Istio templates as objects", objects),
         SettingsSet {
@@ -421,7 +427,37 @@ fn istio_template_sets() -> Result<Option<Vec<SettingsSet>>, HarnessError> {
             settings: json!({"configMaps": {}}),
             host: live_host,
         },
-    ]))
+    ];
+    match opt_in {
+        Some(settings) => sets.push(SettingsSet::new(
+            "Istio templates, policy disabled (settings read, pod not injected)",
+            settings,
+        )),
+        None => eprintln!(
+            "bench: injector-config.yaml has no top-level `policy: enabled` line; skipping the \
+             settings-read row"
+        ),
+    }
+    Ok(Some(sets))
+}
+
+/// `config` (the injector ConfigMap's `config`) with its top-level `policy: enabled` line set
+/// to `disabled`; `None` when it has no such line.
+fn policy_disabled(config: &str) -> Option<String> {
+    let mut found = false;
+    let lines: Vec<&str> = config
+        .split_inclusive('\n')
+        .map(
+            |line| match line.trim_end() == "policy: enabled" && !found {
+                true => {
+                    found = true;
+                    "policy: disabled\n"
+                }
+                false => line,
+            },
+        )
+        .collect();
+    found.then(|| lines.concat())
 }
 
 /// Env var counts of the single-container series (consecutive rows mostly double).
