@@ -349,11 +349,19 @@ fn unescape(bytes: &[u8], start: usize, stop: usize, capacity: usize) -> Option<
         match bytes.get(at)? {
             b'"' => break,
             b'\\' => {
-                let (ch, next) = escape(bytes, at + 1)?;
-                match u8::try_from(ch) {
-                    Ok(ascii) if ascii.is_ascii() => out.push(ascii),
-                    _ => out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes()),
-                }
+                // A config's escapes are nearly all line feeds and quotes: the one-byte forms
+                // are decoded here, and only `\u` goes through `escape`.
+                let next = match bytes.get(at + 1)? {
+                    b'u' => {
+                        let (ch, next) = escape(bytes, at + 1)?;
+                        out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+                        next
+                    }
+                    &byte => {
+                        out.push(short_escape(byte)?);
+                        at + 2
+                    }
+                };
                 at = copy_plain(bytes, next, &mut out);
             }
             _ => return None,
@@ -368,18 +376,26 @@ fn unescape(bytes: &[u8], start: usize, stop: usize, capacity: usize) -> Option<
     Some((string, at + 1))
 }
 
+/// The byte a one-character escape (`\n`, `\"` …, not `\u`) stands for; `None` for any other.
+#[inline(always)]
+fn short_escape(byte: u8) -> Option<u8> {
+    Some(match byte {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'/' => b'/',
+        b'b' => 0x08,
+        b'f' => 0x0c,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        _ => return None,
+    })
+}
+
 /// The character of the escape whose backslash is just before `at`, and where it ends. Lone
 /// surrogates are left to serde_json.
 fn escape(bytes: &[u8], at: usize) -> Option<(char, usize)> {
     let ch = match *bytes.get(at)? {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
         b'u' => {
             let unit = hex4(bytes, at + 1)?;
             if !(0xD800..=0xDBFF).contains(&unit) {
@@ -395,7 +411,7 @@ fn escape(bytes: &[u8], at: usize) -> Option<(char, usize)> {
             let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
             return Some((char::from_u32(code)?, at + 11));
         }
-        _ => return None,
+        byte => char::from(short_escape(byte)?),
     };
     Some((ch, at + 1))
 }
