@@ -445,19 +445,18 @@ fn istio_template_sets() -> Result<Option<Vec<SettingsSet>>, HarnessError> {
 /// to `disabled`; `None` when it has no such line.
 fn policy_disabled(config: &str) -> Option<String> {
     let mut found = false;
-    let lines: Vec<&str> = config
+    let text: String = config
         .split_inclusive('\n')
-        .map(
-            |line| match line.trim_end() == "policy: enabled" && !found {
-                true => {
-                    found = true;
-                    "policy: disabled\n"
-                }
-                false => line,
-            },
-        )
+        .map(|line| {
+            if !found && line.trim_end() == "policy: enabled" {
+                found = true;
+                "policy: disabled\n"
+            } else {
+                line
+            }
+        })
         .collect();
-    found.then(|| lines.concat())
+    found.then_some(text)
 }
 
 /// Env var counts of the single-container series (consecutive rows mostly double).
