@@ -394,12 +394,13 @@ fn istio_template_sets() -> Result<Option<Vec<SettingsSet>>, HarnessError> {
             message: e.to_string(),
         })
     };
-    let inline = json!({"injectorConfig": config, "values": values, "meshConfig": mesh});
+    let strings =
+        |config: &str| json!({"injectorConfig": config, "values": values, "meshConfig": mesh});
+    let inline = strings(&config);
     // The same settings with Istio's opt-in policy: a pod without the inject annotation is
     // let through untouched, so its row is what reading the settings costs a fresh instance,
     // before any template is parsed or run.
-    let opt_in = policy_disabled(&config)
-        .map(|config| json!({"injectorConfig": config, "values": values, "meshConfig": mesh}));
+    let opt_in = policy_disabled(&config).map(|config| strings(&config));
     let objects = json!({
         "injectorConfig": object("injector-config.yaml", &config)?,
         "values": object("values.json", &values)?,
