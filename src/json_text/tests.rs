@@ -318,3 +318,50 @@ fn nesting_beyond_the_readers_depth_is_left_to_serde_json() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Strings as long as Istio's config and longer (up to a few hundred KB), read alone (the
+    /// buffer sized by a first pass over the string) and as settings (a buffer as long as the
+    /// rest of the text, shrunk afterwards), with other settings strings after them.
+    #[test]
+    fn long_strings_decode_as_serde_json_does(
+        config in config_like(),
+        style in proptest::collection::vec(any::<u8>(), 0..8),
+        times in 1..400usize,
+        shift in 0..16usize,
+    ) {
+        let text = format!("{}{}", "x".repeat(shift), config.repeat(times));
+        let body = written(&text, &style);
+        prop_assert_eq!(unescape(&body), Some(text));
+        let settings = format!(r#"{{"injectorConfig": "{body}", "values": "{body}"}}"#);
+        let expected: Value = serde_json::from_str(&settings).unwrap();
+        prop_assert_eq!(object(&settings), Some(expected));
+    }
+}
+
+#[test]
+fn runs_of_every_length_before_every_kind_of_escape_decode() {
+    // Runs of every length from 0 to 40 before an escape of each kind, over 48 KB and at eight
+    // shifts: every word boundary meets every place in a run, and each escape follows a run
+    // cut at every place of its last word.
+    let escapes = [r"\n", r#"\""#, r"\u00e9", r"\ud83e\udd80", r"\t", r"\u4E2D"];
+    let mut body = String::new();
+    let mut run = 0;
+    while body.len() < 3 * 16 * 1024 {
+        body.push_str(&"a".repeat(run % 41));
+        body.push_str(escapes[run % escapes.len()]);
+        run += 1;
+    }
+    for shift in 0..8 {
+        let body = format!("{}{body}", "b".repeat(shift));
+        let expected: String = serde_json::from_str(&format!("\"{body}\"")).unwrap();
+        assert_eq!(unescape(&body), Some(expected));
+        let settings = format!(r#"{{"injectorConfig": "{body}"}}"#);
+        assert_eq!(
+            object(&settings),
+            Some(serde_json::from_str::<Value>(&settings).unwrap())
+        );
+    }
+}

@@ -38,8 +38,16 @@ fn engine() -> Result<wasmtime::Engine> {
             config.epoch_interruption(true);
             // `perf record` can only name JIT-compiled guest functions when wasmtime writes a
             // perf map; opt in with WASM_PROFILER=perfmap (the module must keep its name section).
-            if std::env::var_os("WASM_PROFILER").is_some_and(|v| v == "perfmap") {
-                config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+            // WASM_PROFILER=jitdump writes the compiled code too, for `perf inject --jit` and
+            // `perf annotate` down to the instruction.
+            match std::env::var("WASM_PROFILER").as_deref() {
+                Ok("perfmap") => {
+                    config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+                }
+                Ok("jitdump") => {
+                    config.profiler(wasmtime::ProfilingStrategy::JitDump);
+                }
+                _ => {}
             }
             let engine = wasmtime::Engine::new(&config).map_err(|e| e.to_string())?;
             let ticker = engine.clone();
