@@ -349,7 +349,7 @@ fn runs_of_every_length_before_every_kind_of_escape_decode() {
     let escapes = [r"\n", r#"\""#, r"\u00e9", r"\ud83e\udd80", r"\t", r"\u4E2D"];
     let mut body = String::new();
     let mut run = 0;
-    while body.len() < 3 * 16 * 1024 {
+    while body.len() < 48 * 1024 {
         body.push_str(&"a".repeat(run % 41));
         body.push_str(escapes[run % escapes.len()]);
         run += 1;
