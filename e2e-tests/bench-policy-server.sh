@@ -162,6 +162,9 @@ add_istio_policies() {
   [ -d "$conformance/base" ] || return 0
   add_row "${prefix}istio-templates" "$module" '$istio'
   add_row "${prefix}istio-templates-no-node-lookup" "$module" '$istio + {nativeSidecars: false}'
+  # The chart's templates through the Go-template engine rather than recognised as stock, as
+  # edited templates are rendered; not for a baseline, which may predate the setting.
+  [ -n "$prefix" ] || add_row "istio-templates-engine" "$module" '$istio + {stockTemplates: "engine"}'
   [ -n "$kubeconfig" ] || return 0
   add_row "${prefix}istio-live-configmaps" "$module" '$live'
   add_row "${prefix}istio-live-configmaps-no-node-lookup" "$module" '$live + {nativeSidecars: false}'

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use crate::guard_rails::{GuardRails, ProxyOverrides};
 use crate::json_text;
 use injector::config::{InjectorConfig, MeshConfig, Values};
+use injector::render::StockTemplates;
 use injector::{ConfigError, Mode, Options};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -162,6 +163,8 @@ pub struct Settings {
     pub allowed_user_volume_types: Option<Vec<String>>,
     /// Guard rail: what a user `istio-proxy` container may change.
     pub proxy_overrides: ProxyOverrides,
+    /// Who renders the templates of `injectorConfig` that are Istio's stock text.
+    pub stock_templates: StockTemplates,
 }
 
 /// The Istio configuration the settings stand for, parsed and checked.
@@ -274,6 +277,7 @@ impl Settings {
             compliance_policy: self.compliance_policy.clone().unwrap_or_default(),
             openshift: self.platform == Platform::Openshift,
             mode: Mode::Webhook,
+            stock_templates: self.stock_templates,
             ..Options::default()
         }
     }
@@ -332,10 +336,13 @@ impl Settings {
             Ok(())
         } else {
             let config = self.inline_config().map_err(|e| e.to_string())?;
-            // Istio parses every template when it loads the config; so does validation. The
+            // Istio parses every template when it loads the config; so does validation, but
+            // for the chart's own text that the built-in renderer renders (it parses). The
             // default templates are also run once, for a sample pod (see `dry_run`).
             if !config.injector.templates.is_empty() {
-                injector::render::template::Templates::parse(&config.injector)
+                injector::render::template::Templates::lazy(&config.injector)
+                    .with_stock(self.stock_templates)
+                    .checked()
                     .map_err(|e| e.to_string())?;
                 crate::dry_run::render_default_templates(config, self.injector_options())?;
             }
@@ -543,6 +550,21 @@ mod tests {
         }}}))
         .unwrap();
         s.check().unwrap();
+    }
+
+    #[test]
+    fn stock_templates_are_builtin_unless_engine_is_asked_for() {
+        let s = Settings::from_json(&json!({})).unwrap();
+        assert_eq!(s.stock_templates, StockTemplates::Builtin);
+        assert_eq!(
+            s.injector_options().stock_templates,
+            StockTemplates::Builtin
+        );
+        let s = Settings::from_json(&json!({"stockTemplates": "engine"})).unwrap();
+        assert_eq!(s.injector_options().stock_templates, StockTemplates::Engine);
+        let err = Settings::from_json(&json!({"stockTemplates": "native"})).unwrap_err();
+        assert!(err.to_string().contains("stockTemplates"), "{err}");
+        assert!(err.to_string().contains("builtin"), "{err}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use injector::render::StockTemplates;
 
 const ABOUT: &str = "Inject the Istio sidecar into Kubernetes workload YAML";
 
@@ -170,6 +171,18 @@ pub struct Args {
     pub compliance_policy: Option<String>,
 
     #[arg(
+        long = "stock-templates",
+        value_name = "RENDERER",
+        default_value = "builtin",
+        value_parser = ["builtin", "engine"],
+        hide_possible_values = true,
+        hide_default_value = true,
+        help = "Istio's stock templates in --injectConfigFile: `builtin` (default) renders\n\
+                them natively, `engine` with the Go-template engine"
+    )]
+    stock_templates_flag: String,
+
+    #[arg(
         short = 'j',
         long = "jobs",
         value_name = "N",
@@ -180,6 +193,14 @@ pub struct Args {
 }
 
 impl Args {
+    /// `--stock-templates`.
+    pub fn stock_templates(&self) -> StockTemplates {
+        match self.stock_templates_flag.as_str() {
+            "engine" => StockTemplates::Engine,
+            _ => StockTemplates::Builtin,
+        }
+    }
+
     /// `--jobs`, when given.
     pub fn jobs(&self) -> Option<usize> {
         self.jobs_flag.map(usize::from)

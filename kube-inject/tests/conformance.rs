@@ -4,7 +4,9 @@
 //! `ENABLE_NATIVE_SIDECARS` and `COMPLIANCE_POLICY` from the case, the output compared byte
 //! for byte with `want.yaml`.
 //!
-//! Two renderers: `templates` (the chart's injector config as `--injectConfigFile`) and
+//! Three renderers: `templates` (the chart's injector config as `--injectConfigFile`, every
+//! template through the Go-template engine: `--stock-templates engine`), `recognized` (the same
+//! file as users pass it, the chart's own templates recognised and rendered natively) and
 //! `builtin` (no `--injectConfigFile`; cases with custom templates are skipped). The run
 //! fails only when a case recorded in `kube-inject/conformance-floor.json` stops passing;
 //! `UPDATE_CONFORMANCE=1` records the current passes.
@@ -19,7 +21,7 @@ use istio_conformance::{
 };
 use serde_json::{Map, Value};
 
-const RENDERERS: [&str; 2] = ["builtin", "templates"];
+const RENDERERS: [&str; 3] = ["builtin", "templates", "recognized"];
 
 fn floor_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance-floor.json")
@@ -134,7 +136,7 @@ fn run_case(base: &Base, case: &Case, input: &Path, renderer: &str, dir: &Path) 
         mesh_arg.as_str(),
     ];
     let config_arg;
-    if renderer == "templates" {
+    if renderer != "builtin" {
         let config_file = dir.join("inject-config.yaml");
         let text = match injector_config(base, case) {
             Ok(text) => text,
@@ -143,6 +145,9 @@ fn run_case(base: &Base, case: &Case, input: &Path, renderer: &str, dir: &Path) 
         std::fs::write(&config_file, text).unwrap();
         config_arg = config_file.display().to_string();
         args.extend(["--injectConfigFile", config_arg.as_str()]);
+    }
+    if renderer == "templates" {
+        args.extend(["--stock-templates", "engine"]);
     }
 
     let mut env = Vec::new();

@@ -43,7 +43,9 @@ use crate::deploymeta::{self, DeployMeta};
 use crate::error::{ConfigError, InjectError};
 use crate::openshift;
 use crate::postprocess::{self, containers, overrides, status};
-use crate::render::{Renderer, TemplateData, builtin::Builtin, template::Templates};
+use crate::render::{
+    Renderer, StockTemplates, TemplateData, builtin::Builtin, template::Templates,
+};
 use crate::validate;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -81,6 +83,8 @@ pub struct Options {
     pub mode: Mode,
     /// Proxy envs from the webhook URL path (`ISTIO_META_CLUSTER_ID` …); usually empty.
     pub proxy_envs: BTreeMap<String, String>,
+    /// Who renders the config's templates that are Istio's stock text.
+    pub stock_templates: StockTemplates,
 }
 
 /// What the request says about the pod's surroundings.
@@ -194,7 +198,9 @@ impl std::fmt::Debug for Injector {
 
 impl Injector {
     /// An injector rendering `config.templates` with the Go-template engine, or, when the
-    /// config has no template text, Istio's stock templates natively.
+    /// config has no template text, Istio's stock templates natively. Templates that are the
+    /// chart's own text are rendered natively too, unless `options.stock_templates` says
+    /// otherwise.
     pub fn new(
         config: InjectorConfig,
         values: Values,
@@ -204,7 +210,11 @@ impl Injector {
         let renderer: Box<dyn Renderer> = if config.templates.is_empty() {
             Box::new(Builtin)
         } else {
-            Box::new(Templates::parse(&config)?)
+            Box::new(
+                Templates::lazy(&config)
+                    .with_stock(options.stock_templates)
+                    .checked()?,
+            )
         };
         Ok(Injector::build(config, values, mesh, options, renderer))
     }
@@ -223,7 +233,7 @@ impl Injector {
         let renderer: Box<dyn Renderer> = if config.templates.is_empty() {
             Box::new(Builtin)
         } else {
-            Box::new(Templates::lazy(&config))
+            Box::new(Templates::lazy(&config).with_stock(options.stock_templates))
         };
         Injector::build(config, values, mesh, options, renderer)
     }

@@ -136,3 +136,9 @@ fn kube_inject_conformance_builtin() {
 fn kube_inject_conformance_templates() {
     conformance(Rendering::IstioTemplates, "templates");
 }
+
+/// The chart's templates as a cluster's ConfigMap holds them, the stock ones recognised.
+#[test]
+fn kube_inject_conformance_stock_recognized() {
+    conformance(Rendering::StockRecognized, "recognized");
+}

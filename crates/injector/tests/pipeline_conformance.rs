@@ -262,6 +262,13 @@ fn template_conformance() {
     conformance(Rendering::IstioTemplates, "template");
 }
 
+/// The chart's templates as a cluster's ConfigMap holds them: the stock ones recognised and
+/// rendered by the builtin renderer, a case's custom ones by the Go-template engine.
+#[test]
+fn recognized_conformance() {
+    conformance(Rendering::StockRecognized, "recognized");
+}
+
 /// Injecting an injected pod again changes nothing (the project's rule). Istio strips its
 /// previous injection first; where its second pass still differs from its first, the pipeline
 /// deviates on re-injection only: the user overrides stored in `proxy.istio.io/overrides` are
@@ -354,6 +361,11 @@ fn reinjection_is_idempotent() {
 #[test]
 fn reinjection_is_idempotent_with_istio_templates() {
     reinjection(Rendering::IstioTemplates, "template");
+}
+
+#[test]
+fn reinjection_is_idempotent_with_stock_templates_recognized() {
+    reinjection(Rendering::StockRecognized, "recognized");
 }
 
 /// The pods whose first injection merged the user's own containers, which Istio's second

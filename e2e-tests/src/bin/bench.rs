@@ -397,6 +397,10 @@ fn istio_template_sets() -> Result<Option<Vec<SettingsSet>>, HarnessError> {
     let strings =
         |config: &str| json!({"injectorConfig": config, "values": values, "meshConfig": mesh});
     let inline = strings(&config);
+    // The same, with the chart's own templates run by the Go-template engine instead of being
+    // recognised and built natively: what a cluster with edited templates pays.
+    let mut engine = inline.clone();
+    engine["stockTemplates"] = json!("engine");
     // The same settings with Istio's opt-in policy: a pod without the inject annotation is
     // let through untouched, so its row is what reading the settings costs a fresh instance,
     // before any template is parsed or run.
@@ -422,6 +426,10 @@ fn istio_template_sets() -> Result<Option<Vec<SettingsSet>>, HarnessError> {
         .with(config_map("istio", json!({"mesh": mesh})))?;
     let mut sets = vec![
         SettingsSet::new("Istio templates", inline),
+        SettingsSet::new(
+            "Istio templates, all through the engine (stockTemplates: engine)",
+            engine,
+        ),
         SettingsSet::new("Istio templates as objects", objects),
         SettingsSet {
             label: "Istio templates from live ConfigMaps".to_owned(),

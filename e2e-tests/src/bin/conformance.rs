@@ -18,6 +18,7 @@ use e2e_tests::conformance::{
 enum RendererChoice {
     Builtin,
     Templates,
+    Recognized,
     All,
 }
 
@@ -88,6 +89,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
         renderers: match args.renderer {
             RendererChoice::Builtin => vec![Renderer::Builtin],
             RendererChoice::Templates => vec![Renderer::Templates],
+            RendererChoice::Recognized => vec![Renderer::Recognized],
             RendererChoice::All => Renderer::ALL.to_vec(),
         },
         cases: args.cases,

@@ -18,17 +18,22 @@ use super::dataset::{Base, Case};
 pub enum Renderer {
     /// No `injectorConfig`: the policy's native rendering of Istio's stock templates.
     Builtin,
-    /// `injectorConfig` carries Istio's own templates, rendered by the Go-template engine.
+    /// `injectorConfig` carries Istio's own templates, every one rendered by the Go-template
+    /// engine (`stockTemplates: engine`).
     Templates,
+    /// The same `injectorConfig` as users paste it: the chart's own templates are recognised
+    /// and rendered natively, a case's custom ones by the engine.
+    Recognized,
 }
 
 impl Renderer {
-    pub const ALL: [Renderer; 2] = [Renderer::Builtin, Renderer::Templates];
+    pub const ALL: [Renderer; 3] = [Renderer::Builtin, Renderer::Templates, Renderer::Recognized];
 
     pub fn name(self) -> &'static str {
         match self {
             Renderer::Builtin => "builtin",
             Renderer::Templates => "templates",
+            Renderer::Recognized => "recognized",
         }
     }
 }
@@ -111,6 +116,10 @@ impl<'a> SettingsBuilder<'a> {
                 }
             }
             Renderer::Templates => {
+                settings.insert("injectorConfig".into(), self.injector_config(case)?);
+                settings.insert("stockTemplates".into(), Value::String("engine".into()));
+            }
+            Renderer::Recognized => {
                 settings.insert("injectorConfig".into(), self.injector_config(case)?);
             }
         }

@@ -44,6 +44,18 @@ pub struct TemplateData<'a> {
     pub compliance_policy: &'a str,
 }
 
+/// Who renders the templates of a configuration that are Istio's stock text (see
+/// [`builtin::stock`]); every other template goes through the Go-template engine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StockTemplates {
+    /// The built-in renderer, which builds their output directly.
+    #[default]
+    Builtin,
+    /// The Go-template engine, like every other template.
+    Engine,
+}
+
 /// A source of named injection templates.
 pub trait Renderer {
     /// Whether a template of this name exists.

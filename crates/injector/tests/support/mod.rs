@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 use injector::config::{InjectorConfig, MeshConfig, Values};
+use injector::render::StockTemplates;
 use injector::{Injector, Mode, Options};
 use istio_conformance::deep_merge;
 use serde_json::{Value, json};
@@ -23,8 +24,11 @@ pub enum Rendering {
     /// The builtin renderer (no template text in the config).
     Builtin,
     /// The Go-template renderer over the chart's templates (`base/injector-config.yaml` plus
-    /// the case's `templates`).
+    /// the case's `templates`), every one of them, the chart's own text included.
     IstioTemplates,
+    /// The same config as users run it: the chart's own templates recognised and rendered by
+    /// the builtin renderer, the case's others by the Go-template renderer.
+    StockRecognized,
 }
 
 pub fn injector_config(
@@ -76,6 +80,10 @@ pub fn injector_for(
         openshift: case.get("platform").and_then(Value::as_str) == Some("openshift"),
         mode,
         proxy_envs: Default::default(),
+        stock_templates: match rendering {
+            Rendering::IstioTemplates => StockTemplates::Engine,
+            Rendering::Builtin | Rendering::StockRecognized => StockTemplates::Builtin,
+        },
     };
     Injector::new(
         injector_config(dir, case, rendering)?,

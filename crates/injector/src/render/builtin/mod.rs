@@ -19,6 +19,7 @@ pub(crate) mod golang;
 mod grpc;
 mod parts;
 mod sidecar;
+pub mod stock;
 pub(crate) mod yamltext;
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::inject::{image, select, strip};
 use crate::k8s::{self, NormalizeOptions};
 use crate::postprocess::overrides;
 use crate::render::builtin::{Builtin, TEMPLATE_NAMES};
-use crate::render::{Renderer, TemplateData};
+use crate::render::{Renderer, StockTemplates, TemplateData};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -223,6 +223,35 @@ fn chart_templates_all_parse() {
     for name in istio_conformance::CHART_TEMPLATES {
         assert!(templates.has_template(name), "{name}");
     }
+}
+
+/// With the chart's templates recognised, settings validation parses only the others, and a
+/// stock template edited by one byte is the engine's again.
+#[test]
+fn the_charts_own_templates_are_left_to_the_builtin_renderer() {
+    let Some(dir) = istio_conformance::locate_or_skip() else {
+        return;
+    };
+    let text = read(&dir.join("base/injector-config.yaml"));
+    let config = InjectorConfig::from_str(&text).unwrap();
+    let templates = Templates::lazy(&config)
+        .with_stock(StockTemplates::Builtin)
+        .checked()
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (name, entry) in &templates.entries {
+        let stock = TEMPLATE_NAMES.contains(&name.as_str());
+        assert_eq!(entry.parsed.get().is_none(), stock, "{name}");
+    }
+
+    let mut edited = config.clone();
+    let sidecar = format!("{}# edited\n", config.templates["sidecar"].as_str());
+    edited.templates.insert("sidecar".into(), sidecar.into());
+    let templates = Templates::lazy(&edited)
+        .with_stock(StockTemplates::Builtin)
+        .checked()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(templates.entries["sidecar"].parsed.get().is_some());
+    assert!(templates.entries["gateway"].parsed.get().is_none());
 }
 
 #[test]

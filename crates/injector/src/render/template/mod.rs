@@ -37,7 +37,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{Renderer, TemplateData};
+use super::builtin::{Builtin, stock};
+use super::{Renderer, StockTemplates, TemplateData};
 use crate::config::{InjectorConfig, TemplateText};
 use crate::error::{ConfigError, InjectError};
 
@@ -54,15 +55,24 @@ thread_local! {
 #[derive(Clone)]
 pub struct Templates {
     entries: BTreeMap<String, Entry>,
+    stock: StockTemplates,
 }
 
 #[derive(Clone)]
 struct Entry {
     text: TemplateText,
     parsed: OnceCell<Result<gotemplate::Templates, ConfigError>>,
+    /// Whether the text is the chart's template of this name, found out on first use.
+    is_stock: OnceCell<bool>,
 }
 
 impl Entry {
+    fn is_stock(&self, name: &str) -> bool {
+        *self
+            .is_stock
+            .get_or_init(|| stock::is_stock(name, self.text.as_str()))
+    }
+
     fn get(&self, name: &str) -> &Result<gotemplate::Templates, ConfigError> {
         self.parsed.get_or_init(|| parse_one(name, &self.text))
     }
@@ -101,13 +111,34 @@ impl Templates {
     /// broken template is a configuration error even if no pod selects it (settings
     /// validation).
     pub fn parse(config: &InjectorConfig) -> Result<Templates, ConfigError> {
-        let templates = Templates::lazy(config);
-        for (name, entry) in &templates.entries {
+        Templates::lazy(config).checked()
+    }
+
+    /// Parses every template the engine will run, as [`parse`] does: with
+    /// [`StockTemplates::Builtin`], the chart's own templates are not, since the built-in
+    /// renderer renders them.
+    ///
+    /// [`parse`]: Templates::parse
+    pub fn checked(self) -> Result<Templates, ConfigError> {
+        for (name, entry) in &self.entries {
+            if self.renders_natively(name, entry) {
+                continue;
+            }
             if let Err(e) = entry.get(name) {
                 return Err(e.clone());
             }
         }
-        Ok(templates)
+        Ok(self)
+    }
+
+    /// Who renders the chart's own templates (the Go-template engine unless set).
+    pub fn with_stock(mut self, stock: StockTemplates) -> Templates {
+        self.stock = stock;
+        self
+    }
+
+    fn renders_natively(&self, name: &str, entry: &Entry) -> bool {
+        self.stock == StockTemplates::Builtin && entry.is_stock(name)
     }
 
     /// The templates of the configuration, each parsed (and cut out of the config text) when
@@ -116,9 +147,11 @@ impl Templates {
     /// parsing the others cost about a quarter of a typical evaluation; a caller that
     /// validated the configuration beforehand can use this. The texts are shared, not copied.
     /// A template that does not parse fails the pods that select it, with the error of
-    /// [`parse`].
+    /// [`parse`]. The engine renders every template, the chart's own included, unless
+    /// [`with_stock`] hands those to the built-in renderer.
     ///
     /// [`parse`]: Templates::parse
+    /// [`with_stock`]: Templates::with_stock
     pub fn lazy(config: &InjectorConfig) -> Templates {
         let entries = config
             .templates
@@ -127,11 +160,15 @@ impl Templates {
                 let entry = Entry {
                     text: text.clone(),
                     parsed: OnceCell::new(),
+                    is_stock: OnceCell::new(),
                 };
                 (name.clone(), entry)
             })
             .collect();
-        Templates { entries }
+        Templates {
+            entries,
+            stock: StockTemplates::Engine,
+        }
     }
 
     /// Renders a template to text (what Istio then reads as YAML). Pods whose fields could
@@ -165,6 +202,13 @@ impl Renderer for Templates {
     }
 
     fn render(&self, name: &str, data: &TemplateData<'_>) -> Result<Value, InjectError> {
+        if let Some(entry) = self.entries.get(name)
+            && self.renders_natively(name, entry)
+        {
+            // The same pods are refused as when the engine prints the fields.
+            safety::check_pod_fields(data)?;
+            return Builtin.render(name, data);
+        }
         let text = self.execute(name, data)?;
         let overlay = crate::goyaml::unmarshal(&text).map_err(|e| {
             InjectError::Render(format!("template {name:?} did not produce valid YAML: {e}"))
