@@ -581,6 +581,27 @@ fn the_first_bad_document_in_input_order_fails_a_parallel_run() {
 }
 
 #[test]
+fn stock_templates_take_builtin_or_engine() {
+    let result = run(&["-f", "-", "--stock-templates", "native"], DEPLOYMENT, &[]);
+    assert_eq!(result.code, Some(2));
+    assert!(
+        result.stderr.contains("--stock-templates"),
+        "{}",
+        result.stderr
+    );
+    // Without --injectConfigFile there is no template text: both inject the built-in sidecar.
+    let builtin = run(
+        &["-f", "-", "--stock-templates", "builtin"],
+        DEPLOYMENT,
+        &[],
+    );
+    let engine = run(&["-f", "-", "--stock-templates", "engine"], DEPLOYMENT, &[]);
+    assert_eq!(builtin.code, Some(0), "{}", builtin.stderr);
+    assert_eq!(builtin.stdout, engine.stdout);
+    assert!(builtin.stdout.contains("istio-proxy"));
+}
+
+#[test]
 fn jobs_must_be_a_positive_number() {
     let result = run(&["-f", "-", "-j", "0"], DEPLOYMENT, &[]);
     assert_eq!(result.code, Some(2));
