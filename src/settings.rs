@@ -336,14 +336,11 @@ impl Settings {
             Ok(())
         } else {
             let config = self.inline_config().map_err(|e| e.to_string())?;
-            // Istio parses every template when it loads the config; so does validation, but
-            // for the chart's own text that the built-in renderer renders (it parses). The
-            // default templates are also run once, for a sample pod (see `dry_run`).
+            // Istio parses every template when it loads the config; so does validation, in
+            // `Injector::new` (but for the chart's own text that the built-in renderer
+            // renders, which parses). The default templates are then run once, for a sample
+            // pod (see `dry_run`).
             if !config.injector.templates.is_empty() {
-                injector::render::template::Templates::lazy(&config.injector)
-                    .with_stock(self.stock_templates)
-                    .checked()
-                    .map_err(|e| e.to_string())?;
                 crate::dry_run::render_default_templates(config, self.injector_options())?;
             }
             Ok(())

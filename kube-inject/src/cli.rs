@@ -174,13 +174,12 @@ pub struct Args {
         long = "stock-templates",
         value_name = "RENDERER",
         default_value = "builtin",
-        value_parser = ["builtin", "engine"],
-        hide_possible_values = true,
+        value_parser = stock_templates,
         hide_default_value = true,
         help = "Istio's stock templates in --injectConfigFile: `builtin` (default) renders\n\
                 them natively, `engine` with the Go-template engine"
     )]
-    stock_templates_flag: String,
+    pub stock_templates: StockTemplates,
 
     #[arg(
         short = 'j',
@@ -192,15 +191,13 @@ pub struct Args {
     jobs_flag: Option<u16>,
 }
 
-impl Args {
-    /// `--stock-templates`.
-    pub fn stock_templates(&self) -> StockTemplates {
-        match self.stock_templates_flag.as_str() {
-            "engine" => StockTemplates::Engine,
-            _ => StockTemplates::Builtin,
-        }
-    }
+/// `--stock-templates`, by the names the policy's `stockTemplates` setting takes.
+fn stock_templates(value: &str) -> Result<StockTemplates, String> {
+    serde_json::from_value(serde_json::Value::from(value))
+        .map_err(|_| "expected `builtin` or `engine`".to_string())
+}
 
+impl Args {
     /// `--jobs`, when given.
     pub fn jobs(&self) -> Option<usize> {
         self.jobs_flag.map(usize::from)

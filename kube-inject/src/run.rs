@@ -50,7 +50,7 @@ pub fn run(args: &Args, notes: &mut dyn Write) -> Result<Vec<String>, Failure> {
         revision: revision(args.revision.as_deref().unwrap_or_default()).to_string(),
         native_sidecars: native.enabled,
         compliance_policy,
-        stock_templates: args.stock_templates(),
+        stock_templates: args.stock_templates,
         ..Options::default()
     };
     let proxy_configs = match args.proxy_config_file.as_deref() {
